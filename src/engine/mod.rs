@@ -1,1 +1,2 @@
 //! The pure, deterministic simulation engine.
+pub mod keygroups;
