@@ -5,3 +5,6 @@ pub mod keygroups;
 pub mod rng;
 pub mod trace;
 pub mod workload;
+pub mod snapshot;
+pub mod state;
+pub mod codec;

@@ -1,0 +1,307 @@
+//! The byte layout of a key group snapshot, written and read by hand.
+//!
+//! Hand-written rather than through a serde backend because the layout is part of what
+//! the lab teaches (and what `export-checkpoint` writes), it must be identical on every
+//! target and across dependency upgrades, and serialising has to keep pace with LZ4.
+//!
+//! Layout, little-endian:
+//! ```text
+//! "SLKG" | version u8 = 1 | model u8 | model parameter u16 | key group u32 | entries u32
+//! entry: key tag u8 (0 = string: len u32 + UTF-8, 1 = long: i64)
+//!        counter: count u64, sum i64
+//!        events:  n u8, n × (len u16 + text `{"offset":…,"value":…,"kind":"…"}`)
+//!        bytes:   count u64, len u16, len bytes
+//! ```
+//! Entries appear in strictly increasing key order.
+
+use super::keygroups::Key;
+use super::state::{Event, KeyGroupState, KeyValue, EVENT_KINDS};
+use super::workload::{KeySpace, ValueModel};
+use std::collections::VecDeque;
+use std::fmt;
+
+const MAGIC: &[u8; 4] = b"SLKG";
+const VERSION: u8 = 1;
+
+fn model_tag(model: ValueModel) -> (u8, u16) {
+    match model {
+        ValueModel::Counter => (0, 0),
+        ValueModel::Events { keep } => (1, u16::from(keep)),
+        ValueModel::RandomBytes { len } => (2, len),
+    }
+}
+
+/// Appends the snapshot of `state` to `out` (which is not cleared, so a buffer can be reused).
+pub fn serialize_into(state: &KeyGroupState, model: ValueModel, keys: &KeySpace, out: &mut Vec<u8>) {
+    out.reserve(state.raw_bytes() as usize);
+    out.extend_from_slice(MAGIC);
+    out.push(VERSION);
+    let (tag, param) = model_tag(model);
+    out.push(tag);
+    out.extend_from_slice(&param.to_le_bytes());
+    out.extend_from_slice(&state.key_group().to_le_bytes());
+    out.extend_from_slice(&state.len().to_le_bytes());
+    let members = keys.members(state.key_group());
+    for (slot, value) in state.iter() {
+        match keys.key(members[slot]) {
+            Key::Str(s) => {
+                out.push(0);
+                out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                out.extend_from_slice(s.as_bytes());
+            }
+            Key::Long(v) => {
+                out.push(1);
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        match value {
+            KeyValue::Counter { count, sum } => {
+                out.extend_from_slice(&count.to_le_bytes());
+                out.extend_from_slice(&sum.to_le_bytes());
+            }
+            KeyValue::Events(events) => {
+                out.push(events.len() as u8);
+                for e in events {
+                    let text = e.render();
+                    out.extend_from_slice(&(text.len() as u16).to_le_bytes());
+                    out.extend_from_slice(text.as_bytes());
+                }
+            }
+            KeyValue::Bytes { count, bytes } => {
+                out.extend_from_slice(&count.to_le_bytes());
+                out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
+                out.extend_from_slice(bytes);
+            }
+        }
+    }
+}
+
+pub fn serialize(state: &KeyGroupState, model: ValueModel, keys: &KeySpace) -> Vec<u8> {
+    let mut out = Vec::new();
+    serialize_into(state, model, keys, &mut out);
+    out
+}
+
+/// Why snapshot bytes could not be read back. Never a panic: bytes come from the store,
+/// which the lab lets users corrupt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SnapshotError {
+    Truncated { at: usize },
+    BadMagic,
+    UnsupportedVersion(u8),
+    ModelMismatch { expected: String, found: String },
+    WrongKeyGroup { expected: u32, found: u32 },
+    UnknownKey { key: String },
+    KeyInOtherGroup { key: String, key_group: u32 },
+    KeysOutOfOrder { at: usize },
+    BadKeyTag(u8),
+    BadUtf8 { at: usize },
+    BadEvent { at: usize },
+    TooManyEvents { found: u8, keep: u8 },
+    TrailingBytes { count: usize },
+}
+
+impl fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use SnapshotError::*;
+        match self {
+            Truncated { at } => write!(f, "snapshot ends early at byte {at}"),
+            BadMagic => write!(f, "not a key group snapshot (bad magic)"),
+            UnsupportedVersion(v) => write!(f, "unsupported snapshot version {v}"),
+            ModelMismatch { expected, found } => {
+                write!(f, "snapshot holds {found} state, the job keeps {expected}")
+            }
+            WrongKeyGroup { expected, found } => {
+                write!(f, "snapshot is of key group {found}, expected {expected}")
+            }
+            UnknownKey { key } => write!(f, "key `{key}` is not in this job's key space"),
+            KeyInOtherGroup { key, key_group } => {
+                write!(f, "key `{key}` belongs to key group {key_group}")
+            }
+            KeysOutOfOrder { at } => write!(f, "keys out of order at byte {at}"),
+            BadKeyTag(t) => write!(f, "unknown key tag {t}"),
+            BadUtf8 { at } => write!(f, "invalid UTF-8 at byte {at}"),
+            BadEvent { at } => write!(f, "malformed event text at byte {at}"),
+            TooManyEvents { found, keep } => {
+                write!(f, "{found} events for one key, the job keeps {keep}")
+            }
+            TrailingBytes { count } => write!(f, "{count} unexpected bytes after the last entry"),
+        }
+    }
+}
+
+impl std::error::Error for SnapshotError {}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], SnapshotError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|end| *end <= self.bytes.len())
+            .ok_or(SnapshotError::Truncated { at: self.bytes.len() })?;
+        let out = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(out)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], SnapshotError> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.take(N)?);
+        Ok(a)
+    }
+
+    fn u8(&mut self) -> Result<u8, SnapshotError> {
+        Ok(self.take(1)?[0])
+    }
+    fn u16(&mut self) -> Result<u16, SnapshotError> {
+        self.array().map(u16::from_le_bytes)
+    }
+    fn u32(&mut self) -> Result<u32, SnapshotError> {
+        self.array().map(u32::from_le_bytes)
+    }
+    fn u64(&mut self) -> Result<u64, SnapshotError> {
+        self.array().map(u64::from_le_bytes)
+    }
+    fn i64(&mut self) -> Result<i64, SnapshotError> {
+        self.array().map(i64::from_le_bytes)
+    }
+}
+
+fn model_name(tag: u8, param: u16) -> String {
+    match tag {
+        0 => "counter".into(),
+        1 => format!("events (keep {param})"),
+        2 => format!("random bytes ({param} per key)"),
+        t => format!("unknown model {t}"),
+    }
+}
+
+/// Reads a key group snapshot back, checking that it is the key group expected, of the
+/// job's value model, and that every key belongs to it.
+pub fn deserialize(
+    bytes: &[u8],
+    expected_key_group: u32,
+    model: ValueModel,
+    keys: &KeySpace,
+) -> Result<KeyGroupState, SnapshotError> {
+    let mut r = Reader { bytes, pos: 0 };
+    if r.take(4)? != MAGIC {
+        return Err(SnapshotError::BadMagic);
+    }
+    let version = r.u8()?;
+    if version != VERSION {
+        return Err(SnapshotError::UnsupportedVersion(version));
+    }
+    let (tag, param) = (r.u8()?, r.u16()?);
+    if (tag, param) != model_tag(model) {
+        let (et, ep) = model_tag(model);
+        return Err(SnapshotError::ModelMismatch {
+            expected: model_name(et, ep),
+            found: model_name(tag, param),
+        });
+    }
+    let key_group = r.u32()?;
+    if key_group != expected_key_group || key_group >= keys.max_parallelism() {
+        return Err(SnapshotError::WrongKeyGroup {
+            expected: expected_key_group,
+            found: key_group,
+        });
+    }
+    let count = r.u32()?;
+    let members = keys.members(key_group);
+    let mut entries: Vec<Option<KeyValue>> = vec![None; members.len()];
+    let mut previous_slot: Option<usize> = None;
+    for _ in 0..count {
+        let at = r.pos;
+        let key = match r.u8()? {
+            0 => {
+                let len = r.u32()? as usize;
+                let text = r.take(len)?;
+                Key::Str(
+                    std::str::from_utf8(text)
+                        .map_err(|_| SnapshotError::BadUtf8 { at })?
+                        .to_string(),
+                )
+            }
+            1 => Key::Long(r.i64()?),
+            t => return Err(SnapshotError::BadKeyTag(t)),
+        };
+        let index = keys.index_of(&key).ok_or_else(|| SnapshotError::UnknownKey {
+            key: key.to_string(),
+        })?;
+        if keys.key_group(index) != key_group {
+            return Err(SnapshotError::KeyInOtherGroup {
+                key: key.to_string(),
+                key_group: keys.key_group(index),
+            });
+        }
+        let slot = keys.slot(index);
+        if previous_slot.is_some_and(|p| p >= slot) {
+            return Err(SnapshotError::KeysOutOfOrder { at });
+        }
+        previous_slot = Some(slot);
+        entries[slot] = Some(read_value(&mut r, model)?);
+    }
+    if r.pos != bytes.len() {
+        return Err(SnapshotError::TrailingBytes {
+            count: bytes.len() - r.pos,
+        });
+    }
+    Ok(KeyGroupState::from_entries(key_group, entries, keys))
+}
+
+fn read_value(r: &mut Reader<'_>, model: ValueModel) -> Result<KeyValue, SnapshotError> {
+    Ok(match model {
+        ValueModel::Counter => KeyValue::Counter {
+            count: r.u64()?,
+            sum: r.i64()?,
+        },
+        ValueModel::Events { keep } => {
+            let n = r.u8()?;
+            if n > keep {
+                return Err(SnapshotError::TooManyEvents { found: n, keep });
+            }
+            let mut events = VecDeque::with_capacity(usize::from(n));
+            for _ in 0..n {
+                let len = usize::from(r.u16()?);
+                let at = r.pos;
+                let text = r.take(len)?;
+                events.push_back(parse_event(text).ok_or(SnapshotError::BadEvent { at })?);
+            }
+            KeyValue::Events(events)
+        }
+        ValueModel::RandomBytes { len } => {
+            let count = r.u64()?;
+            let stored = r.u16()?;
+            if stored != len {
+                return Err(SnapshotError::ModelMismatch {
+                    expected: model_name(2, len),
+                    found: model_name(2, stored),
+                });
+            }
+            KeyValue::Bytes {
+                count,
+                bytes: r.take(usize::from(len))?.into(),
+            }
+        }
+    })
+}
+
+/// Parses exactly the text `Event::render` writes; anything else is corrupt.
+fn parse_event(text: &[u8]) -> Option<Event> {
+    let text = std::str::from_utf8(text).ok()?;
+    let rest = text.strip_prefix("{\"offset\":")?;
+    let (offset, rest) = rest.split_once(",\"value\":")?;
+    let (value, rest) = rest.split_once(",\"kind\":\"")?;
+    let kind = rest.strip_suffix("\"}")?;
+    let event = Event {
+        offset: offset.parse().ok()?,
+        value: value.parse().ok()?,
+    };
+    (event.kind() == kind && EVENT_KINDS.contains(&kind) && event.render() == text).then_some(event)
+}

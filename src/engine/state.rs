@@ -1,0 +1,204 @@
+//! Keyed state, organised by key group as Flink's heap backend organises it.
+//!
+//! Each key group is its own value so it can be snapshotted, shipped, restored and moved
+//! to another subtask alone. Key groups live behind `Arc` and are copied on write: taking
+//! a snapshot is a pointer copy, like the heap backend's copy-on-write snapshots.
+
+use super::rng::{draw, SeqRng, Stream};
+use super::workload::{KeySpace, Record, ValueModel};
+use std::collections::VecDeque;
+
+/// One event kept by the `Events` value model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub offset: u64,
+    pub value: i64,
+}
+
+pub const EVENT_KINDS: [&str; 4] = ["view", "click", "cart", "buy"];
+
+impl Event {
+    pub fn kind(&self) -> &'static str {
+        EVENT_KINDS[self.value.rem_euclid(4) as usize]
+    }
+
+    /// The event as it is written into snapshots: short, JSON-like, repetitive text.
+    pub fn render(&self) -> String {
+        format!(
+            "{{\"offset\":{},\"value\":{},\"kind\":\"{}\"}}",
+            self.offset,
+            self.value,
+            self.kind()
+        )
+    }
+
+    fn rendered_len(&self) -> usize {
+        // {"offset": , "value": , "kind":" "} = 31 bytes of fixed text.
+        31 + decimal_len_u64(self.offset) + decimal_len_i64(self.value) + self.kind().len()
+    }
+}
+
+fn decimal_len_u64(v: u64) -> usize {
+    v.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+fn decimal_len_i64(v: i64) -> usize {
+    usize::from(v < 0) + decimal_len_u64(v.unsigned_abs())
+}
+
+/// The state of one key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyValue {
+    Counter { count: u64, sum: i64 },
+    Events(VecDeque<Event>),
+    Bytes { count: u64, bytes: Box<[u8]> },
+}
+
+impl KeyValue {
+    /// Bytes this value takes in a snapshot (see `snapshot.rs` for the layout).
+    pub fn encoded_len(&self) -> usize {
+        match self {
+            KeyValue::Counter { .. } => 16,
+            KeyValue::Events(events) => {
+                1 + events.iter().map(|e| 2 + e.rendered_len()).sum::<usize>()
+            }
+            KeyValue::Bytes { bytes, .. } => 8 + 2 + bytes.len(),
+        }
+    }
+}
+
+/// Bytes a key takes in a snapshot: a tag, then a length-prefixed string or an i64.
+pub fn encoded_key_len(key: &super::keygroups::Key) -> usize {
+    match key {
+        super::keygroups::Key::Str(s) => 1 + 4 + s.len(),
+        super::keygroups::Key::Long(_) => 1 + 8,
+    }
+}
+
+/// Size of a key group snapshot's header: magic, version, model, key group, entry count.
+pub const SNAPSHOT_HEADER_LEN: u64 = 4 + 1 + 1 + 2 + 4 + 4;
+
+/// All keys of one key group that have state, in key order (by slot).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyGroupState {
+    key_group: u32,
+    entries: Vec<Option<KeyValue>>,
+    live: u32,
+    raw_bytes: u64,
+}
+
+impl KeyGroupState {
+    pub fn empty(key_group: u32, keys: &KeySpace) -> Self {
+        Self {
+            key_group,
+            entries: vec![None; keys.members(key_group).len()],
+            live: 0,
+            raw_bytes: SNAPSHOT_HEADER_LEN,
+        }
+    }
+
+    pub(crate) fn from_entries(key_group: u32, entries: Vec<Option<KeyValue>>, keys: &KeySpace) -> Self {
+        let members = keys.members(key_group);
+        let mut live = 0;
+        let mut raw_bytes = SNAPSHOT_HEADER_LEN;
+        for (slot, entry) in entries.iter().enumerate() {
+            if let Some(v) = entry {
+                live += 1;
+                raw_bytes += (encoded_key_len(keys.key(members[slot])) + v.encoded_len()) as u64;
+            }
+        }
+        Self {
+            key_group,
+            entries,
+            live,
+            raw_bytes,
+        }
+    }
+
+    pub fn key_group(&self) -> u32 {
+        self.key_group
+    }
+
+    /// Keys with state in this key group.
+    pub fn len(&self) -> u32 {
+        self.live
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// Exact size of this key group's serialised snapshot, kept up to date on every write.
+    pub fn raw_bytes(&self) -> u64 {
+        self.raw_bytes
+    }
+
+    /// (slot, value) of every key with state, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &KeyValue)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, v)| v.as_ref().map(|v| (slot, v)))
+    }
+
+    pub fn get(&self, slot: usize) -> Option<&KeyValue> {
+        self.entries.get(slot).and_then(Option::as_ref)
+    }
+
+    /// Applies one record and returns the snapshot bytes of the entry it wrote, which is
+    /// what the change-rate measurements count.
+    pub fn apply(&mut self, record: &Record, model: ValueModel, keys: &KeySpace, seed: u64) -> u64 {
+        let slot = keys.slot(record.key);
+        let key_len = encoded_key_len(keys.key(record.key)) as u64;
+        let entry = &mut self.entries[slot];
+        let before = match entry {
+            Some(v) => key_len + v.encoded_len() as u64,
+            None => {
+                self.live += 1;
+                0
+            }
+        };
+        let value = entry.get_or_insert_with(|| match model {
+            ValueModel::Counter => KeyValue::Counter { count: 0, sum: 0 },
+            ValueModel::Events { .. } => KeyValue::Events(VecDeque::new()),
+            ValueModel::RandomBytes { len } => KeyValue::Bytes {
+                count: 0,
+                bytes: vec![0; usize::from(len)].into_boxed_slice(),
+            },
+        });
+        match value {
+            KeyValue::Counter { count, sum } => {
+                *count += 1;
+                *sum = sum.wrapping_add(record.value);
+            }
+            KeyValue::Events(events) => {
+                let keep = match model {
+                    ValueModel::Events { keep } => usize::from(keep),
+                    _ => 1,
+                };
+                if events.len() >= keep {
+                    events.pop_front();
+                }
+                events.push_back(Event {
+                    offset: record.offset,
+                    value: record.value,
+                });
+            }
+            KeyValue::Bytes { count, bytes } => {
+                *count += 1;
+                fill_random(bytes, draw(seed, Stream::Payload, record.offset));
+            }
+        }
+        let after = key_len + entry.as_ref().map_or(0, |v| v.encoded_len() as u64);
+        self.raw_bytes = self.raw_bytes + after - before;
+        after
+    }
+}
+
+fn fill_random(bytes: &mut [u8], seed: u64) {
+    let mut rng = SeqRng::new(seed);
+    for chunk in bytes.chunks_mut(8) {
+        let word = rng.next_u64().to_le_bytes();
+        chunk.copy_from_slice(&word[..chunk.len()]);
+    }
+}
