@@ -60,7 +60,8 @@ impl Codec {
                 enc.finish().expect("in-memory write")
             }
             Codec::Snappy => {
-                let mut enc = snap::write::FrameEncoder::new(Vec::with_capacity(raw.len() / 2 + 64));
+                let mut enc =
+                    snap::write::FrameEncoder::new(Vec::with_capacity(raw.len() / 2 + 64));
                 enc.write_all(raw).expect("in-memory write");
                 enc.into_inner().expect("in-memory write")
             }
@@ -94,7 +95,9 @@ impl Codec {
                 lz4_flex::frame::FrameDecoder::new(encoded),
                 expected_raw_len,
             )?,
-            Codec::Snappy => read_bounded(snap::read::FrameDecoder::new(encoded), expected_raw_len)?,
+            Codec::Snappy => {
+                read_bounded(snap::read::FrameDecoder::new(encoded), expected_raw_len)?
+            }
         };
         if out.len() != expected_raw_len {
             return Err(CodecError::LengthMismatch {
@@ -160,10 +163,9 @@ impl fmt::Display for CodecError {
             CodecError::Truncated => write!(f, "chunk is truncated"),
             CodecError::ChecksumMismatch => write!(f, "checksum mismatch: the chunk is corrupt"),
             CodecError::Malformed(why) => write!(f, "malformed frame: {why}"),
-            CodecError::LengthMismatch { expected, found } => write!(
-                f,
-                "decoded {found} bytes, the manifest records {expected}"
-            ),
+            CodecError::LengthMismatch { expected, found } => {
+                write!(f, "decoded {found} bytes, the manifest records {expected}")
+            }
         }
     }
 }

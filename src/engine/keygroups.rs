@@ -39,8 +39,9 @@ impl fmt::Display for Key {
 
 /// `String.hashCode()`: `31*h + c` over UTF-16 code units, wrapping.
 pub fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16()
-        .fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)))
+    s.encode_utf16().fold(0i32, |h, unit| {
+        h.wrapping_mul(31).wrapping_add(i32::from(unit))
+    })
 }
 
 /// `Long.hashCode()`: `(int)(v ^ (v >>> 32))`.
@@ -89,7 +90,10 @@ pub struct Partitioning {
 pub enum PartitioningError {
     ParallelismZero,
     MaxParallelismOutOfRange(u32),
-    ParallelismAboveMax { parallelism: u32, max_parallelism: u32 },
+    ParallelismAboveMax {
+        parallelism: u32,
+        max_parallelism: u32,
+    },
 }
 
 impl fmt::Display for PartitioningError {

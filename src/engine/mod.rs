@@ -1,10 +1,16 @@
 //! The pure, deterministic simulation engine: no browser APIs, no wall clock, no global
 //! randomness. Virtual time in microseconds and counter-based randomness from one seed.
 
+pub mod codec;
+pub mod config;
 pub mod keygroups;
+pub mod link;
+pub mod log;
+pub mod oracle;
 pub mod rng;
-pub mod trace;
-pub mod workload;
+pub mod sim;
 pub mod snapshot;
 pub mod state;
-pub mod codec;
+pub mod store;
+pub mod trace;
+pub mod workload;

@@ -32,7 +32,12 @@ fn model_tag(model: ValueModel) -> (u8, u16) {
 }
 
 /// Appends the snapshot of `state` to `out` (which is not cleared, so a buffer can be reused).
-pub fn serialize_into(state: &KeyGroupState, model: ValueModel, keys: &KeySpace, out: &mut Vec<u8>) {
+pub fn serialize_into(
+    state: &KeyGroupState,
+    model: ValueModel,
+    keys: &KeySpace,
+    out: &mut Vec<u8>,
+) {
     out.reserve(state.raw_bytes() as usize);
     out.extend_from_slice(MAGIC);
     out.push(VERSION);
@@ -143,7 +148,9 @@ impl<'a> Reader<'a> {
             .pos
             .checked_add(n)
             .filter(|end| *end <= self.bytes.len())
-            .ok_or(SnapshotError::Truncated { at: self.bytes.len() })?;
+            .ok_or(SnapshotError::Truncated {
+                at: self.bytes.len(),
+            })?;
         let out = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(out)
@@ -231,9 +238,11 @@ pub fn deserialize(
             1 => Key::Long(r.i64()?),
             t => return Err(SnapshotError::BadKeyTag(t)),
         };
-        let index = keys.index_of(&key).ok_or_else(|| SnapshotError::UnknownKey {
-            key: key.to_string(),
-        })?;
+        let index = keys
+            .index_of(&key)
+            .ok_or_else(|| SnapshotError::UnknownKey {
+                key: key.to_string(),
+            })?;
         if keys.key_group(index) != key_group {
             return Err(SnapshotError::KeyInOtherGroup {
                 key: key.to_string(),

@@ -97,7 +97,11 @@ impl KeyGroupState {
         }
     }
 
-    pub(crate) fn from_entries(key_group: u32, entries: Vec<Option<KeyValue>>, keys: &KeySpace) -> Self {
+    pub(crate) fn from_entries(
+        key_group: u32,
+        entries: Vec<Option<KeyValue>>,
+        keys: &KeySpace,
+    ) -> Self {
         let members = keys.members(key_group);
         let mut live = 0;
         let mut raw_bytes = SNAPSHOT_HEADER_LEN;

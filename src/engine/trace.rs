@@ -53,8 +53,7 @@ impl Trace {
         for (i, raw_line) in text.lines().enumerate() {
             let line_no = i + 1;
             let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
-            if line.trim().is_empty() || (i == 0 && line.trim().eq_ignore_ascii_case("key,value"))
-            {
+            if line.trim().is_empty() || (i == 0 && line.trim().eq_ignore_ascii_case("key,value")) {
                 continue;
             }
             let fail = |reason: String| TraceError::Line {
@@ -71,7 +70,10 @@ impl Trace {
                 })?),
             };
             let value: i64 = value_text.trim().parse().map_err(|_| {
-                fail(format!("value `{}` is not a 64-bit integer", value_text.trim()))
+                fail(format!(
+                    "value `{}` is not a 64-bit integer",
+                    value_text.trim()
+                ))
             })?;
             if trace.records.len() == MAX_TRACE_RECORDS {
                 return Err(TraceError::TooManyRecords);
@@ -122,9 +124,9 @@ fn split_line(line: &str) -> Result<(String, &str), String> {
                         chars.next();
                     } else {
                         let rest = &quoted[i + 1..];
-                        let rest = rest.strip_prefix(',').ok_or_else(|| {
-                            "expected `,` after the quoted key".to_string()
-                        })?;
+                        let rest = rest
+                            .strip_prefix(',')
+                            .ok_or_else(|| "expected `,` after the quoted key".to_string())?;
                         break (key, rest);
                     }
                 }
@@ -182,7 +184,10 @@ mod tests {
             }
         );
         let err = Trace::parse_csv("a,1\nb,2\nc,zz\n", KeyKind::String).unwrap_err();
-        assert_eq!(err.to_string(), "line 3: value `zz` is not a 64-bit integer");
+        assert_eq!(
+            err.to_string(),
+            "line 3: value `zz` is not a 64-bit integer"
+        );
         let err = Trace::parse_csv("a,1,2\n", KeyKind::String).unwrap_err();
         assert!(err.to_string().contains("found 3"));
         let err = Trace::parse_csv("x,1\n", KeyKind::Integer).unwrap_err();

@@ -1,0 +1,462 @@
+//! One serde struct for a whole run, validated field by field.
+
+use super::codec::Codec;
+use super::keygroups::{Partitioning, UPPER_BOUND_MAX_PARALLELISM};
+use super::workload::{
+    KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel, WorkloadConfig,
+};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub seed: u64,
+    pub workload: WorkloadConfig,
+    pub job: JobConfig,
+    pub checkpointing: CheckpointingConfig,
+    pub link: LinkConfig,
+    pub costs: CostConfig,
+    /// Longest stretch of virtual time the data plane advances in one go, in µs.
+    pub tick_us: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobConfig {
+    /// `parallelism.default` of the keyed operator.
+    pub parallelism: u32,
+    /// `pipeline.max-parallelism`, the number of key groups; none: Flink's default rule.
+    pub max_parallelism: Option<u32>,
+    /// Records one subtask can process per virtual second.
+    pub records_per_s_per_subtask: f64,
+    /// Records a subtask's input channel buffers before the source is backpressured.
+    pub channel_capacity: u32,
+    /// Delay before a failed job restarts (Flink's fixed-delay restart strategy).
+    pub restart_delay_ms: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckpointingConfig {
+    /// `execution.checkpointing.interval`; none: checkpointing off.
+    pub interval_ms: Option<u64>,
+    /// `execution.checkpointing.min-pause`.
+    pub min_pause_ms: u64,
+    /// `execution.checkpointing.timeout`.
+    pub timeout_ms: u64,
+    /// `execution.checkpointing.max-concurrent-checkpoints`.
+    pub max_concurrent: u32,
+    /// `execution.checkpointing.tolerable-failed-checkpoints`.
+    pub tolerable_failed: u32,
+    /// `execution.checkpointing.num-retained`.
+    pub num_retained: u32,
+    /// `execution.checkpointing.incremental`.
+    pub incremental: bool,
+    /// Chunk codec; Flink's `snapshot-compression: true` is Snappy.
+    pub codec: Codec,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinkConfig {
+    /// Bandwidth between the job and the checkpoint store, each direction.
+    pub bandwidth_mbit_s: f64,
+    /// One-way latency added to every transfer.
+    pub latency_ms: f64,
+}
+
+/// CPU costs the simulation charges in virtual time. The bytes are really encoded; how
+/// long that takes on a TaskManager is a model parameter, not a measurement of this machine.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CostConfig {
+    /// Synchronous phase: copy-on-write snapshot of a subtask's state, MB/s of raw state.
+    pub sync_snapshot_mb_s: f64,
+    /// Restore: decode and verify chunks, MB/s of raw state.
+    pub restore_decode_mb_s: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            workload: WorkloadConfig::default(),
+            job: JobConfig::default(),
+            checkpointing: CheckpointingConfig::default(),
+            link: LinkConfig::default(),
+            costs: CostConfig::default(),
+            tick_us: 1_000,
+        }
+    }
+}
+
+impl Default for WorkloadConfig {
+    fn default() -> Self {
+        Self {
+            source: SourceConfig::Generated {
+                key_space: 10_000,
+                distribution: KeyDistribution::Zipf { exponent: 1.0 },
+                key_kind: KeyKind::String,
+            },
+            rate: RateProfile::Constant {
+                records_per_s: 5_000.0,
+            },
+            value_model: ValueModel::Events { keep: 4 },
+            limit: None,
+        }
+    }
+}
+
+impl Default for JobConfig {
+    fn default() -> Self {
+        Self {
+            parallelism: 4,
+            max_parallelism: Some(128),
+            records_per_s_per_subtask: 4_000.0,
+            channel_capacity: 2_000,
+            restart_delay_ms: 500,
+        }
+    }
+}
+
+impl Default for CheckpointingConfig {
+    fn default() -> Self {
+        Self {
+            interval_ms: Some(2_000),
+            min_pause_ms: 0,
+            timeout_ms: 600_000,
+            max_concurrent: 1,
+            tolerable_failed: 0,
+            num_retained: 1,
+            incremental: false,
+            codec: Codec::Snappy,
+        }
+    }
+}
+
+impl Default for LinkConfig {
+    fn default() -> Self {
+        Self {
+            bandwidth_mbit_s: 100.0,
+            latency_ms: 5.0,
+        }
+    }
+}
+
+impl Default for CostConfig {
+    fn default() -> Self {
+        Self {
+            sync_snapshot_mb_s: 2_000.0,
+            restore_decode_mb_s: 400.0,
+        }
+    }
+}
+
+/// One invalid field: its dotted path and what is allowed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<FieldError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+pub const MAX_KEY_SPACE: u32 = 1_000_000;
+pub const MAX_PARALLELISM_IN_LAB: u32 = 256;
+const MAX_RATE: f64 = 10_000_000.0;
+
+struct Check(Vec<FieldError>);
+
+impl Check {
+    fn range<T: PartialOrd + fmt::Display + Copy>(
+        &mut self,
+        field: &str,
+        v: T,
+        lo: T,
+        hi: T,
+        unit: &str,
+    ) {
+        // `!(lo <= v)` rather than `v < lo` so that NaN is rejected too.
+        if !(lo <= v && v <= hi) {
+            self.0.push(FieldError {
+                field: field.to_string(),
+                message: format!("must be between {lo} and {hi}{unit}, got {v}"),
+            });
+        }
+    }
+
+    fn fail(&mut self, field: &str, message: String) {
+        self.0.push(FieldError {
+            field: field.to_string(),
+            message,
+        });
+    }
+}
+
+impl Config {
+    pub fn validate(&self) -> Result<(), ConfigErrors> {
+        let mut c = Check(Vec::new());
+        let w = &self.workload;
+        match &w.source {
+            SourceConfig::Generated {
+                key_space,
+                distribution,
+                ..
+            } => {
+                c.range(
+                    "workload.source.key_space",
+                    *key_space,
+                    1,
+                    MAX_KEY_SPACE,
+                    " keys",
+                );
+                match distribution {
+                    KeyDistribution::Uniform => {}
+                    KeyDistribution::Zipf { exponent } => c.range(
+                        "workload.source.distribution.exponent",
+                        *exponent,
+                        0.0,
+                        5.0,
+                        "",
+                    ),
+                    KeyDistribution::HotSet {
+                        hot_keys,
+                        hot_fraction,
+                    } => {
+                        c.range(
+                            "workload.source.distribution.hot_keys",
+                            *hot_keys,
+                            1,
+                            *key_space,
+                            " keys",
+                        );
+                        c.range(
+                            "workload.source.distribution.hot_fraction",
+                            *hot_fraction,
+                            0.0,
+                            1.0,
+                            "",
+                        );
+                    }
+                }
+            }
+            SourceConfig::SeedExample | SourceConfig::Trace => {}
+        }
+        match w.rate {
+            RateProfile::Constant { records_per_s } => c.range(
+                "workload.rate.records_per_s",
+                records_per_s,
+                0.0,
+                MAX_RATE,
+                " records/s",
+            ),
+            RateProfile::Ramp {
+                from_per_s,
+                to_per_s,
+                over_s,
+            } => {
+                c.range(
+                    "workload.rate.from_per_s",
+                    from_per_s,
+                    0.0,
+                    MAX_RATE,
+                    " records/s",
+                );
+                c.range(
+                    "workload.rate.to_per_s",
+                    to_per_s,
+                    0.0,
+                    MAX_RATE,
+                    " records/s",
+                );
+                c.range("workload.rate.over_s", over_s, 0.001, 86_400.0, " s");
+            }
+            RateProfile::Bursts {
+                base_per_s,
+                burst_per_s,
+                period_s,
+                burst_s,
+            } => {
+                c.range(
+                    "workload.rate.base_per_s",
+                    base_per_s,
+                    0.0,
+                    MAX_RATE,
+                    " records/s",
+                );
+                c.range(
+                    "workload.rate.burst_per_s",
+                    burst_per_s,
+                    0.0,
+                    MAX_RATE,
+                    " records/s",
+                );
+                c.range("workload.rate.period_s", period_s, 0.001, 86_400.0, " s");
+                c.range(
+                    "workload.rate.burst_s",
+                    burst_s,
+                    0.0,
+                    period_s,
+                    " s (at most the period)",
+                );
+            }
+        }
+        match w.value_model {
+            ValueModel::Counter => {}
+            ValueModel::Events { keep } => {
+                c.range("workload.value_model.keep", keep, 1, 64, " events")
+            }
+            ValueModel::RandomBytes { len } => {
+                c.range("workload.value_model.len", len, 1, 4096, " bytes")
+            }
+        }
+        let j = &self.job;
+        c.range(
+            "job.parallelism",
+            j.parallelism,
+            1,
+            MAX_PARALLELISM_IN_LAB,
+            "",
+        );
+        if let Some(m) = j.max_parallelism {
+            c.range("job.max_parallelism", m, 1, UPPER_BOUND_MAX_PARALLELISM, "");
+        }
+        if j.parallelism >= 1 {
+            if let Err(e) = Partitioning::with_default_max(j.parallelism, j.max_parallelism) {
+                if matches!(
+                    e,
+                    super::keygroups::PartitioningError::ParallelismAboveMax { .. }
+                ) {
+                    c.fail("job.parallelism", e.to_string());
+                }
+            }
+        }
+        c.range(
+            "job.records_per_s_per_subtask",
+            j.records_per_s_per_subtask,
+            1.0,
+            MAX_RATE,
+            " records/s",
+        );
+        c.range(
+            "job.channel_capacity",
+            j.channel_capacity,
+            1,
+            1_000_000,
+            " records",
+        );
+        c.range(
+            "job.restart_delay_ms",
+            j.restart_delay_ms,
+            0,
+            600_000,
+            " ms",
+        );
+        let k = &self.checkpointing;
+        if let Some(i) = k.interval_ms {
+            c.range("checkpointing.interval_ms", i, 10, 86_400_000, " ms");
+        }
+        c.range(
+            "checkpointing.min_pause_ms",
+            k.min_pause_ms,
+            0,
+            86_400_000,
+            " ms",
+        );
+        c.range(
+            "checkpointing.timeout_ms",
+            k.timeout_ms,
+            10,
+            86_400_000,
+            " ms",
+        );
+        c.range("checkpointing.max_concurrent", k.max_concurrent, 1, 16, "");
+        c.range(
+            "checkpointing.tolerable_failed",
+            k.tolerable_failed,
+            0,
+            1_000,
+            "",
+        );
+        c.range("checkpointing.num_retained", k.num_retained, 1, 32, "");
+        c.range(
+            "link.bandwidth_mbit_s",
+            self.link.bandwidth_mbit_s,
+            0.001,
+            1_000_000.0,
+            " Mbit/s",
+        );
+        c.range(
+            "link.latency_ms",
+            self.link.latency_ms,
+            0.0,
+            60_000.0,
+            " ms",
+        );
+        c.range(
+            "costs.sync_snapshot_mb_s",
+            self.costs.sync_snapshot_mb_s,
+            1.0,
+            1_000_000.0,
+            " MB/s",
+        );
+        c.range(
+            "costs.restore_decode_mb_s",
+            self.costs.restore_decode_mb_s,
+            1.0,
+            1_000_000.0,
+            " MB/s",
+        );
+        c.range("tick_us", self.tick_us, 10, 1_000_000, " µs");
+        if c.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigErrors(c.0))
+        }
+    }
+
+    pub fn partitioning(&self) -> Result<Partitioning, ConfigErrors> {
+        Partitioning::with_default_max(self.job.parallelism, self.job.max_parallelism).map_err(
+            |e| {
+                ConfigErrors(vec![FieldError {
+                    field: "job.max_parallelism".into(),
+                    message: e.to_string(),
+                }])
+            },
+        )
+    }
+
+    /// Parses JSON and validates it, naming the field of any error.
+    pub fn from_json(text: &str) -> Result<Self, ConfigErrors> {
+        let config: Config = serde_json::from_str(text).map_err(|e| {
+            ConfigErrors(vec![FieldError {
+                field: format!("line {}, column {}", e.line(), e.column()),
+                message: e.to_string(),
+            }])
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+}
