@@ -68,8 +68,14 @@ fn compression_really_compresses_text_and_not_noise() {
         .map(|i| statelab::engine::rng::mix64(i) as u8)
         .collect();
     for codec in [Codec::Lz4, Codec::Snappy] {
-        assert!(codec.encode(&text).len() < text.len() / 3, "{codec} on text");
-        assert!(codec.encode(&noise).len() >= noise.len(), "{codec} on noise");
+        assert!(
+            codec.encode(&text).len() < text.len() / 3,
+            "{codec} on text"
+        );
+        assert!(
+            codec.encode(&noise).len() >= noise.len(),
+            "{codec} on noise"
+        );
     }
 }
 
@@ -88,7 +94,11 @@ fn crc32c(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0x82f6_3b78 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0x82f6_3b78
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -107,7 +117,9 @@ fn snappy_chunks_follow_the_framing_format() {
         let body = &enc[pos + 4..pos + 4 + len];
         let masked = u32::from_le_bytes(body[..4].try_into().unwrap());
         let block = match kind {
-            0x00 => snap::raw::Decoder::new().decompress_vec(&body[4..]).unwrap(),
+            0x00 => snap::raw::Decoder::new()
+                .decompress_vec(&body[4..])
+                .unwrap(),
             0x01 => body[4..].to_vec(),
             other => panic!("unexpected chunk type {other:#x}"),
         };
@@ -140,7 +152,11 @@ fn lz4_chunks_open_with_the_stock_lz4_tool() {
         .arg(&file)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.stdout, data);
     std::fs::remove_dir_all(dir).ok();
 }

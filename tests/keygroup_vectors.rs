@@ -27,7 +27,12 @@ fn every_jvm_vector_is_reproduced() {
         let subtask: u32 = cols[6].parse().unwrap();
         let part = Partitioning::new(p, max_p).unwrap();
         assert_eq!(key.java_hash_code(), hash, "hashCode, line {}", line_no + 1);
-        assert_eq!(part.key_group_of(&key), kg, "key group, line {}", line_no + 1);
+        assert_eq!(
+            part.key_group_of(&key),
+            kg,
+            "key group, line {}",
+            line_no + 1
+        );
         assert_eq!(
             part.subtask_of_key_group(kg),
             subtask,
