@@ -13,4 +13,5 @@ pub mod snapshot;
 pub mod state;
 pub mod store;
 pub mod trace;
+pub mod view;
 pub mod workload;

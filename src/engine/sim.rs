@@ -161,7 +161,7 @@ pub enum JobStatus {
 }
 
 /// Everything measured about one recovery.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RecoveryStats {
     pub failed_at_us: u64,
     pub reason: String,
@@ -223,7 +223,7 @@ struct Restore {
 }
 
 /// Counts like Flink's checkpoint UI.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct CheckpointCounts {
     pub triggered: u64,
     pub in_progress: u64,

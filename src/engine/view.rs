@@ -1,0 +1,266 @@
+//! The read-only picture of a simulation that the UI draws: plain data, no references
+//! into the engine, cheap enough to build every animation frame.
+
+use super::codec::Codec;
+use super::keygroups::KeyGroupRange;
+use super::log::LogEntry;
+use super::sim::{
+    ChannelItem, CheckpointCounts, CheckpointStats, JobStatus, RecoveryStats, Simulation, Transfer,
+};
+use super::store::{CheckpointId, ChunkId, ChunkRef};
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SimView {
+    pub now_us: u64,
+    pub status: JobStatus,
+    pub source: SourceView,
+    pub subtasks: Vec<SubtaskView>,
+    pub key_groups: Vec<KeyGroupView>,
+    pub uploads: Vec<TransferView>,
+    pub downloads: Vec<TransferView>,
+    pub store: StoreView,
+    pub counts: CheckpointCounts,
+    pub latest_recovery: Option<RecoveryStats>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SourceView {
+    /// Next offset the source emits.
+    pub offset: u64,
+    /// Records that have arrived at the source (its backlog is `available - offset`).
+    pub available: u64,
+    pub rate_per_s: f64,
+    pub ended: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SubtaskView {
+    pub index: u32,
+    pub key_groups: KeyGroupRange,
+    pub queued_records: u32,
+    pub channel_capacity: u32,
+    /// Positions (0 = next to be processed) and ids of barriers in the channel.
+    pub barriers: Vec<(u32, CheckpointId)>,
+    pub processed: u64,
+    pub busy_in_sync_phase: bool,
+    pub last_snapshot_at_us: Option<u64>,
+    pub state_bytes: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KeyGroupView {
+    pub key_group: u32,
+    pub subtask: u32,
+    pub keys: u32,
+    pub raw_bytes: u64,
+    /// Changed since the latest completed checkpoint captured it.
+    pub dirty: bool,
+    pub changed_bytes: u64,
+    pub changed_records: u64,
+    /// The chunk holding it in the latest completed checkpoint.
+    pub chunk: Option<ChunkId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TransferView {
+    pub key_group: u32,
+    pub checkpoint: Option<CheckpointId>,
+    pub subtask: Option<u32>,
+    pub encoded_bytes: u64,
+    pub raw_bytes: u64,
+    pub sent_fraction: f64,
+    pub arrives_at_us: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoreView {
+    pub checkpoints: Vec<StoredCheckpointView>,
+    pub chunk_count: u32,
+    pub stored_bytes: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoredCheckpointView {
+    pub id: CheckpointId,
+    pub offset: u64,
+    pub completed_at_us: u64,
+    pub parallelism: u32,
+    pub chunks: Vec<StoredChunkView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoredChunkView {
+    pub key_group: u32,
+    pub chunk: ChunkId,
+    /// Uploaded by an earlier checkpoint and shared (incremental).
+    pub shared_from: Option<CheckpointId>,
+    pub encoded_bytes: u64,
+    pub raw_bytes: u64,
+    pub codec: Codec,
+    pub present: bool,
+}
+
+impl Simulation {
+    pub fn view(&self) -> SimView {
+        let p = self.partitioning;
+        let capacity = self.config.job.channel_capacity;
+        let subtasks = self
+            .subtasks
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let range = p.key_group_range(i as u32);
+                let mut barriers = Vec::new();
+                let mut queued = 0u32;
+                for item in &s.channel {
+                    match item {
+                        ChannelItem::Record(_) => queued += 1,
+                        ChannelItem::Barrier(id) => barriers.push((queued, *id)),
+                    }
+                }
+                SubtaskView {
+                    index: i as u32,
+                    key_groups: range,
+                    queued_records: queued,
+                    channel_capacity: capacity,
+                    barriers,
+                    processed: s.processed,
+                    busy_in_sync_phase: s.blocked_until > self.now,
+                    last_snapshot_at_us: s.last_snapshot_at,
+                    state_bytes: range
+                        .iter()
+                        .map(|kg| self.state[kg as usize].raw_bytes())
+                        .sum(),
+                }
+            })
+            .collect();
+        let key_groups = (0..p.max_parallelism())
+            .map(|kg| {
+                let st = &self.state[kg as usize];
+                let t = &self.tracking[kg as usize];
+                KeyGroupView {
+                    key_group: kg,
+                    subtask: p.subtask_of_key_group(kg),
+                    keys: st.len(),
+                    raw_bytes: st.raw_bytes(),
+                    dirty: t.dirty(),
+                    changed_bytes: t.changed_bytes,
+                    changed_records: t.changed_records,
+                    chunk: t.confirmed.map(|(c, _)| c),
+                }
+            })
+            .collect();
+        let transfer_view =
+            |item: &Transfer, size: u64, sent_fraction: f64, arrives_at_us| match item {
+                Transfer::Upload {
+                    checkpoint,
+                    subtask,
+                    key_group,
+                    raw_len,
+                    ..
+                } => TransferView {
+                    key_group: *key_group,
+                    checkpoint: Some(*checkpoint),
+                    subtask: Some(*subtask),
+                    encoded_bytes: size,
+                    raw_bytes: *raw_len,
+                    sent_fraction,
+                    arrives_at_us,
+                },
+                Transfer::Download {
+                    key_group, chunk, ..
+                } => TransferView {
+                    key_group: *key_group,
+                    checkpoint: self.store.chunk(*chunk).map(|c| c.checkpoint),
+                    subtask: Some(p.subtask_of_key_group(*key_group)),
+                    encoded_bytes: size,
+                    raw_bytes: self.store.chunk(*chunk).map_or(0, |c| c.raw_len),
+                    sent_fraction,
+                    arrives_at_us,
+                },
+            };
+        let uploads = self
+            .upload
+            .in_flight()
+            .into_iter()
+            .map(|f| transfer_view(f.item, f.size, f.sent_fraction, f.arrives_at_us))
+            .collect();
+        let downloads = self
+            .download
+            .in_flight()
+            .into_iter()
+            .map(|f| transfer_view(f.item, f.size, f.sent_fraction, f.arrives_at_us))
+            .collect();
+        let checkpoints = self
+            .store
+            .completed()
+            .map(|c| StoredCheckpointView {
+                id: c.id,
+                offset: c.offset,
+                completed_at_us: c.completed_at_us,
+                parallelism: c.parallelism,
+                chunks: c
+                    .manifest
+                    .iter()
+                    .map(|r| self.chunk_view(c.id, r))
+                    .collect(),
+            })
+            .collect();
+        let workload = &self.workload;
+        SimView {
+            now_us: self.now,
+            status: self.status.clone(),
+            source: SourceView {
+                offset: self.next_offset,
+                available: workload.available(self.now),
+                rate_per_s: workload.config().rate.rate_at(self.now),
+                ended: workload.length().is_some_and(|len| self.next_offset >= len),
+            },
+            subtasks,
+            key_groups,
+            uploads,
+            downloads,
+            store: StoreView {
+                checkpoints,
+                chunk_count: self.store.chunks().count() as u32,
+                stored_bytes: self.store.stored_bytes(),
+            },
+            counts: self.counts.clone(),
+            latest_recovery: self.recoveries.last().cloned(),
+        }
+    }
+
+    fn chunk_view(&self, checkpoint: CheckpointId, r: &ChunkRef) -> StoredChunkView {
+        match self.store.chunk(r.chunk) {
+            Some(c) => StoredChunkView {
+                key_group: r.key_group,
+                chunk: r.chunk,
+                shared_from: (c.checkpoint != checkpoint).then_some(c.checkpoint),
+                encoded_bytes: c.bytes.len() as u64,
+                raw_bytes: c.raw_len,
+                codec: c.codec,
+                present: true,
+            },
+            None => StoredChunkView {
+                key_group: r.key_group,
+                chunk: r.chunk,
+                shared_from: None,
+                encoded_bytes: 0,
+                raw_bytes: 0,
+                codec: self.config.checkpointing.codec,
+                present: false,
+            },
+        }
+    }
+
+    /// Log entries at or after `t_us`, oldest first.
+    pub fn events_since(&self, t_us: u64) -> Vec<LogEntry> {
+        self.log.since(t_us).cloned().collect()
+    }
+
+    /// The checkpoint history, newest last.
+    pub fn checkpoint_history(&self) -> &[CheckpointStats] {
+        self.history()
+    }
+}
