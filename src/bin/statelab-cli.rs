@@ -1,1 +1,287 @@
+//! statelab-cli: the engine outside the browser.
+//!
+//! `keygroup` answers "where does this key go" exactly as Flink would; `simulate` runs a
+//! config and prints its summary and checkpoint history as JSON; `export-checkpoint`
+//! writes a completed checkpoint's chunks as files in their codec's frame format.
+
+#[cfg(target_arch = "wasm32")]
 fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use clap::{Parser, Subcommand};
+    use serde::Serialize;
+    use statelab::engine::config::Config;
+    use statelab::engine::keygroups::{Key, Partitioning};
+    use statelab::engine::sim::{CheckpointStats, RecoveryStats, Simulation};
+    use statelab::engine::store::ChunkRef;
+    use statelab::engine::trace::Trace;
+    use statelab::engine::workload::{KeyKind, SourceConfig};
+    use std::path::{Path, PathBuf};
+    use std::process::ExitCode;
+
+    #[derive(Parser)]
+    #[command(
+        name = "statelab-cli",
+        version,
+        about = "statelab's engine on the command line"
+    )]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// Key → Java hashCode → key group → subtask, as TSV (keys as arguments or one per stdin line).
+        Keygroup {
+            #[arg(long)]
+            max_parallelism: Option<u32>,
+            #[arg(long)]
+            parallelism: u32,
+            /// Treat keys as Java `Long`s instead of `String`s.
+            #[arg(long)]
+            long: bool,
+            keys: Vec<String>,
+        },
+        /// Run a config (JSON) and print a summary with the checkpoint history as JSON.
+        Simulate(RunArgs),
+        /// Run a config, then write the latest completed checkpoint's chunks and a manifest.
+        ExportCheckpoint {
+            #[command(flatten)]
+            run: RunArgs,
+            /// Directory to write into (created if missing).
+            #[arg(long)]
+            out: PathBuf,
+        },
+        /// Print a digest of the run's observable state (for cross-target determinism checks).
+        Digest(RunArgs),
+        /// Print the default config as JSON, a starting point for your own.
+        DefaultConfig,
+    }
+
+    #[derive(clap::Args)]
+    struct RunArgs {
+        /// Config file (JSON); omit for the defaults.
+        config: Option<PathBuf>,
+        /// Virtual seconds to simulate.
+        #[arg(long, default_value_t = 30.0)]
+        seconds: f64,
+        /// `key,value` CSV trace, for configs whose source is `trace`.
+        #[arg(long)]
+        trace: Option<PathBuf>,
+    }
+
+    pub fn main() -> ExitCode {
+        let cli = Cli::parse();
+        match run(cli.command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("statelab-cli: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    fn run(command: Command) -> Result<(), String> {
+        match command {
+            Command::Keygroup {
+                max_parallelism,
+                parallelism,
+                long,
+                keys,
+            } => keygroup(max_parallelism, parallelism, long, keys),
+            Command::Simulate(args) => {
+                let sim = simulate(&args)?;
+                emit(&to_json(&Summary::of(&sim))?)
+            }
+            Command::ExportCheckpoint { run, out } => export(&simulate(&run)?, &out),
+            Command::Digest(args) => emit(&format!("{:016x}", simulate(&args)?.digest())),
+            Command::DefaultConfig => emit(&to_json(&Config::default())?),
+        }
+    }
+
+    /// Writes to stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.
+    fn emit(text: &str) -> Result<(), String> {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        match writeln!(out, "{text}") {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map_err(|e| e.to_string()),
+        }
+    }
+
+    fn to_json<T: Serialize>(v: &T) -> Result<String, String> {
+        serde_json::to_string_pretty(v).map_err(|e| e.to_string())
+    }
+
+    fn keygroup(max_p: Option<u32>, p: u32, long: bool, keys: Vec<String>) -> Result<(), String> {
+        let part = Partitioning::with_default_max(p, max_p).map_err(|e| e.to_string())?;
+        let keys = if keys.is_empty() {
+            std::io::stdin()
+                .lines()
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?
+        } else {
+            keys
+        };
+        let keys =
+            keys.into_iter()
+                .enumerate()
+                .map(|(i, text)| {
+                    if long {
+                        text.trim().parse().map(Key::Long).map_err(|_| {
+                            format!("key {} (`{text}`) is not a 64-bit integer", i + 1)
+                        })
+                    } else {
+                        Ok(Key::Str(text))
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+        let mut table = String::from("key\tjava_hashCode\tkey_group\tsubtask");
+        for key in keys {
+            let kg = part.key_group_of(&key);
+            table.push_str(&format!(
+                "\n{key}\t{}\t{kg}\t{}",
+                key.java_hash_code(),
+                part.subtask_of_key_group(kg)
+            ));
+        }
+        emit(&table)
+    }
+
+    fn simulate(args: &RunArgs) -> Result<Simulation, String> {
+        let config = match &args.config {
+            Some(path) => {
+                Config::from_json(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        let trace = match &args.trace {
+            Some(path) => {
+                let kind = match &config.workload.source {
+                    SourceConfig::Generated { key_kind, .. } => *key_kind,
+                    _ => KeyKind::String,
+                };
+                Some(
+                    Trace::parse_csv(&read(path)?, kind)
+                        .map_err(|e| format!("{}: {e}", path.display()))?,
+                )
+            }
+            None => None,
+        };
+        if !(args.seconds.is_finite() && (0.0..=86_400.0).contains(&args.seconds)) {
+            return Err(format!(
+                "--seconds must be between 0 and 86400, got {}",
+                args.seconds
+            ));
+        }
+        let mut sim = Simulation::new(config, trace.as_ref()).map_err(|e| e.to_string())?;
+        sim.advance_to((args.seconds * 1e6) as u64);
+        Ok(sim)
+    }
+
+    fn read(path: &Path) -> Result<String, String> {
+        std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    #[derive(Serialize)]
+    struct Summary<'a> {
+        virtual_seconds: f64,
+        source_offset: u64,
+        records_processed: u64,
+        counts: &'a statelab::engine::sim::CheckpointCounts,
+        state_bytes: u64,
+        store_bytes: u64,
+        history: &'a [CheckpointStats],
+        recoveries: &'a [RecoveryStats],
+    }
+
+    impl<'a> Summary<'a> {
+        fn of(sim: &'a Simulation) -> Self {
+            let max_p = sim.partitioning().max_parallelism();
+            Summary {
+                virtual_seconds: sim.now_us() as f64 / 1e6,
+                source_offset: sim.source_offset(),
+                records_processed: sim.records_processed(),
+                counts: sim.counts(),
+                state_bytes: (0..max_p)
+                    .map(|kg| sim.key_group_state(kg).raw_bytes())
+                    .sum(),
+                store_bytes: sim.store().stored_bytes(),
+                history: sim.history(),
+                recoveries: sim.recoveries(),
+            }
+        }
+    }
+
+    #[derive(Serialize)]
+    struct ManifestEntry {
+        key_group: u32,
+        chunk: u64,
+        file: String,
+        codec: &'static str,
+        raw_bytes: u64,
+        encoded_bytes: u64,
+        uploaded_by_checkpoint: u64,
+    }
+
+    #[derive(Serialize)]
+    struct Manifest {
+        checkpoint: u64,
+        source_offset: u64,
+        parallelism: u32,
+        max_parallelism: u32,
+        value_model: statelab::engine::workload::ValueModel,
+        chunks: Vec<ManifestEntry>,
+    }
+
+    fn export(sim: &Simulation, out: &Path) -> Result<(), String> {
+        let cp = sim
+            .store()
+            .latest()
+            .ok_or("no checkpoint completed in the simulated time; raise --seconds")?;
+        std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+        let mut chunks = Vec::new();
+        for ChunkRef { key_group, chunk } in &cp.manifest {
+            let c = sim
+                .store()
+                .chunk(*chunk)
+                .ok_or_else(|| format!("chunk {chunk} is missing from the store"))?;
+            let file = format!("kg-{key_group:05}.{}", c.codec.extension());
+            std::fs::write(out.join(&file), c.bytes.as_slice())
+                .map_err(|e| format!("{file}: {e}"))?;
+            chunks.push(ManifestEntry {
+                key_group: *key_group,
+                chunk: *chunk,
+                file,
+                codec: c.codec.name(),
+                raw_bytes: c.raw_len,
+                encoded_bytes: c.bytes.len() as u64,
+                uploaded_by_checkpoint: c.checkpoint,
+            });
+        }
+        let manifest = Manifest {
+            checkpoint: cp.id,
+            source_offset: cp.offset,
+            parallelism: cp.parallelism,
+            max_parallelism: sim.partitioning().max_parallelism(),
+            value_model: sim.workload().config().value_model,
+            chunks,
+        };
+        std::fs::write(out.join("manifest.json"), to_json(&manifest)?)
+            .map_err(|e| format!("manifest.json: {e}"))?;
+        eprintln!(
+            "wrote checkpoint {} ({} chunks) to {}",
+            cp.id,
+            cp.manifest.len(),
+            out.display()
+        );
+        Ok(())
+    }
+}
