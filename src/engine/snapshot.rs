@@ -46,19 +46,9 @@ pub fn serialize_into(
     out.extend_from_slice(&param.to_le_bytes());
     out.extend_from_slice(&state.key_group().to_le_bytes());
     out.extend_from_slice(&state.len().to_le_bytes());
-    let members = keys.members(state.key_group());
+    let kg = state.key_group();
     for (slot, value) in state.iter() {
-        match keys.key(members[slot]) {
-            Key::Str(s) => {
-                out.push(0);
-                out.extend_from_slice(&(s.len() as u32).to_le_bytes());
-                out.extend_from_slice(s.as_bytes());
-            }
-            Key::Long(v) => {
-                out.push(1);
-                out.extend_from_slice(&v.to_le_bytes());
-            }
-        }
+        out.extend_from_slice(keys.encoded_key(kg, slot));
         match value {
             KeyValue::Counter { count, sum } => {
                 out.extend_from_slice(&count.to_le_bytes());
@@ -67,9 +57,11 @@ pub fn serialize_into(
             KeyValue::Events(events) => {
                 out.push(events.len() as u8);
                 for e in events {
-                    let text = e.render();
-                    out.extend_from_slice(&(text.len() as u16).to_le_bytes());
-                    out.extend_from_slice(text.as_bytes());
+                    let len_at = out.len();
+                    out.extend_from_slice(&[0, 0]);
+                    e.render_into(out);
+                    let len = (out.len() - len_at - 2) as u16;
+                    out[len_at..len_at + 2].copy_from_slice(&len.to_le_bytes());
                 }
             }
             KeyValue::Bytes { count, bytes } => {
@@ -77,6 +69,21 @@ pub fn serialize_into(
                 out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
                 out.extend_from_slice(bytes);
             }
+        }
+    }
+}
+
+/// A key as snapshots write it: tag 0 + u32 length + UTF-8, or tag 1 + i64.
+pub fn write_key(key: &Key, out: &mut Vec<u8>) {
+    match key {
+        Key::Str(s) => {
+            out.push(0);
+            out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            out.extend_from_slice(s.as_bytes());
+        }
+        Key::Long(v) => {
+            out.push(1);
+            out.extend_from_slice(&v.to_le_bytes());
         }
     }
 }

@@ -24,18 +24,44 @@ impl Event {
 
     /// The event as it is written into snapshots: short, JSON-like, repetitive text.
     pub fn render(&self) -> String {
-        format!(
-            "{{\"offset\":{},\"value\":{},\"kind\":\"{}\"}}",
-            self.offset,
-            self.value,
-            self.kind()
-        )
+        let mut out = Vec::with_capacity(self.rendered_len());
+        self.render_into(&mut out);
+        String::from_utf8(out).expect("ASCII")
+    }
+
+    /// Appends the rendering without allocating: this runs for every event of every
+    /// snapshot, so it must keep pace with the compressor.
+    pub fn render_into(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"offset\":");
+        push_decimal(out, self.offset);
+        out.extend_from_slice(b",\"value\":");
+        if self.value < 0 {
+            out.push(b'-');
+        }
+        push_decimal(out, self.value.unsigned_abs());
+        out.extend_from_slice(b",\"kind\":\"");
+        out.extend_from_slice(self.kind().as_bytes());
+        out.extend_from_slice(b"\"}");
     }
 
     fn rendered_len(&self) -> usize {
-        // {"offset": , "value": , "kind":" "} = 31 bytes of fixed text.
-        31 + decimal_len_u64(self.offset) + decimal_len_i64(self.value) + self.kind().len()
+        // `{"offset":` + `,"value":` + `,"kind":"` + `"}` = 30 bytes of fixed text.
+        30 + decimal_len_u64(self.offset) + decimal_len_i64(self.value) + self.kind().len()
     }
+}
+
+fn push_decimal(out: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 fn decimal_len_u64(v: u64) -> usize {

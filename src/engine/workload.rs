@@ -198,7 +198,17 @@ pub struct KeySpace {
     key_group: Vec<u16>,
     slot: Vec<u32>,
     members: Vec<Vec<u32>>,
+    /// Per key group, every member key as a snapshot writes it, in slot order, so that
+    /// serialising is a sequential copy instead of a chase through scattered strings.
+    encoded_keys: Vec<EncodedKeys>,
     lookup: KeyLookup,
+}
+
+#[derive(Debug, Default)]
+struct EncodedKeys {
+    bytes: Vec<u8>,
+    /// `offsets[slot]..offsets[slot + 1]` is the slot's key.
+    offsets: Vec<u32>,
 }
 
 #[derive(Debug)]
@@ -242,11 +252,24 @@ impl KeySpace {
                 slot[*k as usize] = s as u32;
             }
         }
+        let encoded_keys = members
+            .iter()
+            .map(|group| {
+                let mut e = EncodedKeys::default();
+                e.offsets.push(0);
+                for k in group {
+                    super::snapshot::write_key(&keys[*k as usize], &mut e.bytes);
+                    e.offsets.push(e.bytes.len() as u32);
+                }
+                e
+            })
+            .collect();
         Self {
             keys,
             key_group,
             slot,
             members,
+            encoded_keys,
             lookup,
         }
     }
@@ -278,6 +301,12 @@ impl KeySpace {
     /// Key indices of one key group, in key order.
     pub fn members(&self, key_group: u32) -> &[u32] {
         &self.members[key_group as usize]
+    }
+
+    /// The snapshot encoding of the key in `slot` of `key_group`.
+    pub fn encoded_key(&self, key_group: u32, slot: usize) -> &[u8] {
+        let e = &self.encoded_keys[key_group as usize];
+        &e.bytes[e.offsets[slot] as usize..e.offsets[slot + 1] as usize]
     }
 
     pub fn index_of(&self, key: &Key) -> Option<u32> {
