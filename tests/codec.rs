@@ -169,3 +169,14 @@ fn which_lz4() -> Result<std::path::PathBuf, ()> {
         .find(|p| p.is_file())
         .ok_or(())
 }
+
+#[test]
+fn an_lz4_frame_without_its_end_mark_and_checksum_is_refused() {
+    let data = sample(3000);
+    let mut enc = Codec::Lz4.encode(&data);
+    enc.truncate(enc.len() - 8);
+    assert_eq!(
+        Codec::Lz4.decode(&enc, data.len()),
+        Err(CodecError::Truncated)
+    );
+}

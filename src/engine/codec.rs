@@ -91,10 +91,14 @@ impl Codec {
                 }
                 payload.to_vec()
             }
-            Codec::Lz4 => read_bounded(
-                lz4_flex::frame::FrameDecoder::new(encoded),
-                expected_raw_len,
-            )?,
+            Codec::Lz4 => {
+                let out = read_bounded(
+                    lz4_flex::frame::FrameDecoder::new(encoded),
+                    expected_raw_len,
+                )?;
+                verify_lz4_trailer(encoded, &out)?;
+                out
+            }
             Codec::Snappy => {
                 read_bounded(snap::read::FrameDecoder::new(encoded), expected_raw_len)?
             }
@@ -135,6 +139,25 @@ fn read_bounded(reader: impl Read, limit: usize) -> Result<Vec<u8>, CodecError> 
         .read_to_end(&mut out)
         .map_err(|e| classify(&e))?;
     Ok(out)
+}
+
+/// lz4_flex's decoder accepts a frame cut off right after its last block, before the end
+/// mark and the content checksum, so a damaged chunk missing its tail would pass
+/// unchecked. Every chunk statelab writes carries both; insist on them.
+fn verify_lz4_trailer(encoded: &[u8], decoded: &[u8]) -> Result<(), CodecError> {
+    let trailer = encoded
+        .len()
+        .checked_sub(8)
+        .map(|i| &encoded[i..])
+        .ok_or(CodecError::Truncated)?;
+    if trailer[..4] != [0, 0, 0, 0] {
+        return Err(CodecError::Truncated);
+    }
+    let stored = u32::from_le_bytes(trailer[4..].try_into().expect("4 bytes"));
+    if twox_hash::XxHash32::oneshot(0, decoded) != stored {
+        return Err(CodecError::ChecksumMismatch);
+    }
+    Ok(())
 }
 
 fn classify(e: &std::io::Error) -> CodecError {
