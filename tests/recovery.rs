@@ -16,8 +16,10 @@ fn config(
     parallelism: u32,
     limit: u64,
 ) -> Config {
-    let mut c = Config::default();
-    c.seed = seed;
+    let mut c = Config {
+        seed,
+        ..Config::default()
+    };
     c.workload.source = SourceConfig::Generated {
         key_space: 500,
         distribution: KeyDistribution::Zipf { exponent: 1.1 },

@@ -177,7 +177,8 @@ impl Partitioning {
             u64::from(self.max_parallelism),
         );
         KeyGroupRange {
-            start: ((i * m + p - 1) / p) as u32,
+            // Flink writes this as `(i * maxP + p - 1) / p`.
+            start: (i * m).div_ceil(p) as u32,
             end: (((i + 1) * m - 1) / p) as u32,
         }
     }

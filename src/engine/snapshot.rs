@@ -15,9 +15,8 @@
 //! Entries appear in strictly increasing key order.
 
 use super::keygroups::Key;
-use super::state::{Event, KeyGroupState, KeyValue, EVENT_KINDS};
+use super::state::{Event, KeyGroupState, KeyValue, RecentEvents, EVENT_KINDS};
 use super::workload::{KeySpace, ValueModel};
-use std::collections::VecDeque;
 use std::fmt;
 
 const MAGIC: &[u8; 4] = b"SLKG";
@@ -54,16 +53,7 @@ pub fn serialize_into(
                 out.extend_from_slice(&count.to_le_bytes());
                 out.extend_from_slice(&sum.to_le_bytes());
             }
-            KeyValue::Events(events) => {
-                out.push(events.len() as u8);
-                for e in events {
-                    let len_at = out.len();
-                    out.extend_from_slice(&[0, 0]);
-                    e.render_into(out);
-                    let len = (out.len() - len_at - 2) as u16;
-                    out[len_at..len_at + 2].copy_from_slice(&len.to_le_bytes());
-                }
-            }
+            KeyValue::Events(events) => out.extend_from_slice(events.encoded()),
             KeyValue::Bytes { count, bytes } => {
                 out.extend_from_slice(&count.to_le_bytes());
                 out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
@@ -282,14 +272,18 @@ fn read_value(r: &mut Reader<'_>, model: ValueModel) -> Result<KeyValue, Snapsho
             if n > keep {
                 return Err(SnapshotError::TooManyEvents { found: n, keep });
             }
-            let mut events = VecDeque::with_capacity(usize::from(n));
+            let start = r.pos - 1;
             for _ in 0..n {
                 let len = usize::from(r.u16()?);
                 let at = r.pos;
                 let text = r.take(len)?;
-                events.push_back(parse_event(text).ok_or(SnapshotError::BadEvent { at })?);
+                parse_event(text).ok_or(SnapshotError::BadEvent { at })?;
             }
-            KeyValue::Events(events)
+            KeyValue::Events(RecentEvents::from_encoded(if n == 0 {
+                Vec::new()
+            } else {
+                r.bytes[start..r.pos].to_vec()
+            }))
         }
         ValueModel::RandomBytes { len } => {
             let count = r.u64()?;

@@ -6,7 +6,6 @@
 
 use super::rng::{draw, SeqRng, Stream};
 use super::workload::{KeySpace, Record, ValueModel};
-use std::collections::VecDeque;
 
 /// One event kept by the `Events` value model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,11 +71,72 @@ fn decimal_len_i64(v: i64) -> usize {
     usize::from(v < 0) + decimal_len_u64(v.unsigned_abs())
 }
 
+/// The last events of one key, held as the text a snapshot writes: a count byte, then
+/// each event as a u16 length and its JSON-like text. The value model *is* that text, so
+/// it is rendered once when the record arrives, not again at every checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RecentEvents {
+    encoded: Vec<u8>,
+}
+
+impl RecentEvents {
+    /// Wraps bytes already checked to be in the layout above.
+    pub(crate) fn from_encoded(encoded: Vec<u8>) -> Self {
+        Self { encoded }
+    }
+
+    pub fn encoded(&self) -> &[u8] {
+        if self.encoded.is_empty() {
+            &[0]
+        } else {
+            &self.encoded
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.encoded.first().map_or(0, |n| usize::from(*n))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn push(&mut self, event: Event, keep: usize) {
+        if self.encoded.is_empty() {
+            self.encoded.push(0);
+        }
+        let mut n = self.len();
+        while n >= keep.max(1) {
+            let first = 3 + usize::from(u16::from_le_bytes([self.encoded[1], self.encoded[2]]));
+            self.encoded.drain(1..first);
+            n -= 1;
+        }
+        let len_at = self.encoded.len();
+        self.encoded.extend_from_slice(&[0, 0]);
+        event.render_into(&mut self.encoded);
+        let len = (self.encoded.len() - len_at - 2) as u16;
+        self.encoded[len_at..len_at + 2].copy_from_slice(&len.to_le_bytes());
+        self.encoded[0] = (n + 1) as u8;
+    }
+
+    /// The texts, oldest first.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        let mut rest = self.encoded.get(1..).unwrap_or(&[]);
+        std::iter::from_fn(move || {
+            let (len, tail) = rest.split_first_chunk::<2>()?;
+            let len = usize::from(u16::from_le_bytes(*len));
+            let (text, tail) = tail.split_at_checked(len)?;
+            rest = tail;
+            std::str::from_utf8(text).ok()
+        })
+    }
+}
+
 /// The state of one key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyValue {
     Counter { count: u64, sum: i64 },
-    Events(VecDeque<Event>),
+    Events(RecentEvents),
     Bytes { count: u64, bytes: Box<[u8]> },
 }
 
@@ -85,9 +145,7 @@ impl KeyValue {
     pub fn encoded_len(&self) -> usize {
         match self {
             KeyValue::Counter { .. } => 16,
-            KeyValue::Events(events) => {
-                1 + events.iter().map(|e| 2 + e.rendered_len()).sum::<usize>()
-            }
+            KeyValue::Events(events) => events.encoded().len(),
             KeyValue::Bytes { bytes, .. } => 8 + 2 + bytes.len(),
         }
     }
@@ -190,7 +248,7 @@ impl KeyGroupState {
         };
         let value = entry.get_or_insert_with(|| match model {
             ValueModel::Counter => KeyValue::Counter { count: 0, sum: 0 },
-            ValueModel::Events { .. } => KeyValue::Events(VecDeque::new()),
+            ValueModel::Events { .. } => KeyValue::Events(RecentEvents::default()),
             ValueModel::RandomBytes { len } => KeyValue::Bytes {
                 count: 0,
                 bytes: vec![0; usize::from(len)].into_boxed_slice(),
@@ -206,13 +264,13 @@ impl KeyGroupState {
                     ValueModel::Events { keep } => usize::from(keep),
                     _ => 1,
                 };
-                if events.len() >= keep {
-                    events.pop_front();
-                }
-                events.push_back(Event {
-                    offset: record.offset,
-                    value: record.value,
-                });
+                events.push(
+                    Event {
+                        offset: record.offset,
+                        value: record.value,
+                    },
+                    keep,
+                );
             }
             KeyValue::Bytes { count, bytes } => {
                 *count += 1;
