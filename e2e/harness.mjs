@@ -3,8 +3,9 @@
 // - `startLab()` serves the release build in dist/ from a tiny static server on a free
 //   loopback port and launches Debian's Chromium headless with a fresh profile.
 // - `lab.open(path, options)` opens a page and records every console error, uncaught
-//   exception (a wasm panic surfaces as both) and request to an origin other than the
-//   served one. Requests to other origins are also blocked: the lab must work offline.
+//   exception (a wasm panic surfaces as both), HTTP error response and request to an origin
+//   other than the served one. Requests to other origins are also blocked: the lab must work
+//   offline.
 // - `session.finish()` fails the test on anything recorded that the test did not declare
 //   with `expect`, and on anything declared that did not happen.
 // - `screenshot(page, name)` writes e2e/screenshots/<name>.png (git-ignored) for a person to
@@ -98,6 +99,10 @@ export async function startLab() {
   if (!fs.existsSync(path.join(DIST, 'index.html'))) {
     throw new Error(`${DIST}/index.html is missing: run \`trunk build --release --offline\` first`);
   }
+  if (fs.readFileSync(path.join(DIST, 'index.html'), 'utf8').includes('.well-known/trunk/ws')) {
+    // `trunk serve` (scripts/lab.sh) leaves a dev build with a live-reload script in dist/.
+    throw new Error(`${DIST} holds a \`trunk serve\` build: run \`trunk build --release --offline\``);
+  }
   const server = await serveStatic(DIST);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'statelab-chromium-'));
   let context;
@@ -130,9 +135,9 @@ export async function startLab() {
 
 /**
  * Opens `origin + urlPath` in a new page at `viewport` and records problems.
- * `expect` lists the problems this test provokes on purpose, as `{ kind, match }` with kind
- * 'console error' | 'uncaught exception' | 'http error' | 'foreign request' and a RegExp; each must happen
- * and nothing else may.
+ * `expect` lists the problems this test provokes on purpose, as `{ kind, match }`: kind is
+ * 'console error', 'uncaught exception', 'http error' or 'foreign request', match a RegExp.
+ * Each expected problem must happen, and nothing else may.
  */
 async function openPage(context, origin, urlPath, { viewport = DESKTOP, expect = [] } = {}) {
   const page = await context.newPage();
@@ -155,6 +160,10 @@ async function openPage(context, origin, urlPath, { viewport = DESKTOP, expect =
   // it where routing can: the lab must work with no network.
   page.on('request', (req) => {
     if (isForeign(req.url(), origin)) record('foreign request', req.url());
+  });
+  page.on('websocket', (ws) => {
+    // WebSockets bypass routing, so they are only recorded.
+    if (isForeign(ws.url(), origin.replace(/^http/, 'ws'))) record('foreign request', ws.url());
   });
   await page.route(
     (url) => isForeign(url.href, origin),
