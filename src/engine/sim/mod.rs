@@ -1,0 +1,577 @@
+//! The simulation: source, channels, keyed subtasks, checkpoint coordinator, link,
+//! store, failure and recovery, all on one virtual clock in microseconds.
+//!
+//! Control events (sync phases ending, transfers arriving, restarts, timeouts, triggers)
+//! happen at exact times; between them the data plane advances in slices of at most
+//! `tick_us`, moving records from the source through FIFO channels into subtasks.
+//!
+//! `coordinator.rs` holds the checkpoint coordinator, `recovery.rs` failure, restore and
+//! the exactly-once check; this file the types, the clock and the data plane.
+
+use crate::engine::codec::Codec;
+use crate::engine::config::{Config, ConfigErrors, FieldError};
+use crate::engine::keygroups::Partitioning;
+use crate::engine::link::Pipe;
+use crate::engine::log::{EventCategory, EventLog};
+use crate::engine::oracle::Oracle;
+use crate::engine::snapshot;
+use crate::engine::state::KeyGroupState;
+use crate::engine::store::{CheckpointId, ChunkId, ChunkRef, CompletedCheckpoint, Store};
+use crate::engine::trace::Trace;
+use crate::engine::workload::{Record, Workload};
+use serde::Serialize;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::sync::Arc;
+
+/// What travels in a channel: records, and barriers that never overtake them.
+mod coordinator;
+mod recovery;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChannelItem {
+    Record(Record),
+    Barrier(CheckpointId),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Subtask {
+    pub channel: VecDeque<ChannelItem>,
+    credit: f64,
+    pub blocked_until: u64,
+    pub processed: u64,
+    /// Time of the last snapshot, for the UI's flash.
+    pub last_snapshot_at: Option<u64>,
+}
+
+impl Subtask {
+    fn new() -> Self {
+        Self {
+            channel: VecDeque::new(),
+            credit: 0.0,
+            blocked_until: 0,
+            processed: 0,
+            last_snapshot_at: None,
+        }
+    }
+}
+
+/// Change tracking of one key group since its last confirmed (completed) upload.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct KeyGroupTracking {
+    pub version: u64,
+    /// The chunk in the latest completed checkpoint and the version it captured.
+    pub confirmed: Option<(ChunkId, u64)>,
+    pub changed_bytes: u64,
+    pub changed_records: u64,
+}
+
+impl KeyGroupTracking {
+    pub fn dirty(&self) -> bool {
+        self.confirmed.is_none_or(|(_, v)| v != self.version)
+    }
+}
+
+/// A chunk on its way up or down.
+#[derive(Clone, Debug)]
+pub enum Transfer {
+    Upload {
+        checkpoint: CheckpointId,
+        subtask: u32,
+        key_group: u32,
+        codec: Codec,
+        raw_len: u64,
+        version: u64,
+        bytes: Arc<Vec<u8>>,
+    },
+    Download {
+        restore: u64,
+        key_group: u32,
+        chunk: ChunkId,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct Capture {
+    key_group: u32,
+    version: u64,
+    state: Arc<KeyGroupState>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SubtaskCheckpointStats {
+    pub subtask: u32,
+    /// Trigger to barrier arrival (Flink's start delay).
+    pub start_delay_us: Option<u64>,
+    /// Always 0 here: each subtask has a single input channel, so there is nothing to align.
+    pub alignment_us: Option<u64>,
+    pub sync_us: Option<u64>,
+    pub async_us: Option<u64>,
+    pub acknowledged_at_us: Option<u64>,
+    pub key_groups_shipped: u32,
+    pub key_groups_referenced: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "reason", rename_all = "snake_case")]
+pub enum CheckpointStatus {
+    InProgress,
+    Completed,
+    Failed(String),
+}
+
+/// One row of the checkpoint history, under Flink's names.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckpointStats {
+    pub id: CheckpointId,
+    pub status: CheckpointStatus,
+    pub trigger_time_us: u64,
+    pub offset: u64,
+    pub parallelism: u32,
+    pub acknowledged_subtasks: u32,
+    pub latest_acknowledgement_us: Option<u64>,
+    pub end_to_end_duration_us: Option<u64>,
+    /// Encoded bytes uploaded by this checkpoint (the delta, for incremental).
+    pub checkpointed_data_size: u64,
+    /// Encoded bytes of every chunk the checkpoint needs, its own and shared.
+    pub full_checkpoint_size: u64,
+    /// Raw (serialised, uncompressed) bytes of the chunks it uploaded.
+    pub raw_data_size: u64,
+    pub key_groups_shipped: u32,
+    pub key_groups_skipped: u32,
+    pub subtasks: Vec<SubtaskCheckpointStats>,
+}
+
+#[derive(Clone, Debug)]
+struct PendingCheckpoint {
+    captures: Vec<Vec<Capture>>,
+    manifest: BTreeMap<u32, (ChunkId, u64)>,
+    chunks_outstanding: Vec<u32>,
+    synced: Vec<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum JobStatus {
+    Running,
+    /// Failed; restarts at `restart_at_us` (restart strategy delay).
+    Restarting {
+        restart_at_us: u64,
+    },
+    /// Downloading and decoding a checkpoint.
+    Restoring {
+        checkpoint: Option<CheckpointId>,
+        chunks_total: u32,
+        chunks_done: u32,
+    },
+}
+
+/// Everything measured about one recovery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecoveryStats {
+    pub failed_at_us: u64,
+    pub reason: String,
+    pub offset_at_failure: u64,
+    pub checkpoint: Option<CheckpointId>,
+    pub restore_offset: u64,
+    pub parallelism: u32,
+    pub restore_started_at_us: Option<u64>,
+    pub downloaded_bytes: u64,
+    pub download_done_at_us: Option<u64>,
+    pub decode_us: u64,
+    pub restored_at_us: Option<u64>,
+    pub caught_up_at_us: Option<u64>,
+    pub replayed_records: u64,
+    pub exactly_once: Option<ExactlyOnceReport>,
+    pub fallbacks: Vec<String>,
+}
+
+impl RecoveryStats {
+    /// Failure to caught-up, once caught up.
+    pub fn recovery_time_us(&self) -> Option<u64> {
+        self.caught_up_at_us.map(|t| t - self.failed_at_us)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExactlyOnceReport {
+    pub at_us: u64,
+    pub offset: u64,
+    pub differing_key_groups: Vec<u32>,
+}
+
+impl ExactlyOnceReport {
+    pub fn ok(&self) -> bool {
+        self.differing_key_groups.is_empty()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Timer {
+    SyncDone {
+        checkpoint: CheckpointId,
+        subtask: u32,
+    },
+    Timeout {
+        checkpoint: CheckpointId,
+    },
+    Restart,
+    RestoreDone,
+}
+
+#[derive(Clone, Debug)]
+struct Restore {
+    id: u64,
+    checkpoint: Option<CompletedCheckpoint>,
+    decoded: Vec<Option<Arc<KeyGroupState>>>,
+    outstanding: u32,
+    decode_free_at: u64,
+}
+
+/// Counts like Flink's checkpoint UI.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CheckpointCounts {
+    pub triggered: u64,
+    pub in_progress: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub restored: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    pub(crate) config: Config,
+    pub(crate) workload: Arc<Workload>,
+    pub(crate) partitioning: Partitioning,
+    pub(crate) now: u64,
+    pub(crate) next_offset: u64,
+    pub(crate) subtasks: Vec<Subtask>,
+    pub(crate) state: Vec<Arc<KeyGroupState>>,
+    pub(crate) tracking: Vec<KeyGroupTracking>,
+    pub(crate) status: JobStatus,
+    epoch: u64,
+    timers: BinaryHeap<Reverse<(u64, u64, u64, Timer)>>,
+    timer_seq: u64,
+    pub(crate) upload: Pipe<Transfer>,
+    pub(crate) download: Pipe<Transfer>,
+    pub(crate) store: Store,
+    pending: BTreeMap<CheckpointId, PendingCheckpoint>,
+    next_checkpoint: CheckpointId,
+    next_trigger_at: Option<u64>,
+    consecutive_failures: u32,
+    pub(crate) history: Vec<CheckpointStats>,
+    pub(crate) counts: CheckpointCounts,
+    pub(crate) log: EventLog,
+    pub(crate) recoveries: Vec<RecoveryStats>,
+    restore: Option<Restore>,
+    pending_partitioning: Option<Partitioning>,
+    oracle: Oracle,
+    pub(crate) records_processed: u64,
+    pub(crate) changed_bytes_total: u64,
+}
+
+impl Simulation {
+    pub fn new(config: Config, trace: Option<&Trace>) -> Result<Self, ConfigErrors> {
+        config.validate()?;
+        let partitioning = config.partitioning()?;
+        if matches!(config.workload.source, super::workload::SourceConfig::Trace) && trace.is_none()
+        {
+            return Err(ConfigErrors(vec![FieldError {
+                field: "workload.source".into(),
+                message: "a trace source needs a loaded `key,value` trace".into(),
+            }]));
+        }
+        let workload = Arc::new(Workload::new(
+            &config.workload,
+            config.seed,
+            partitioning.max_parallelism(),
+            trace,
+        ));
+        let keys = workload.keys().clone();
+        let state = (0..partitioning.max_parallelism())
+            .map(|kg| Arc::new(KeyGroupState::empty(kg, &keys)))
+            .collect();
+        let oracle = Oracle::new(&workload);
+        let mut sim = Self {
+            upload: Pipe::new(config.link.bandwidth_mbit_s, config.link.latency_ms),
+            download: Pipe::new(config.link.bandwidth_mbit_s, config.link.latency_ms),
+            next_trigger_at: config.checkpointing.interval_ms.map(|i| i * 1000),
+            subtasks: (0..partitioning.parallelism())
+                .map(|_| Subtask::new())
+                .collect(),
+            tracking: vec![KeyGroupTracking::default(); partitioning.max_parallelism() as usize],
+            config,
+            workload,
+            partitioning,
+            now: 0,
+            next_offset: 0,
+            state,
+            status: JobStatus::Running,
+            epoch: 0,
+            timers: BinaryHeap::new(),
+            timer_seq: 0,
+            store: Store::default(),
+            pending: BTreeMap::new(),
+            next_checkpoint: 1,
+            consecutive_failures: 0,
+            history: Vec::new(),
+            counts: CheckpointCounts::default(),
+            log: EventLog::default(),
+            recoveries: Vec::new(),
+            restore: None,
+            pending_partitioning: None,
+            oracle,
+            records_processed: 0,
+            changed_bytes_total: 0,
+        };
+        sim.note(
+            EventCategory::Checkpoint,
+            format!(
+                "job started: parallelism {}, {} key groups, codec {}, {} checkpoints",
+                sim.partitioning.parallelism(),
+                sim.partitioning.max_parallelism(),
+                sim.config.checkpointing.codec,
+                if sim.config.checkpointing.incremental {
+                    "incremental"
+                } else {
+                    "full"
+                }
+            ),
+        );
+        Ok(sim)
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn now_us(&self) -> u64 {
+        self.now
+    }
+
+    pub fn partitioning(&self) -> Partitioning {
+        self.partitioning
+    }
+
+    pub fn workload(&self) -> &Workload {
+        &self.workload
+    }
+
+    pub fn source_offset(&self) -> u64 {
+        self.next_offset
+    }
+
+    pub fn status(&self) -> &JobStatus {
+        &self.status
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn history(&self) -> &[CheckpointStats] {
+        &self.history
+    }
+
+    pub fn counts(&self) -> &CheckpointCounts {
+        &self.counts
+    }
+
+    pub fn log(&self) -> &EventLog {
+        &self.log
+    }
+
+    pub fn recoveries(&self) -> &[RecoveryStats] {
+        &self.recoveries
+    }
+
+    pub fn key_group_state(&self, kg: u32) -> &KeyGroupState {
+        &self.state[kg as usize]
+    }
+
+    pub fn records_processed(&self) -> u64 {
+        self.records_processed
+    }
+
+    fn note(&mut self, category: EventCategory, text: String) {
+        self.log.push(self.now, category, text);
+    }
+
+    fn schedule(&mut self, at: u64, timer: Timer) {
+        self.timer_seq += 1;
+        self.timers
+            .push(Reverse((at, self.epoch, self.timer_seq, timer)));
+    }
+
+    /// Advances virtual time to `t_us`.
+    pub fn advance_to(&mut self, t_us: u64) {
+        self.fire_due();
+        while self.now < t_us {
+            let mut end = t_us.min(self.now + self.config.tick_us);
+            for due in [
+                self.timers.peek().map(|Reverse((t, ..))| *t),
+                self.upload.next_arrival(),
+                self.download.next_arrival(),
+                self.next_trigger_at,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if due > self.now {
+                    end = end.min(due);
+                }
+            }
+            self.run_data_plane(end);
+            self.now = end;
+            self.fire_due();
+        }
+    }
+
+    pub fn advance_by(&mut self, dt_us: u64) {
+        self.advance_to(self.now.saturating_add(dt_us));
+    }
+
+    /// Advances to the next moment something is logged (or `limit_us` passes).
+    pub fn step_event(&mut self, limit_us: u64) -> bool {
+        let before = self.log.len();
+        let deadline = self.now.saturating_add(limit_us);
+        while self.now < deadline && self.log.len() == before {
+            let next = self.now + self.config.tick_us.min(deadline - self.now);
+            self.advance_to(next);
+        }
+        self.log.len() > before
+    }
+
+    fn run_data_plane(&mut self, end: u64) {
+        let from = self.now;
+        self.upload.advance(from, end);
+        self.download.advance(from, end);
+        if self.status != JobStatus::Running {
+            return;
+        }
+        let keys = self.workload.keys().clone();
+        let capacity = self.config.job.channel_capacity as usize;
+        let available = self.workload.available(end);
+        while self.next_offset < available {
+            let record = self.workload.record(self.next_offset);
+            let kg = keys.key_group(record.key);
+            let s = self.partitioning.subtask_of_key_group(kg) as usize;
+            if self.subtasks[s].channel.len() >= capacity {
+                break;
+            }
+            self.subtasks[s]
+                .channel
+                .push_back(ChannelItem::Record(record));
+            self.next_offset += 1;
+        }
+        let rate = self.config.job.records_per_s_per_subtask / 1e6;
+        let model = self.workload.config().value_model;
+        let seed = self.config.seed;
+        for s in 0..self.subtasks.len() {
+            let start = from.max(self.subtasks[s].blocked_until);
+            if start >= end {
+                continue;
+            }
+            self.subtasks[s].credit += rate * (end - start) as f64;
+            loop {
+                let sub = &mut self.subtasks[s];
+                match sub.channel.front().copied() {
+                    Some(ChannelItem::Barrier(id)) => {
+                        sub.channel.pop_front();
+                        self.on_barrier(s as u32, id, end);
+                        if self.subtasks[s].blocked_until > end {
+                            break;
+                        }
+                    }
+                    Some(ChannelItem::Record(record)) if sub.credit >= 1.0 => {
+                        sub.channel.pop_front();
+                        sub.credit -= 1.0;
+                        sub.processed += 1;
+                        let kg = keys.key_group(record.key) as usize;
+                        let bytes =
+                            Arc::make_mut(&mut self.state[kg]).apply(&record, model, &keys, seed);
+                        let t = &mut self.tracking[kg];
+                        t.version += 1;
+                        t.changed_bytes += bytes;
+                        t.changed_records += 1;
+                        self.changed_bytes_total += bytes;
+                        self.records_processed += 1;
+                    }
+                    Some(ChannelItem::Record(_)) => break,
+                    None => {
+                        // An idle subtask does not bank capacity for later.
+                        sub.credit = sub.credit.min(1.0);
+                        break;
+                    }
+                }
+            }
+        }
+        self.check_caught_up();
+    }
+
+    fn fire_due(&mut self) {
+        loop {
+            if let Some((transfer, size)) = self.upload.take_arrival(self.now) {
+                self.on_upload_arrived(transfer, size);
+                continue;
+            }
+            if let Some((transfer, size)) = self.download.take_arrival(self.now) {
+                self.on_download_arrived(transfer, size);
+                continue;
+            }
+            if self
+                .timers
+                .peek()
+                .is_some_and(|Reverse((t, ..))| *t <= self.now)
+            {
+                let Reverse((_, epoch, _, timer)) = self.timers.pop().expect("peeked");
+                if epoch == self.epoch {
+                    self.on_timer(timer);
+                }
+                continue;
+            }
+            if self.next_trigger_at.is_some_and(|t| t <= self.now) && self.try_trigger() {
+                continue;
+            }
+            break;
+        }
+    }
+
+    fn on_timer(&mut self, timer: Timer) {
+        match timer {
+            Timer::SyncDone {
+                checkpoint,
+                subtask,
+            } => self.on_sync_done(checkpoint, subtask),
+            Timer::Timeout { checkpoint } => {
+                if self.pending.contains_key(&checkpoint) {
+                    self.fail_checkpoint(
+                        checkpoint,
+                        "checkpoint expired before completing (execution.checkpointing.timeout)"
+                            .into(),
+                        true,
+                    );
+                }
+            }
+            Timer::Restart => self.begin_restore(),
+            Timer::RestoreDone => self.finish_restore(),
+        }
+    }
+}
+
+/// FNV-1a, 64-bit: tiny, portable and stable.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        for x in b {
+            self.0 = (self.0 ^ u64::from(*x)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn u64(&mut self, v: u64) {
+        self.bytes(&v.to_le_bytes());
+    }
+}
