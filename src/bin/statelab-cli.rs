@@ -60,7 +60,13 @@ mod cli {
             out: PathBuf,
         },
         /// Print a digest of the run's observable state (for cross-target determinism checks).
-        Digest(RunArgs),
+        Digest {
+            #[command(flatten)]
+            run: RunArgs,
+            /// Digest of the built-in reference run instead (the browser build computes the same).
+            #[arg(long)]
+            reference: bool,
+        },
         /// Print the default config as JSON, a starting point for your own.
         DefaultConfig,
     }
@@ -101,7 +107,10 @@ mod cli {
                 emit(&to_json(&Summary::of(&sim))?)
             }
             Command::ExportCheckpoint { run, out } => export(&simulate(&run)?, &out),
-            Command::Digest(args) => emit(&format!("{:016x}", simulate(&args)?.digest())),
+            Command::Digest {
+                reference: true, ..
+            } => emit(&statelab::engine::selfcheck::reference_digest()),
+            Command::Digest { run, .. } => emit(&format!("{:016x}", simulate(&run)?.digest())),
             Command::DefaultConfig => emit(&to_json(&Config::default())?),
         }
     }

@@ -8,6 +8,7 @@ pub mod link;
 pub mod log;
 pub mod oracle;
 pub mod rng;
+pub mod selfcheck;
 pub mod sim;
 pub mod snapshot;
 pub mod state;

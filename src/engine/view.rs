@@ -264,3 +264,60 @@ impl Simulation {
         self.history()
     }
 }
+
+/// One key group opened up for the inspector: its keys and values as text, its size raw
+/// and as each codec would encode it right now (really encoded, not estimated).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KeyGroupInspection {
+    pub key_group: u32,
+    pub subtask: u32,
+    pub keys: u32,
+    pub entries: Vec<(String, String)>,
+    pub raw_bytes: u64,
+    pub encoded_bytes: Vec<(Codec, u64)>,
+    pub chunk: Option<ChunkId>,
+}
+
+impl Simulation {
+    /// Opens a key group: up to `limit` entries as text, and its snapshot really encoded by
+    /// every codec.
+    pub fn inspect_key_group(&self, key_group: u32, limit: usize) -> Option<KeyGroupInspection> {
+        use super::state::KeyValue;
+        let st = self.state.get(key_group as usize)?;
+        let keys = self.workload.keys();
+        let members = keys.members(key_group);
+        let entries = st
+            .iter()
+            .take(limit)
+            .map(|(slot, v)| {
+                let value = match v {
+                    KeyValue::Counter { count, sum } => format!("count {count}, sum {sum}"),
+                    KeyValue::Events(e) => e.texts().collect::<Vec<_>>().join(" "),
+                    KeyValue::Bytes { count, bytes } => format!(
+                        "{count} updates, {} random bytes: {}…",
+                        bytes.len(),
+                        bytes
+                            .iter()
+                            .take(8)
+                            .map(|b| format!("{b:02x}"))
+                            .collect::<String>()
+                    ),
+                };
+                (keys.key(members[slot]).to_string(), value)
+            })
+            .collect();
+        let raw = super::snapshot::serialize(st, self.workload.config().value_model, keys);
+        Some(KeyGroupInspection {
+            key_group,
+            subtask: self.partitioning.subtask_of_key_group(key_group),
+            keys: st.len(),
+            entries,
+            raw_bytes: raw.len() as u64,
+            encoded_bytes: Codec::ALL
+                .iter()
+                .map(|c| (*c, c.encode(&raw).len() as u64))
+                .collect(),
+            chunk: self.tracking[key_group as usize].confirmed.map(|(c, _)| c),
+        })
+    }
+}
