@@ -4,6 +4,7 @@
 //! travel copies a handful of pointers, not the whole history.
 
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -14,6 +15,7 @@ pub enum EventCategory {
     Fault,
     Recovery,
     Check,
+    Policy,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -25,24 +27,39 @@ pub struct LogEntry {
 
 const BLOCK: usize = 256;
 
-#[derive(Clone, Debug, Default)]
-pub struct EventLog {
-    sealed: Vec<Arc<Vec<LogEntry>>>,
-    tail: Vec<LogEntry>,
+/// An append-only sequence in shared blocks: clones share every sealed block. Past
+/// `max_blocks` sealed blocks the oldest go, so a long run keeps a bounded recent history.
+#[derive(Clone, Debug)]
+pub struct BlockLog<T> {
+    sealed: VecDeque<Arc<Vec<T>>>,
+    tail: Vec<T>,
+    dropped: usize,
+    max_blocks: usize,
 }
 
-impl EventLog {
-    pub fn push(&mut self, at_us: u64, category: EventCategory, text: String) {
-        self.tail.push(LogEntry {
-            at_us,
-            category,
-            text,
-        });
-        if self.tail.len() == BLOCK {
-            self.sealed.push(Arc::new(std::mem::take(&mut self.tail)));
+impl<T> BlockLog<T> {
+    pub fn with_max_blocks(max_blocks: usize) -> Self {
+        Self {
+            sealed: VecDeque::new(),
+            tail: Vec::new(),
+            dropped: 0,
+            max_blocks: max_blocks.max(1),
         }
     }
 
+    pub fn push(&mut self, item: T) {
+        self.tail.push(item);
+        if self.tail.len() == BLOCK {
+            self.sealed
+                .push_back(Arc::new(std::mem::take(&mut self.tail)));
+            if self.sealed.len() > self.max_blocks {
+                self.sealed.pop_front();
+                self.dropped += BLOCK;
+            }
+        }
+    }
+
+    /// Items held now (older ones may have been dropped).
     pub fn len(&self) -> usize {
         self.sealed.len() * BLOCK + self.tail.len()
     }
@@ -51,15 +68,79 @@ impl EventLog {
         self.len() == 0
     }
 
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &LogEntry> {
+    /// Items dropped for the bound.
+    pub fn dropped(&self) -> usize {
+        self.dropped
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
         self.sealed
             .iter()
             .flat_map(|b| b.iter())
             .chain(self.tail.iter())
     }
 
+    pub fn last(&self) -> Option<&T> {
+        self.tail
+            .last()
+            .or_else(|| self.sealed.back().and_then(|b| b.last()))
+    }
+}
+
+/// The event log of a run: the most recent 64k entries.
+#[derive(Clone, Debug)]
+pub struct EventLog(BlockLog<LogEntry>);
+
+impl Default for EventLog {
+    fn default() -> Self {
+        Self(BlockLog::with_max_blocks(256))
+    }
+}
+
+impl EventLog {
+    pub fn push(&mut self, at_us: u64, category: EventCategory, text: String) {
+        self.0.push(LogEntry {
+            at_us,
+            category,
+            text,
+        });
+    }
+
+    /// Entries ever logged, including any dropped for the bound: it grows by one per
+    /// event, which is what "step to the next event" watches.
+    pub fn len(&self) -> usize {
+        self.0.len() + self.0.dropped()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &LogEntry> {
+        self.0.iter()
+    }
+
     /// Entries at or after `t_us`.
     pub fn since(&self, t_us: u64) -> impl Iterator<Item = &LogEntry> {
         self.iter().filter(move |e| e.at_us >= t_us)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_log_keeps_order_and_drops_oldest_blocks() {
+        let mut log = BlockLog::with_max_blocks(2);
+        for i in 0..(BLOCK * 3 + 5) {
+            log.push(i);
+        }
+        assert_eq!(log.dropped(), BLOCK);
+        assert_eq!(log.len(), BLOCK * 2 + 5);
+        assert_eq!(log.iter().next(), Some(&BLOCK));
+        assert_eq!(log.last(), Some(&(BLOCK * 3 + 4)));
+        let copy = log.clone();
+        assert!(copy.iter().eq(log.iter()));
     }
 }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod keygroups;
 pub mod link;
 pub mod log;
+pub mod metrics;
 pub mod oracle;
 pub mod rng;
 pub mod selfcheck;

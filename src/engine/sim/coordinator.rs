@@ -210,6 +210,8 @@ impl Simulation {
         let pending = self.pending.get_mut(&checkpoint).expect("checked");
         pending.manifest.insert(key_group, (chunk, version));
         pending.chunks_outstanding[subtask as usize] -= 1;
+        self.shipped_encoded_total += size;
+        self.shipped_raw_total += raw_len;
         if let Some(stats) = self.stats_mut(checkpoint) {
             stats.checkpointed_data_size += size;
         }

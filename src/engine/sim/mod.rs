@@ -12,7 +12,8 @@ use crate::engine::codec::Codec;
 use crate::engine::config::{Config, ConfigErrors, FieldError};
 use crate::engine::keygroups::Partitioning;
 use crate::engine::link::Pipe;
-use crate::engine::log::{EventCategory, EventLog};
+use crate::engine::log::{BlockLog, EventCategory, EventLog};
+use crate::engine::metrics::{Sample, SAMPLE_INTERVAL_US};
 use crate::engine::oracle::Oracle;
 use crate::engine::snapshot;
 use crate::engine::state::KeyGroupState;
@@ -268,6 +269,14 @@ pub struct Simulation {
     oracle: Oracle,
     pub(crate) records_processed: u64,
     pub(crate) changed_bytes_total: u64,
+    pub(crate) shipped_raw_total: u64,
+    pub(crate) shipped_encoded_total: u64,
+    pub(crate) samples: BlockLog<Sample>,
+    next_sample_at: u64,
+    /// (time, changed bytes total, records processed total) at each sample, over the
+    /// change-rate window.
+    change_window: VecDeque<(u64, u64, u64)>,
+    last_link_bytes: (u64, u64),
 }
 
 impl Simulation {
@@ -323,6 +332,12 @@ impl Simulation {
             oracle,
             records_processed: 0,
             changed_bytes_total: 0,
+            shipped_raw_total: 0,
+            shipped_encoded_total: 0,
+            samples: BlockLog::with_max_blocks(64),
+            next_sample_at: 0,
+            change_window: VecDeque::new(),
+            last_link_bytes: (0, 0),
         };
         sim.note(
             EventCategory::Checkpoint,
@@ -413,6 +428,7 @@ impl Simulation {
                 self.upload.next_arrival(),
                 self.download.next_arrival(),
                 self.next_trigger_at,
+                Some(self.next_sample_at),
             ]
             .into_iter()
             .flatten()
@@ -424,7 +440,69 @@ impl Simulation {
             self.run_data_plane(end);
             self.now = end;
             self.fire_due();
+            if self.now >= self.next_sample_at {
+                self.take_sample();
+            }
         }
+    }
+
+    /// How far back the change rate D is measured.
+    pub fn change_window_us(&self) -> u64 {
+        10_000_000
+    }
+
+    /// The state change rate D over the sliding window: (bytes/s, records/s).
+    pub fn change_rate(&self) -> (f64, f64) {
+        match (self.change_window.front(), self.change_window.back()) {
+            (Some(a), Some(b)) if b.0 > a.0 => {
+                let dt = (b.0 - a.0) as f64 / 1e6;
+                ((b.1 - a.1) as f64 / dt, (b.2 - a.2) as f64 / dt)
+            }
+            _ => (0.0, 0.0),
+        }
+    }
+
+    fn take_sample(&mut self) {
+        self.next_sample_at = self.now + SAMPLE_INTERVAL_US;
+        self.change_window
+            .push_back((self.now, self.changed_bytes_total, self.records_processed));
+        let horizon = self.now.saturating_sub(self.change_window_us());
+        while self.change_window.len() > 2 && self.change_window[1].0 <= horizon {
+            self.change_window.pop_front();
+        }
+        let (up, down) = (self.upload.sent_bytes(), self.download.sent_bytes());
+        let dt = self
+            .samples
+            .last()
+            .map_or(SAMPLE_INTERVAL_US, |s| self.now - s.at_us)
+            .max(1) as f64
+            / 1e6;
+        let (change_bytes_per_s, changed_records_per_s) = self.change_rate();
+        let queues = self.subtasks.iter().map(|s| s.channel.len() as u64);
+        let sample = Sample {
+            at_us: self.now,
+            upload_bytes_per_s: up.saturating_sub(self.last_link_bytes.0) as f64 / dt,
+            download_bytes_per_s: down.saturating_sub(self.last_link_bytes.1) as f64 / dt,
+            shipped_encoded_total: self.shipped_encoded_total,
+            shipped_raw_total: self.shipped_raw_total,
+            state_bytes: self.state.iter().map(|s| s.raw_bytes()).sum(),
+            change_bytes_per_s,
+            changed_records_per_s,
+            interval_ms: self.config.checkpointing.interval_ms.map(|i| i as f64),
+            queued_records: queues.clone().sum(),
+            max_queue: queues.max().unwrap_or(0) as u32,
+            source_lag_records: self
+                .workload
+                .available(self.now)
+                .saturating_sub(self.next_offset),
+        };
+        self.last_link_bytes = (up, down);
+        self.samples.push(sample);
+    }
+
+    /// The sampled time series, oldest first (a bounded recent window on long runs).
+    pub fn samples(&self) -> impl DoubleEndedIterator<Item = &Sample> {
+        self.samples.iter()
     }
 
     pub fn advance_by(&mut self, dt_us: u64) {
