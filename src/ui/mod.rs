@@ -6,6 +6,7 @@
 
 mod app;
 mod controls;
+pub mod lab;
 mod metrics;
 mod panic;
 mod pipeline;
