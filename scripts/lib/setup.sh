@@ -49,11 +49,13 @@ ensure_lab_tools() {
     ensure_wasm_bindgen
 }
 
+# Debian's Chromium and its driver for the browser tests, and the stock lz4 tool that the
+# codec tests use to prove statelab's LZ4 chunks are standard frames.
 ensure_chromium() {
-    if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-        say "installing Debian's chromium and chromium-driver"
+    if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || ! command -v lz4 >/dev/null; then
+        say "installing Debian's chromium, chromium-driver and lz4"
         "${SUDO[@]}" apt-get update
-        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver lz4
     fi
 }
 
