@@ -1,7 +1,9 @@
 //! One serde struct for a whole run, validated field by field.
 
 use super::codec::Codec;
+use super::faults::{Fault, ScheduledFault};
 use super::keygroups::{Partitioning, UPPER_BOUND_MAX_PARALLELISM};
+use super::policy::PolicyConfig;
 use super::workload::{
     KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel, WorkloadConfig,
 };
@@ -19,6 +21,8 @@ pub struct Config {
     pub costs: CostConfig,
     /// Longest stretch of virtual time the data plane advances in one go, in µs.
     pub tick_us: u64,
+    /// Faults to inject, by virtual time.
+    pub faults: Vec<ScheduledFault>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,6 +59,8 @@ pub struct CheckpointingConfig {
     pub incremental: bool,
     /// Chunk codec; Flink's `snapshot-compression: true` is Snappy.
     pub codec: Codec,
+    /// When to checkpoint and which key groups to ship.
+    pub policy: PolicyConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -64,6 +70,12 @@ pub struct LinkConfig {
     pub bandwidth_mbit_s: f64,
     /// One-way latency added to every transfer.
     pub latency_ms: f64,
+    /// Chance that a transfer is lost on the way (then retried).
+    pub drop_probability: f64,
+    /// First retry delay after a lost transfer; doubles with each further attempt.
+    pub retry_backoff_ms: u64,
+    /// Attempts after which an upload fails its checkpoint (a download, its restore).
+    pub max_retries: u32,
 }
 
 /// CPU costs the simulation charges in virtual time. The bytes are really encoded; how
@@ -87,6 +99,7 @@ impl Default for Config {
             link: LinkConfig::default(),
             costs: CostConfig::default(),
             tick_us: 1_000,
+            faults: Vec::new(),
         }
     }
 }
@@ -131,6 +144,7 @@ impl Default for CheckpointingConfig {
             num_retained: 1,
             incremental: false,
             codec: Codec::Snappy,
+            policy: PolicyConfig::Fixed,
         }
     }
 }
@@ -140,6 +154,9 @@ impl Default for LinkConfig {
         Self {
             bandwidth_mbit_s: 100.0,
             latency_ms: 5.0,
+            drop_probability: 0.0,
+            retry_backoff_ms: 50,
+            max_retries: 5,
         }
     }
 }
@@ -430,10 +447,158 @@ impl Config {
             " MB/s",
         );
         c.range("tick_us", self.tick_us, 10, 1_000_000, " µs");
+        c.range(
+            "link.drop_probability",
+            self.link.drop_probability,
+            0.0,
+            0.9,
+            "",
+        );
+        c.range(
+            "link.retry_backoff_ms",
+            self.link.retry_backoff_ms,
+            1,
+            60_000,
+            " ms",
+        );
+        c.range("link.max_retries", self.link.max_retries, 0, 20, "");
+        self.validate_policy(&mut c);
+        self.validate_faults(&mut c);
         if c.0.is_empty() {
             Ok(())
         } else {
             Err(ConfigErrors(c.0))
+        }
+    }
+
+    fn validate_policy(&self, c: &mut Check) {
+        let k = &self.checkpointing;
+        match k.policy {
+            PolicyConfig::Fixed => {}
+            PolicyConfig::Adaptive {
+                window_ms,
+                change_budget_bytes,
+                min_interval_ms,
+                max_interval_ms,
+                ship_threshold_bytes,
+                max_staleness_ms,
+            } => {
+                c.range(
+                    "checkpointing.policy.window_ms",
+                    window_ms,
+                    100,
+                    3_600_000,
+                    " ms",
+                );
+                c.range(
+                    "checkpointing.policy.change_budget_bytes",
+                    change_budget_bytes,
+                    1,
+                    1 << 40,
+                    " B",
+                );
+                c.range(
+                    "checkpointing.policy.min_interval_ms",
+                    min_interval_ms,
+                    10,
+                    86_400_000,
+                    " ms",
+                );
+                c.range(
+                    "checkpointing.policy.max_interval_ms",
+                    max_interval_ms,
+                    min_interval_ms.max(10),
+                    86_400_000,
+                    " ms (at least the minimum)",
+                );
+                c.range(
+                    "checkpointing.policy.ship_threshold_bytes",
+                    ship_threshold_bytes,
+                    0,
+                    1 << 40,
+                    " B",
+                );
+                c.range(
+                    "checkpointing.policy.max_staleness_ms",
+                    max_staleness_ms,
+                    10,
+                    86_400_000,
+                    " ms",
+                );
+                if !k.incremental {
+                    c.fail(
+                        "checkpointing.incremental",
+                        "the adaptive policy ships only some key groups and shares the others' older chunks, so it needs incremental checkpoints".into(),
+                    );
+                }
+            }
+            PolicyConfig::YoungDaly {
+                mtbf_s,
+                min_interval_ms,
+                max_interval_ms,
+            } => {
+                c.range("checkpointing.policy.mtbf_s", mtbf_s, 1.0, 1e9, " s");
+                c.range(
+                    "checkpointing.policy.min_interval_ms",
+                    min_interval_ms,
+                    10,
+                    86_400_000,
+                    " ms",
+                );
+                c.range(
+                    "checkpointing.policy.max_interval_ms",
+                    max_interval_ms,
+                    min_interval_ms.max(10),
+                    86_400_000,
+                    " ms (at least the minimum)",
+                );
+            }
+        }
+    }
+
+    fn validate_faults(&self, c: &mut Check) {
+        let max_p = self.job.max_parallelism.unwrap_or(u32::MAX);
+        for (i, f) in self.faults.iter().enumerate() {
+            let field = |name: &str| format!("faults[{i}].{name}");
+            c.range(&field("at_ms"), f.at_ms, 0, 86_400_000, " ms");
+            match &f.fault {
+                Fault::CrashSubtask { subtask } => c.range(
+                    &field("subtask"),
+                    *subtask,
+                    0,
+                    MAX_PARALLELISM_IN_LAB - 1,
+                    "",
+                ),
+                Fault::Rescale { parallelism } => c.range(
+                    &field("parallelism"),
+                    *parallelism,
+                    1,
+                    MAX_PARALLELISM_IN_LAB.min(max_p),
+                    " (at most the max parallelism)",
+                ),
+                Fault::DropTransfers { count } => c.range(&field("count"), *count, 1, 1_000, ""),
+                Fault::LinkOutage { duration_ms } | Fault::StoreUnavailable { duration_ms } => {
+                    c.range(&field("duration_ms"), *duration_ms, 1, 3_600_000, " ms")
+                }
+                Fault::LatencySpike {
+                    latency_ms,
+                    duration_ms,
+                } => {
+                    c.range(&field("latency_ms"), *latency_ms, 0.0, 60_000.0, " ms");
+                    c.range(&field("duration_ms"), *duration_ms, 1, 3_600_000, " ms");
+                }
+                Fault::SetBandwidth { mbit_s } => {
+                    c.range(&field("mbit_s"), *mbit_s, 0.001, 1_000_000.0, " Mbit/s")
+                }
+                Fault::CorruptChunk { key_group } | Fault::LoseChunk { key_group } => c.range(
+                    &field("key_group"),
+                    *key_group,
+                    0,
+                    UPPER_BOUND_MAX_PARALLELISM - 1,
+                    "",
+                ),
+                Fault::CrashJob => {}
+            }
         }
     }
 

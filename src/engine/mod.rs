@@ -3,11 +3,13 @@
 
 pub mod codec;
 pub mod config;
+pub mod faults;
 pub mod keygroups;
 pub mod link;
 pub mod log;
 pub mod metrics;
 pub mod oracle;
+pub mod policy;
 pub mod rng;
 pub mod selfcheck;
 pub mod sim;

@@ -1,0 +1,60 @@
+//! Faults as data: a schedule of (time, fault) that scenarios, tests and the UI replay.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// The whole job fails: state and in-flight data are lost.
+    CrashJob,
+    /// One subtask fails; with keyBy's all-to-all edges the whole job restarts.
+    CrashSubtask { subtask: u32 },
+    /// Restart from the latest checkpoint with a new parallelism.
+    Rescale { parallelism: u32 },
+    /// The next `count` transfers that finish sending are lost and retried.
+    DropTransfers { count: u32 },
+    /// No byte moves on the link, either way, for the duration.
+    LinkOutage { duration_ms: u64 },
+    /// The link's latency is `latency_ms` for the duration, then back.
+    LatencySpike { latency_ms: f64, duration_ms: u64 },
+    /// The link's bandwidth changes from now on.
+    SetBandwidth { mbit_s: f64 },
+    /// Flip one bit of the chunk holding `key_group` in the latest completed checkpoint.
+    CorruptChunk { key_group: u32 },
+    /// Delete the chunk holding `key_group` in the latest completed checkpoint.
+    LoseChunk { key_group: u32 },
+    /// The store refuses reads and writes for the duration.
+    StoreUnavailable { duration_ms: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScheduledFault {
+    pub at_ms: u64,
+    pub fault: Fault,
+}
+
+impl Fault {
+    pub fn describe(&self) -> String {
+        match self {
+            Fault::CrashJob => "crash the job".into(),
+            Fault::CrashSubtask { subtask } => format!("crash subtask {subtask}"),
+            Fault::Rescale { parallelism } => format!("rescale to parallelism {parallelism}"),
+            Fault::DropTransfers { count } => format!("drop the next {count} transfers"),
+            Fault::LinkOutage { duration_ms } => format!("link outage for {duration_ms} ms"),
+            Fault::LatencySpike {
+                latency_ms,
+                duration_ms,
+            } => format!("latency {latency_ms} ms for {duration_ms} ms"),
+            Fault::SetBandwidth { mbit_s } => format!("bandwidth to {mbit_s} Mbit/s"),
+            Fault::CorruptChunk { key_group } => {
+                format!("corrupt the chunk of key group {key_group} in the latest checkpoint")
+            }
+            Fault::LoseChunk { key_group } => {
+                format!("lose the chunk of key group {key_group} in the latest checkpoint")
+            }
+            Fault::StoreUnavailable { duration_ms } => {
+                format!("checkpoint store unavailable for {duration_ms} ms")
+            }
+        }
+    }
+}
