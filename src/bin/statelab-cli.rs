@@ -257,7 +257,10 @@ mod cli {
             .ok_or("no checkpoint completed in the simulated time; raise --seconds")?;
         std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
         let mut chunks = Vec::new();
-        for ChunkRef { key_group, chunk } in &cp.manifest {
+        for ChunkRef {
+            key_group, chunk, ..
+        } in &cp.manifest
+        {
             let c = sim
                 .store()
                 .chunk(*chunk)

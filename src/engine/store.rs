@@ -21,6 +21,8 @@ pub struct StoredChunk {
     pub bytes: Arc<Vec<u8>>,
     /// Completed, retained checkpoints that reference this chunk.
     pub refs: u32,
+    /// Checkpoints still in progress that reference it; it must outlive them too.
+    pub pins: u32,
 }
 
 /// A key group's entry in a checkpoint's manifest.
@@ -28,6 +30,10 @@ pub struct StoredChunk {
 pub struct ChunkRef {
     pub key_group: u32,
     pub chunk: ChunkId,
+    /// The source offset the chunk's state is valid at: every record before it is in the
+    /// chunk, none after. Usually the checkpoint's own offset; older for a key group the
+    /// adaptive policy left waiting, which recovery must replay from.
+    pub offset: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -71,6 +77,7 @@ impl Store {
                 raw_len,
                 bytes,
                 refs: 0,
+                pins: 0,
             },
         );
         id
@@ -91,7 +98,7 @@ impl Store {
             for r in &old.manifest {
                 if let Some(c) = self.chunks.get_mut(&r.chunk) {
                     c.refs = c.refs.saturating_sub(1);
-                    if c.refs == 0 {
+                    if c.refs == 0 && c.pins == 0 {
                         self.chunks.remove(&r.chunk);
                         deleted.push(r.chunk);
                     }
@@ -106,13 +113,36 @@ impl Store {
         let doomed: Vec<ChunkId> = self
             .chunks
             .values()
-            .filter(|c| c.checkpoint == checkpoint && c.refs == 0)
+            .filter(|c| c.checkpoint == checkpoint && c.refs == 0 && c.pins == 0)
             .map(|c| c.id)
             .collect();
         for id in &doomed {
             self.chunks.remove(id);
         }
         doomed
+    }
+
+    /// A checkpoint in progress references the chunk: keep it even if every completed
+    /// checkpoint that referenced it is dropped meanwhile.
+    pub fn pin(&mut self, id: ChunkId) {
+        if let Some(c) = self.chunks.get_mut(&id) {
+            c.pins += 1;
+        }
+    }
+
+    /// Releases a pin; returns whether that deleted the chunk.
+    pub fn unpin(&mut self, id: ChunkId) -> bool {
+        match self.chunks.get_mut(&id) {
+            Some(c) => {
+                c.pins = c.pins.saturating_sub(1);
+                if c.pins == 0 && c.refs == 0 {
+                    self.chunks.remove(&id);
+                    return true;
+                }
+                false
+            }
+            None => false,
+        }
     }
 
     pub fn latest(&self) -> Option<&CompletedCheckpoint> {
@@ -183,7 +213,11 @@ mod tests {
             parallelism: 1,
             manifest: manifest
                 .iter()
-                .map(|&(key_group, chunk)| ChunkRef { key_group, chunk })
+                .map(|&(key_group, chunk)| ChunkRef {
+                    key_group,
+                    chunk,
+                    offset: id * 10,
+                })
                 .collect(),
         }
     }
@@ -211,6 +245,19 @@ mod tests {
         let deleted = s.complete(cp(5, &[(0, d0), (1, d1)]), 2);
         assert_eq!(deleted, vec![a0, c1]);
         assert_eq!(s.completed().map(|c| c.id).collect::<Vec<_>>(), vec![4, 5]);
+    }
+
+    #[test]
+    fn a_pinned_chunk_survives_its_last_checkpoint_until_unpinned() {
+        let mut s = Store::default();
+        let a = s.put(1, 0, Codec::None, 1, Arc::new(vec![0]));
+        s.complete(cp(1, &[(0, a)]), 1);
+        s.pin(a); // checkpoint 3, still running, references it
+        let b = s.put(2, 0, Codec::None, 1, Arc::new(vec![1]));
+        assert!(s.complete(cp(2, &[(0, b)]), 1).is_empty());
+        assert!(s.chunk(a).is_some());
+        assert!(s.unpin(a));
+        assert!(s.chunk(a).is_none());
     }
 
     #[test]

@@ -147,7 +147,7 @@ impl Simulation {
                     dirty: t.dirty(),
                     changed_bytes: t.changed_bytes,
                     changed_records: t.changed_records,
-                    chunk: t.confirmed.map(|(c, _)| c),
+                    chunk: t.confirmed.map(|c| c.chunk),
                 }
             })
             .collect();
@@ -317,7 +317,7 @@ impl Simulation {
                 .iter()
                 .map(|c| (*c, c.encode(&raw).len() as u64))
                 .collect(),
-            chunk: self.tracking[key_group as usize].confirmed.map(|(c, _)| c),
+            chunk: self.tracking[key_group as usize].confirmed.map(|c| c.chunk),
         })
     }
 }

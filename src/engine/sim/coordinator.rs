@@ -1,11 +1,12 @@
-//! The checkpoint coordinator: triggers, barriers, the sync and async phases, acks,
-//! completion and failure of checkpoints.
+//! The checkpoint coordinator: when to trigger (by policy), barriers, which key groups a
+//! snapshot ships, the sync and async phases, acknowledgements, completion and failure.
 
 use super::*;
+use crate::engine::policy::{
+    decide_interval, decide_ship, IntervalDecision, KeyGroupFacts, Measured,
+};
 
 impl Simulation {
-    // ---- checkpoint coordinator -------------------------------------------------------
-
     /// Triggers a checkpoint now if the job runs and the limits allow it. Returns whether
     /// one was triggered.
     pub fn trigger_checkpoint(&mut self) -> bool {
@@ -27,8 +28,10 @@ impl Simulation {
                 manifest: BTreeMap::new(),
                 chunks_outstanding: vec![0; p],
                 synced: vec![false; p],
+                pins: Vec::new(),
             },
         );
+        self.last_trigger_at = Some(self.now);
         self.counts.triggered += 1;
         self.counts.in_progress += 1;
         self.history.push(CheckpointStats {
@@ -69,55 +72,139 @@ impl Simulation {
                 self.next_offset
             ),
         );
+        self.rearm_trigger();
         true
     }
 
+    /// What the interval rules read right now.
+    pub fn measured(&self) -> Measured {
+        let (change_bytes_per_s, changed_records_per_s) = self.change_rate();
+        let state_bytes: u64 = self.state.iter().map(|s| s.raw_bytes()).sum();
+        let bytes_per_s = self.config.link.bandwidth_mbit_s * 1e6 / 8.0;
+        Measured {
+            change_bytes_per_s,
+            changed_records_per_s,
+            checkpoint_cost_s: self.cost_ewma_s,
+            estimated_cost_s: state_bytes as f64 / bytes_per_s + self.config.link.latency_ms / 1e3,
+        }
+    }
+
+    /// The policy's current interval and its reasons; `None` while checkpointing is off.
+    pub fn interval_decision(&self) -> Option<IntervalDecision> {
+        let fixed = self.config.checkpointing.interval_ms?;
+        Some(decide_interval(
+            &self.config.checkpointing.policy,
+            fixed,
+            &self.measured(),
+        ))
+    }
+
+    /// When the next checkpoint is due (`None`: not scheduled, e.g. one is still running
+    /// at the concurrency limit, the job is restoring, or checkpointing is off).
+    pub fn next_trigger_at_us(&self) -> Option<u64> {
+        self.next_trigger_at
+    }
+
     pub(super) fn try_trigger(&mut self) -> bool {
-        let Some(interval_ms) = self.config.checkpointing.interval_ms else {
-            self.next_trigger_at = None;
+        self.next_trigger_at = None;
+        if !self.trigger_checkpoint() {
+            self.rearm_trigger();
             return false;
-        };
+        }
+        true
+    }
+
+    /// Recomputes when the next checkpoint is due from the policy's current interval:
+    /// `interval` after the last trigger, and at least `min-pause` after the last
+    /// checkpoint ended.
+    pub(super) fn rearm_trigger(&mut self) {
+        self.next_trigger_at = None;
         if self.status != JobStatus::Running
             || self.pending.len() >= self.config.checkpointing.max_concurrent as usize
         {
-            // Waits for the running checkpoint (or the restore) to finish; re-armed then.
-            self.next_trigger_at = None;
-            return false;
+            return; // re-armed when the restore or a running checkpoint ends
         }
-        self.next_trigger_at = Some(self.now + interval_ms * 1000);
-        self.trigger_checkpoint()
-    }
-
-    pub(super) fn rearm_trigger(&mut self) {
-        if let Some(interval_ms) = self.config.checkpointing.interval_ms {
-            let min_pause = self.config.checkpointing.min_pause_ms * 1000;
-            let last_trigger = self.history.last().map_or(0, |h| h.trigger_time_us);
-            let at = (last_trigger + interval_ms * 1000).max(self.now + min_pause);
-            self.next_trigger_at = Some(self.next_trigger_at.map_or(at, |t| t.max(at)));
+        let Some(decision) = self.interval_decision() else {
+            return;
+        };
+        let base = self.last_trigger_at.unwrap_or(self.checkpointing_since);
+        let mut at = base + decision.interval_us;
+        if let Some(end) = self.last_checkpoint_end_at {
+            at = at.max(end + self.config.checkpointing.min_pause_ms * 1000);
         }
+        self.next_trigger_at = Some(at.max(self.now));
     }
 
     pub(super) fn stats_mut(&mut self, id: CheckpointId) -> Option<&mut CheckpointStats> {
         self.history.iter_mut().rev().find(|h| h.id == id)
     }
 
+    /// The barrier reached `subtask`: decide per key group whether to ship a new chunk or
+    /// reference the one already stored, and take the copy-on-write snapshot (sync phase).
     pub(super) fn on_barrier(&mut self, subtask: u32, id: CheckpointId, at: u64) {
+        let Some(offset) = self
+            .history
+            .iter()
+            .rev()
+            .find(|h| h.id == id)
+            .map(|h| h.offset)
+        else {
+            return;
+        };
         if !self.pending.contains_key(&id) {
             return; // barrier of an aborted checkpoint
         }
-        let range = self.partitioning.key_group_range(subtask);
+        let policy = self.config.checkpointing.policy.clone();
         let incremental = self.config.checkpointing.incremental;
         let mut captures = Vec::new();
         let mut referenced = Vec::new();
-        for kg in range.iter() {
+        for kg in self.partitioning.key_group_range(subtask).iter() {
             let t = &self.tracking[kg as usize];
-            match t.confirmed {
-                Some((chunk, _)) if incremental && !t.dirty() => {
-                    referenced.push((kg, chunk, t.version))
+            // A chunk lost from the store cannot be referenced: ship again.
+            let confirmed = t.confirmed.filter(|c| self.store.chunk(c.chunk).is_some());
+            let reason = decide_ship(
+                &policy,
+                incremental,
+                KeyGroupFacts {
+                    has_chunk: confirmed.is_some(),
+                    dirty: t.dirty(),
+                    changed_bytes: t.changed_bytes,
+                    age_us: confirmed.map_or(u64::MAX, |c| at.saturating_sub(c.captured_at_us)),
+                },
+            );
+            self.last_ship[kg as usize] = Some(reason);
+            let entry = ManifestEntry {
+                chunk: 0,
+                version: t.version,
+                offset,
+                captured_at_us: at,
+                changed_bytes: t.changed_bytes,
+                changed_records: t.changed_records,
+            };
+            match confirmed {
+                Some(c) if !reason.ships() => {
+                    // Unchanged: valid at this checkpoint's offset. Left waiting: valid only
+                    // at the offset it was captured at, which recovery replays from.
+                    let (valid_at, captured) = if t.dirty() {
+                        (c.offset, c.captured_at_us)
+                    } else {
+                        (offset, c.captured_at_us)
+                    };
+                    referenced.push((
+                        kg,
+                        ManifestEntry {
+                            chunk: c.chunk,
+                            version: c.version,
+                            offset: valid_at,
+                            captured_at_us: captured,
+                            changed_bytes: 0,
+                            changed_records: 0,
+                        },
+                    ));
                 }
                 _ => captures.push(Capture {
                     key_group: kg,
-                    version: t.version,
+                    entry,
                     state: self.state[kg as usize].clone(),
                 }),
             }
@@ -125,9 +212,13 @@ impl Simulation {
         let raw: u64 = captures.iter().map(|c| c.state.raw_bytes()).sum();
         let sync_us = (raw as f64 / self.config.costs.sync_snapshot_mb_s).ceil() as u64;
         let (shipped, skipped) = (captures.len() as u32, referenced.len() as u32);
+        for (_, e) in &referenced {
+            self.store.pin(e.chunk);
+        }
         let pending = self.pending.get_mut(&id).expect("checked");
-        for (kg, chunk, version) in referenced {
-            pending.manifest.insert(kg, (chunk, version));
+        for (kg, e) in referenced {
+            pending.pins.push(e.chunk);
+            pending.manifest.insert(kg, e);
         }
         pending.captures[subtask as usize] = captures;
         self.subtasks[subtask as usize].blocked_until = at + sync_us;
@@ -152,6 +243,7 @@ impl Simulation {
         );
     }
 
+    /// Async phase: serialise and encode every captured key group, then upload the chunks.
     pub(super) fn on_sync_done(&mut self, id: CheckpointId, subtask: u32) {
         let codec = self.config.checkpointing.codec;
         let model = self.workload.config().value_model;
@@ -170,6 +262,9 @@ impl Simulation {
             let bytes = Arc::new(codec.encode(&buf));
             raw_total += buf.len() as u64;
             let size = bytes.len() as u64;
+            // The entry rides along so the store's ack can complete the manifest.
+            let pending = self.pending.get_mut(&id).expect("checked");
+            pending.manifest.insert(c.key_group, c.entry);
             self.upload.enqueue(
                 Transfer::Upload {
                     checkpoint: id,
@@ -177,8 +272,9 @@ impl Simulation {
                     key_group: c.key_group,
                     codec,
                     raw_len: buf.len() as u64,
-                    version: c.version,
+                    version: c.entry.version,
                     bytes,
+                    attempt: 0,
                 },
                 size,
                 self.now,
@@ -197,8 +293,8 @@ impl Simulation {
             key_group,
             codec,
             raw_len,
-            version,
             bytes,
+            ..
         } = transfer
         else {
             return;
@@ -206,9 +302,21 @@ impl Simulation {
         if !self.pending.contains_key(&checkpoint) {
             return;
         }
+        if self.now < self.store_down_until {
+            self.fail_checkpoint(
+                checkpoint,
+                format!(
+                    "checkpoint store unavailable: the upload of key group {key_group} was refused"
+                ),
+                true,
+            );
+            return;
+        }
         let chunk = self.store.put(checkpoint, key_group, codec, raw_len, bytes);
         let pending = self.pending.get_mut(&checkpoint).expect("checked");
-        pending.manifest.insert(key_group, (chunk, version));
+        if let Some(e) = pending.manifest.get_mut(&key_group) {
+            e.chunk = chunk;
+        }
         pending.chunks_outstanding[subtask as usize] -= 1;
         self.shipped_encoded_total += size;
         self.shipped_raw_total += raw_len;
@@ -258,13 +366,16 @@ impl Simulation {
             .find(|h| h.id == id)
             .map(|h| (h.offset, h.trigger_time_us))
             .expect("history row");
-        for (kg, (chunk, version)) in &pending.manifest {
-            self.tracking[*kg as usize].confirmed = Some((*chunk, *version));
+        for (kg, e) in &pending.manifest {
             let t = &mut self.tracking[*kg as usize];
-            if t.version == *version {
-                t.changed_bytes = 0;
-                t.changed_records = 0;
-            }
+            t.confirmed = Some(Confirmed {
+                chunk: e.chunk,
+                version: e.version,
+                offset: e.offset,
+                captured_at_us: e.captured_at_us,
+            });
+            t.changed_bytes = t.changed_bytes.saturating_sub(e.changed_bytes);
+            t.changed_records = t.changed_records.saturating_sub(e.changed_records);
         }
         let completed = CompletedCheckpoint {
             id,
@@ -275,20 +386,28 @@ impl Simulation {
             manifest: pending
                 .manifest
                 .iter()
-                .map(|(kg, (chunk, _))| ChunkRef {
+                .map(|(kg, e)| ChunkRef {
                     key_group: *kg,
-                    chunk: *chunk,
+                    chunk: e.chunk,
+                    offset: e.offset,
                 })
                 .collect(),
         };
         let full = self.store.full_size(&completed);
-        let deleted = self
+        let mut deleted = self
             .store
             .complete(completed, self.config.checkpointing.num_retained);
+        deleted.extend(pending.pins.iter().filter(|c| self.store.unpin(**c)));
         let now = self.now;
+        let e2e = now - trigger;
+        self.cost_ewma_s = Some(match self.cost_ewma_s {
+            Some(c) => 0.5 * c + 0.5 * e2e as f64 / 1e6,
+            None => e2e as f64 / 1e6,
+        });
+        self.last_checkpoint_end_at = Some(now);
         if let Some(stats) = self.stats_mut(id) {
             stats.status = CheckpointStatus::Completed;
-            stats.end_to_end_duration_us = Some(now - trigger);
+            stats.end_to_end_duration_us = Some(e2e);
             stats.full_checkpoint_size = full;
         }
         let h = self
@@ -302,7 +421,7 @@ impl Simulation {
             EventCategory::Checkpoint,
             format!(
                 "checkpoint {id} completed in {:.1} ms: {} key groups shipped, {} referenced, {} B uploaded ({} B raw), full size {} B",
-                (now - trigger) as f64 / 1000.0,
+                e2e as f64 / 1000.0,
                 h.key_groups_shipped,
                 h.key_groups_skipped,
                 h.checkpointed_data_size,
@@ -327,33 +446,46 @@ impl Simulation {
         self.rearm_trigger();
     }
 
+    /// Removes a running checkpoint, releasing its pins and deleting what it uploaded.
+    /// Returns how many chunks went.
+    pub(super) fn abort_pending(&mut self, id: CheckpointId, reason: &str) -> Option<usize> {
+        let pending = self.pending.remove(&id)?;
+        self.counts.in_progress -= 1;
+        self.counts.failed += 1;
+        let mut gone = self.store.discard(id).len();
+        gone += pending
+            .pins
+            .iter()
+            .filter(|c| self.store.unpin(**c))
+            .count();
+        if let Some(stats) = self.stats_mut(id) {
+            stats.status = CheckpointStatus::Failed(reason.to_string());
+        }
+        self.last_checkpoint_end_at = Some(self.now);
+        Some(gone)
+    }
+
     pub(super) fn fail_checkpoint(
         &mut self,
         id: CheckpointId,
         reason: String,
         counts_against_tolerance: bool,
     ) {
-        if self.pending.remove(&id).is_none() {
+        let Some(discarded) = self.abort_pending(id, &reason) else {
             return;
-        }
-        self.counts.in_progress -= 1;
-        self.counts.failed += 1;
-        let discarded = self.store.discard(id);
-        if let Some(stats) = self.stats_mut(id) {
-            stats.status = CheckpointStatus::Failed(reason.clone());
-        }
+        };
         self.note(
             EventCategory::Checkpoint,
-            format!(
-                "checkpoint {id} failed: {reason}; {} uploaded chunks discarded",
-                discarded.len()
-            ),
+            format!("checkpoint {id} failed: {reason}; {discarded} chunks discarded"),
         );
         if counts_against_tolerance {
             self.consecutive_failures += 1;
             if self.consecutive_failures > self.config.checkpointing.tolerable_failed {
                 self.consecutive_failures = 0;
-                self.fail_job("exceeded checkpoint tolerable failure threshold".into());
+                self.fail_job(format!(
+                    "exceeded checkpoint tolerable failure threshold ({} tolerable)",
+                    self.config.checkpointing.tolerable_failed
+                ));
                 return;
             }
         }

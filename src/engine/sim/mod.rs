@@ -15,6 +15,7 @@ use crate::engine::link::Pipe;
 use crate::engine::log::{BlockLog, EventCategory, EventLog};
 use crate::engine::metrics::{Sample, SAMPLE_INTERVAL_US};
 use crate::engine::oracle::Oracle;
+use crate::engine::policy::{PolicyConfig, ShipReason};
 use crate::engine::snapshot;
 use crate::engine::state::KeyGroupState;
 use crate::engine::store::{CheckpointId, ChunkId, ChunkRef, CompletedCheckpoint, Store};
@@ -27,6 +28,7 @@ use std::sync::Arc;
 
 /// What travels in a channel: records, and barriers that never overtake them.
 mod coordinator;
+mod faults;
 mod recovery;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,20 +59,45 @@ impl Subtask {
     }
 }
 
+/// The chunk that holds a key group in the latest completed checkpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Confirmed {
+    pub chunk: ChunkId,
+    /// The key group's version the chunk captured.
+    pub version: u64,
+    /// The source offset the chunk's state is valid at.
+    pub offset: u64,
+    pub captured_at_us: u64,
+}
+
 /// Change tracking of one key group since its last confirmed (completed) upload.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct KeyGroupTracking {
+    /// Counts every update; a snapshot records the version it captured.
     pub version: u64,
-    /// The chunk in the latest completed checkpoint and the version it captured.
-    pub confirmed: Option<(ChunkId, u64)>,
+    pub confirmed: Option<Confirmed>,
+    /// Snapshot bytes of the entries written since the confirmed chunk was captured.
     pub changed_bytes: u64,
     pub changed_records: u64,
 }
 
 impl KeyGroupTracking {
     pub fn dirty(&self) -> bool {
-        self.confirmed.is_none_or(|(_, v)| v != self.version)
+        self.confirmed.is_none_or(|c| c.version != self.version)
     }
+}
+
+/// A key group's entry in a running checkpoint's manifest.
+#[derive(Clone, Copy, Debug)]
+struct ManifestEntry {
+    chunk: ChunkId,
+    version: u64,
+    offset: u64,
+    captured_at_us: u64,
+    /// Change counters at capture, subtracted from the live ones when the checkpoint
+    /// completes (changes after the capture still count towards the next one).
+    changed_bytes: u64,
+    changed_records: u64,
 }
 
 /// A chunk on its way up or down.
@@ -84,18 +111,35 @@ pub enum Transfer {
         raw_len: u64,
         version: u64,
         bytes: Arc<Vec<u8>>,
+        /// Delivery attempts so far (lost transfers are retried).
+        attempt: u32,
     },
     Download {
         restore: u64,
         key_group: u32,
         chunk: ChunkId,
+        attempt: u32,
     },
+}
+
+impl Transfer {
+    fn attempt_mut(&mut self) -> &mut u32 {
+        match self {
+            Transfer::Upload { attempt, .. } | Transfer::Download { attempt, .. } => attempt,
+        }
+    }
+
+    fn key_group(&self) -> u32 {
+        match self {
+            Transfer::Upload { key_group, .. } | Transfer::Download { key_group, .. } => *key_group,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
 struct Capture {
     key_group: u32,
-    version: u64,
+    entry: ManifestEntry,
     state: Arc<KeyGroupState>,
 }
 
@@ -146,9 +190,11 @@ pub struct CheckpointStats {
 #[derive(Clone, Debug)]
 struct PendingCheckpoint {
     captures: Vec<Vec<Capture>>,
-    manifest: BTreeMap<u32, (ChunkId, u64)>,
+    manifest: BTreeMap<u32, ManifestEntry>,
     chunks_outstanding: Vec<u32>,
     synced: Vec<bool>,
+    /// Chunks of earlier checkpoints this one references, pinned in the store meanwhile.
+    pins: Vec<ChunkId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -277,6 +323,26 @@ pub struct Simulation {
     /// change-rate window.
     change_window: VecDeque<(u64, u64, u64)>,
     last_link_bytes: (u64, u64),
+    last_trigger_at: Option<u64>,
+    last_checkpoint_end_at: Option<u64>,
+    /// Job start or the end of the latest restore: the periodic trigger counts from here.
+    checkpointing_since: u64,
+    /// Smoothed end-to-end duration of completed checkpoints, in seconds (C for Young–Daly).
+    cost_ewma_s: Option<f64>,
+    /// Why each key group was or was not shipped by the latest barrier that reached it.
+    pub(crate) last_ship: Vec<Option<ShipReason>>,
+    /// After a restore: records below a key group's offset are already in its state.
+    skip_below: Vec<u64>,
+    /// Lost transfers waiting for their retry time.
+    retries: Vec<(u64, Transfer)>,
+    drops_pending: u32,
+    pub(crate) transfers_dropped: u64,
+    pub(crate) transfers_retried: u64,
+    transfer_seq: u64,
+    link_down_until: u64,
+    latency_restore_at: Option<(u64, f64)>,
+    store_down_until: u64,
+    next_fault: usize,
 }
 
 impl Simulation {
@@ -301,6 +367,10 @@ impl Simulation {
             .map(|kg| Arc::new(KeyGroupState::empty(kg, &keys)))
             .collect();
         let oracle = Oracle::new(&workload);
+        let max_p = partitioning.max_parallelism() as usize;
+        let mut config = config;
+        // Faults replay in time order whatever order the file lists them in.
+        config.faults.sort_by_key(|f| f.at_ms);
         let mut sim = Self {
             upload: Pipe::new(config.link.bandwidth_mbit_s, config.link.latency_ms),
             download: Pipe::new(config.link.bandwidth_mbit_s, config.link.latency_ms),
@@ -308,7 +378,7 @@ impl Simulation {
             subtasks: (0..partitioning.parallelism())
                 .map(|_| Subtask::new())
                 .collect(),
-            tracking: vec![KeyGroupTracking::default(); partitioning.max_parallelism() as usize],
+            tracking: vec![KeyGroupTracking::default(); max_p],
             config,
             workload,
             partitioning,
@@ -338,6 +408,21 @@ impl Simulation {
             next_sample_at: 0,
             change_window: VecDeque::new(),
             last_link_bytes: (0, 0),
+            last_trigger_at: None,
+            last_checkpoint_end_at: None,
+            checkpointing_since: 0,
+            cost_ewma_s: None,
+            last_ship: vec![None; max_p],
+            skip_below: vec![0; max_p],
+            retries: Vec::new(),
+            drops_pending: 0,
+            transfers_dropped: 0,
+            transfers_retried: 0,
+            transfer_seq: 0,
+            link_down_until: 0,
+            latency_restore_at: None,
+            store_down_until: 0,
+            next_fault: 0,
         };
         sim.note(
             EventCategory::Checkpoint,
@@ -429,6 +514,14 @@ impl Simulation {
                 self.download.next_arrival(),
                 self.next_trigger_at,
                 Some(self.next_sample_at),
+                self.retries.iter().map(|(t, _)| *t).min(),
+                self.config
+                    .faults
+                    .get(self.next_fault)
+                    .map(|f| f.at_ms * 1000),
+                self.latency_restore_at.map(|(t, _)| t),
+                Some(self.link_down_until),
+                Some(self.store_down_until),
             ]
             .into_iter()
             .flatten()
@@ -488,7 +581,9 @@ impl Simulation {
             state_bytes: self.state.iter().map(|s| s.raw_bytes()).sum(),
             change_bytes_per_s,
             changed_records_per_s,
-            interval_ms: self.config.checkpointing.interval_ms.map(|i| i as f64),
+            interval_ms: self
+                .interval_decision()
+                .map(|d| d.interval_us as f64 / 1000.0),
             queued_records: queues.clone().sum(),
             max_queue: queues.max().unwrap_or(0) as u32,
             source_lag_records: self
@@ -498,6 +593,12 @@ impl Simulation {
         };
         self.last_link_bytes = (up, down);
         self.samples.push(sample);
+        if self.next_trigger_at.is_some()
+            && !matches!(self.config.checkpointing.policy, PolicyConfig::Fixed)
+        {
+            // The measured inputs moved: the due time follows them.
+            self.rearm_trigger();
+        }
     }
 
     /// The sampled time series, oldest first (a bounded recent window on long runs).
@@ -522,8 +623,12 @@ impl Simulation {
 
     fn run_data_plane(&mut self, end: u64) {
         let from = self.now;
-        self.upload.advance(from, end);
-        self.download.advance(from, end);
+        // During an outage no byte moves; transfers resume where they stopped.
+        let link_from = from.max(self.link_down_until);
+        if link_from < end {
+            self.upload.advance(link_from, end);
+            self.download.advance(link_from, end);
+        }
         if self.status != JobStatus::Running {
             return;
         }
@@ -533,6 +638,11 @@ impl Simulation {
         while self.next_offset < available {
             let record = self.workload.record(self.next_offset);
             let kg = keys.key_group(record.key);
+            if record.offset < self.skip_below[kg as usize] {
+                // Replay after a restore: this key group's chunk already holds it.
+                self.next_offset += 1;
+                continue;
+            }
             let s = self.partitioning.subtask_of_key_group(kg) as usize;
             if self.subtasks[s].channel.len() >= capacity {
                 break;
@@ -589,12 +699,50 @@ impl Simulation {
 
     fn fire_due(&mut self) {
         loop {
+            if let Some(f) = self.config.faults.get(self.next_fault) {
+                if f.at_ms * 1000 <= self.now {
+                    let fault = f.fault.clone();
+                    self.next_fault += 1;
+                    if let Err(e) = self.inject(&fault) {
+                        self.note(
+                            EventCategory::Fault,
+                            format!("scheduled fault not applied: {e}"),
+                        );
+                    }
+                    continue;
+                }
+            }
+            if let Some((until, latency)) = self.latency_restore_at {
+                if until <= self.now {
+                    self.latency_restore_at = None;
+                    self.upload.set_latency(latency);
+                    self.download.set_latency(latency);
+                    self.note(
+                        EventCategory::Fault,
+                        format!("latency back to {latency} ms"),
+                    );
+                    continue;
+                }
+            }
+            if let Some(i) = self.retries.iter().position(|(t, _)| *t <= self.now) {
+                let (_, transfer) = self.retries.swap_remove(i);
+                self.resend(transfer);
+                continue;
+            }
             if let Some((transfer, size)) = self.upload.take_arrival(self.now) {
-                self.on_upload_arrived(transfer, size);
+                if !self.lost_on_the_way() {
+                    self.on_upload_arrived(transfer, size);
+                } else {
+                    self.retry_or_give_up(transfer, "lost on the link");
+                }
                 continue;
             }
             if let Some((transfer, size)) = self.download.take_arrival(self.now) {
-                self.on_download_arrived(transfer, size);
+                if !self.lost_on_the_way() {
+                    self.on_download_arrived(transfer, size);
+                } else {
+                    self.retry_or_give_up(transfer, "lost on the link");
+                }
                 continue;
             }
             if self

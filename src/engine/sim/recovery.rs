@@ -50,25 +50,18 @@ impl Simulation {
         self.epoch += 1;
         let ids: Vec<CheckpointId> = self.pending.keys().copied().collect();
         for id in ids {
-            if self.pending.remove(&id).is_some() {
-                self.counts.in_progress -= 1;
-                self.counts.failed += 1;
-                let discarded = self.store.discard(id);
-                if let Some(stats) = self.stats_mut(id) {
-                    stats.status =
-                        CheckpointStatus::Failed("job failed while it was in progress".into());
-                }
+            if let Some(discarded) = self.abort_pending(id, "job failed while it was in progress") {
                 self.note(
                     EventCategory::Checkpoint,
                     format!(
-                        "checkpoint {id} aborted: the job failed; {} uploaded chunks discarded",
-                        discarded.len()
+                        "checkpoint {id} aborted: the job failed; {discarded} chunks discarded"
                     ),
                 );
             }
         }
         self.upload.clear();
         self.download.clear();
+        self.retries.clear();
         self.restore = None;
         for sub in &mut self.subtasks {
             *sub = Subtask::new();
@@ -135,7 +128,7 @@ impl Simulation {
         let total = checkpoint.as_ref().map_or(0, |c| c.manifest.len() as u32);
         if let Some(r) = self.recoveries.last_mut() {
             r.checkpoint = checkpoint.as_ref().map(|c| c.id);
-            r.restore_offset = checkpoint.as_ref().map_or(0, |c| c.offset);
+            r.restore_offset = checkpoint.as_ref().map_or(0, replay_offset);
             r.restore_started_at_us = Some(self.now);
         }
         match &checkpoint {
@@ -150,6 +143,7 @@ impl Simulation {
                             restore: restore_id,
                             key_group: r.key_group,
                             chunk: r.chunk,
+                            attempt: 0,
                         },
                         size,
                         self.now,
@@ -193,10 +187,27 @@ impl Simulation {
             restore,
             key_group,
             chunk,
+            attempt,
         } = transfer
         else {
             return;
         };
+        if self.restore.as_ref().is_none_or(|r| r.id != restore) {
+            return;
+        }
+        if self.now < self.store_down_until {
+            // The read was refused: try again like a lost transfer.
+            self.retry_or_give_up(
+                Transfer::Download {
+                    restore,
+                    key_group,
+                    chunk,
+                    attempt,
+                },
+                "the checkpoint store refused the read",
+            );
+            return;
+        }
         let model = self.workload.config().value_model;
         let keys = self.workload.keys().clone();
         let decode_rate = self.config.costs.restore_decode_mb_s;
@@ -279,19 +290,25 @@ impl Simulation {
             self.state[kg] =
                 decoded.unwrap_or_else(|| Arc::new(KeyGroupState::empty(kg as u32, &keys)));
         }
-        let offset = r.checkpoint.as_ref().map_or(0, |c| c.offset);
-        for (kg, t) in self.tracking.iter_mut().enumerate() {
-            let chunk = r
-                .checkpoint
-                .as_ref()
-                .and_then(|c| c.manifest.iter().find(|m| m.key_group == kg as u32))
-                .map(|m| m.chunk);
-            *t = KeyGroupTracking {
-                version: 0,
-                confirmed: chunk.map(|c| (c, 0)),
-                changed_bytes: 0,
-                changed_records: 0,
-            };
+        let offset = r.checkpoint.as_ref().map_or(0, replay_offset);
+        self.skip_below.iter_mut().for_each(|s| *s = 0);
+        for t in self.tracking.iter_mut() {
+            *t = KeyGroupTracking::default();
+        }
+        if let Some(c) = &r.checkpoint {
+            for m in &c.manifest {
+                // Records below a key group's own offset are already in its chunk.
+                self.skip_below[m.key_group as usize] = m.offset;
+                self.tracking[m.key_group as usize].confirmed = Some(Confirmed {
+                    chunk: m.chunk,
+                    version: 0,
+                    offset: m.offset,
+                    captured_at_us: self
+                        .store
+                        .chunk(m.chunk)
+                        .map_or(c.triggered_at_us, |_| c.triggered_at_us),
+                });
+            }
         }
         self.next_offset = offset;
         self.status = JobStatus::Running;
@@ -304,10 +321,10 @@ impl Simulation {
             EventCategory::Recovery,
             format!("restore done: source rewound to offset {offset}, replaying"),
         );
-        self.next_trigger_at = None;
-        if let Some(interval_ms) = self.config.checkpointing.interval_ms {
-            self.next_trigger_at = Some(self.now + interval_ms * 1000);
-        }
+        self.checkpointing_since = self.now;
+        self.last_trigger_at = None;
+        self.last_checkpoint_end_at = None;
+        self.rearm_trigger();
     }
 
     /// After a recovery: once the job has replayed past the failure point and drained its
@@ -415,4 +432,15 @@ impl Simulation {
         }
         h.0
     }
+}
+
+/// Where replay starts for a checkpoint: its oldest key group's offset (the checkpoint's
+/// own offset unless the adaptive policy left some key groups waiting).
+pub(crate) fn replay_offset(c: &CompletedCheckpoint) -> u64 {
+    c.manifest
+        .iter()
+        .map(|m| m.offset)
+        .min()
+        .unwrap_or(c.offset)
+        .min(c.offset)
 }
