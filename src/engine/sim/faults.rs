@@ -134,3 +134,24 @@ impl Simulation {
         }
     }
 }
+
+/// Lost and re-sent transfers so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TransferCounts {
+    pub dropped: u64,
+    pub retried: u64,
+}
+
+impl Simulation {
+    pub fn transfer_counts(&self) -> TransferCounts {
+        TransferCounts {
+            dropped: self.transfers_dropped,
+            retried: self.transfers_retried,
+        }
+    }
+
+    /// Why each key group was or was not shipped by the latest barrier that reached it.
+    pub fn ship_reasons(&self) -> &[Option<ShipReason>] {
+        &self.last_ship
+    }
+}

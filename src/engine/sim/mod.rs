@@ -29,6 +29,9 @@ use std::sync::Arc;
 /// What travels in a channel: records, and barriers that never overtake them.
 mod coordinator;
 mod faults;
+mod reconfigure;
+pub use reconfigure::Reconfigured;
+pub use faults::TransferCounts;
 mod recovery;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
