@@ -95,9 +95,7 @@ fn adaptive_ships_hot_key_groups_and_bounds_staleness() {
     );
     let view = sim.view();
     let reasons = sim.ship_reasons();
-    assert!(reasons
-        .iter()
-        .any(|r| *r == Some(ShipReason::OverThreshold)));
+    assert!(reasons.contains(&Some(ShipReason::OverThreshold)));
     assert!(reasons
         .iter()
         .any(|r| matches!(r, Some(ShipReason::BelowThreshold | ShipReason::Unchanged))));

@@ -30,8 +30,8 @@ use std::sync::Arc;
 mod coordinator;
 mod faults;
 mod reconfigure;
-pub use reconfigure::Reconfigured;
 pub use faults::TransferCounts;
+pub use reconfigure::Reconfigured;
 mod recovery;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -58,7 +58,9 @@ impl Simulation {
                 self.download.set_latency(new.link.latency_ms);
             } else {
                 // A latency spike is on: the new latency is what it returns to.
-                self.latency_restore_at = self.latency_restore_at.map(|(t, _)| (t, new.link.latency_ms));
+                self.latency_restore_at = self
+                    .latency_restore_at
+                    .map(|(t, _)| (t, new.link.latency_ms));
             }
         }
         if new.costs != old.costs {
