@@ -112,3 +112,78 @@ fn exported_lz4_chunks_decompress_with_the_lz4_tool() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn flink_config_uses_real_option_names_with_measured_comments() {
+    let dir = std::env::temp_dir().join(format!("statelab-flink-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("lz4.json");
+    std::fs::write(
+        &config,
+        r#"{"checkpointing": {"codec": "lz4", "incremental": true, "policy": {"kind": "adaptive", "window_ms": 5000, "change_budget_bytes": 100000, "min_interval_ms": 200, "max_interval_ms": 5000, "ship_threshold_bytes": 1000, "max_staleness_ms": 10000}}}"#,
+    )
+    .unwrap();
+    let out = cli(&["flink-config", config.to_str().unwrap(), "--seconds", "6"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let yaml = String::from_utf8(out.stdout).unwrap();
+    for key in [
+        "execution.checkpointing.interval:",
+        "execution.checkpointing.min-pause:",
+        "execution.checkpointing.timeout:",
+        "execution.checkpointing.max-concurrent-checkpoints:",
+        "execution.checkpointing.tolerable-failed-checkpoints:",
+        "execution.checkpointing.num-retained:",
+        "execution.checkpointing.incremental: true",
+        "execution.checkpointing.snapshot-compression: true",
+        "pipeline.max-parallelism: 128",
+        "parallelism.default: 4",
+    ] {
+        assert!(yaml.contains(key), "missing {key} in\n{yaml}");
+    }
+    assert!(
+        yaml.contains("FLINK-11313"),
+        "LZ4 must be flagged as beyond Flink"
+    );
+    assert!(
+        yaml.contains("no Flink equivalent"),
+        "the adaptive policy must be flagged"
+    );
+    // Every non-comment line is `key: value`, as a Flink config file wants.
+    for l in yaml.lines().filter(|l| !l.starts_with('#')) {
+        assert!(l.split_once(": ").is_some(), "{l}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn compare_runs_every_config_on_one_seed() {
+    let out = cli(&[
+        "compare",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/configs/fixed-snappy-full.json"
+        ),
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/configs/fixed-lz4-incremental.json"
+        ),
+        "--seconds",
+        "8",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["codec"], "snappy");
+    assert_eq!(rows[1]["codec"], "lz4");
+    assert!(rows.iter().all(|r| r["completed"].as_u64().unwrap() >= 3));
+}

@@ -389,3 +389,63 @@ fn exactly_once_under_thousands_of_fault_schedules() {
         })
         .unwrap();
 }
+
+#[test]
+fn what_if_measures_every_policy_on_forks_of_the_run() {
+    let c = small_config(
+        9,
+        Codec::Lz4,
+        true,
+        ValueModel::Events { keep: 2 },
+        2,
+        10_000_000,
+    );
+    let mut sim = Simulation::new(c, None).unwrap();
+    sim.advance_to(2_000_000);
+    let before = sim.digest();
+    let rows = statelab::engine::whatif::what_if(&sim, 40_000_000);
+    assert_eq!(sim.digest(), before, "forks leave the run alone");
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0].in_flink && !rows[1].in_flink && !rows[2].in_flink);
+    for r in &rows {
+        assert!(r.bytes_shipped_per_hour > 0.0, "{r:?}");
+        assert!(
+            r.link_utilisation > 0.0 && r.link_utilisation < 1.0,
+            "{r:?}"
+        );
+        assert_eq!(r.exactly_once, Some(true), "{r:?}");
+        assert!(r.recovery_time_s.unwrap() > 0.1);
+    }
+    // The fixed 300 ms interval checkpoints far more often than the other two.
+    assert!(rows[0].checkpoints_completed > rows[2].checkpoints_completed);
+}
+
+#[test]
+fn the_view_explains_the_policy_and_the_seed_model() {
+    let mut c = small_config(
+        10,
+        Codec::Snappy,
+        true,
+        ValueModel::Events { keep: 2 },
+        2,
+        10_000_000,
+    );
+    c.checkpointing.policy = adaptive(50_000, 500, 5_000);
+    let mut sim = Simulation::new(c, None).unwrap();
+    sim.advance_to(3_000_000);
+    let v = sim.view();
+    assert_eq!(v.policy.name, "adaptive (state change rate)");
+    assert!(!v.policy.in_flink);
+    let d = v.policy.decision.unwrap();
+    assert!(d
+        .inputs
+        .iter()
+        .any(|i| i.name.starts_with("D:") && i.value > 0.0));
+    assert!(v.policy.next_trigger_at_us.is_some());
+    let shipped: u32 = v.policy.ship_counts.iter().map(|(_, n)| n).sum();
+    assert_eq!(shipped, 32);
+    let m = sim.seed_model(1024);
+    assert!(m.partitions >= m.state_bytes / 1024);
+    assert!(m.compression_ratio.unwrap() > 1.5, "events text compresses");
+    assert!(m.change_bytes_per_s > 0.0);
+}

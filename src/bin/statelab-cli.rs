@@ -69,6 +69,27 @@ mod cli {
         },
         /// Print the default config as JSON, a starting point for your own.
         DefaultConfig,
+        /// Run several configs on the same seed and print a comparison table.
+        Compare {
+            /// Config files (JSON); each is run with the seed of the first.
+            #[arg(required = true)]
+            configs: Vec<PathBuf>,
+            #[arg(long, default_value_t = 60.0)]
+            seconds: f64,
+            /// Print JSON rows instead of a table.
+            #[arg(long)]
+            json: bool,
+        },
+        /// Run a config, then print its settings as a Flink configuration snippet (YAML).
+        FlinkConfig(RunArgs),
+        /// Run a config, then fork it once per scheduling policy and measure each.
+        WhatIf {
+            #[command(flatten)]
+            run: RunArgs,
+            /// Virtual seconds each fork runs before its measured crash.
+            #[arg(long, default_value_t = 60.0)]
+            horizon: f64,
+        },
     }
 
     #[derive(clap::Args)]
@@ -112,6 +133,21 @@ mod cli {
             } => emit(&statelab::engine::selfcheck::reference_digest()),
             Command::Digest { run, .. } => emit(&format!("{:016x}", simulate(&run)?.digest())),
             Command::DefaultConfig => emit(&to_json(&Config::default())?),
+            Command::Compare {
+                configs,
+                seconds,
+                json,
+            } => compare(&configs, seconds, json),
+            Command::FlinkConfig(args) => {
+                emit(statelab::engine::flink_config::flink_yaml(&simulate(&args)?).trim_end())
+            }
+            Command::WhatIf { run, horizon } => {
+                let sim = simulate(&run)?;
+                let horizon_us = seconds_to_us("--horizon", horizon)?;
+                emit(&to_json(&statelab::engine::whatif::what_if(
+                    &sim, horizon_us,
+                ))?)
+            }
         }
     }
 
@@ -184,15 +220,141 @@ mod cli {
             }
             None => None,
         };
-        if !(args.seconds.is_finite() && (0.0..=86_400.0).contains(&args.seconds)) {
-            return Err(format!(
-                "--seconds must be between 0 and 86400, got {}",
-                args.seconds
+        let until = seconds_to_us("--seconds", args.seconds)?;
+        let mut sim = Simulation::new(config, trace.as_ref()).map_err(|e| e.to_string())?;
+        sim.advance_to(until);
+        Ok(sim)
+    }
+
+    fn seconds_to_us(flag: &str, seconds: f64) -> Result<u64, String> {
+        if seconds.is_finite() && (0.0..=86_400.0).contains(&seconds) {
+            Ok((seconds * 1e6) as u64)
+        } else {
+            Err(format!("{flag} must be between 0 and 86400, got {seconds}"))
+        }
+    }
+
+    #[derive(Serialize)]
+    struct CompareRow {
+        config: String,
+        policy: &'static str,
+        codec: &'static str,
+        incremental: bool,
+        completed: u64,
+        failed: u64,
+        avg_duration_ms: f64,
+        avg_checkpointed_bytes: f64,
+        shipped_bytes_per_hour: f64,
+        link_utilisation: f64,
+        recoveries: usize,
+        avg_recovery_ms: Option<f64>,
+        exactly_once: &'static str,
+    }
+
+    fn compare(configs: &[PathBuf], seconds: f64, json: bool) -> Result<(), String> {
+        let until = seconds_to_us("--seconds", seconds)?;
+        let mut seed = None;
+        let mut rows = Vec::new();
+        for path in configs {
+            let mut config =
+                Config::from_json(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+            // The same seed for every run, so differences come from the settings alone.
+            config.seed = *seed.get_or_insert(config.seed);
+            let mut sim =
+                Simulation::new(config, None).map_err(|e| format!("{}: {e}", path.display()))?;
+            sim.advance_to(until);
+            let done: Vec<_> = sim
+                .history()
+                .iter()
+                .filter(|h| h.status == statelab::engine::sim::CheckpointStatus::Completed)
+                .collect();
+            let mean =
+                |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+            let recoveries: Vec<_> = sim
+                .recoveries()
+                .iter()
+                .filter_map(|r| r.recovery_time_us())
+                .collect();
+            let checks: Vec<bool> = sim
+                .recoveries()
+                .iter()
+                .filter_map(|r| r.exactly_once.as_ref().map(|e| e.ok()))
+                .collect();
+            let totals = sim.totals();
+            let c = sim.config();
+            rows.push(CompareRow {
+                config: path.file_stem().map_or_else(
+                    || path.display().to_string(),
+                    |s| s.to_string_lossy().into_owned(),
+                ),
+                policy: c.checkpointing.policy.name(),
+                codec: c.checkpointing.codec.name(),
+                incremental: c.checkpointing.incremental,
+                completed: totals.completed,
+                failed: totals.failed,
+                avg_duration_ms: mean(
+                    done.iter()
+                        .filter_map(|h| h.end_to_end_duration_us)
+                        .map(|d| d as f64 / 1000.0)
+                        .collect(),
+                )
+                .unwrap_or(0.0),
+                avg_checkpointed_bytes: mean(
+                    done.iter()
+                        .map(|h| h.checkpointed_data_size as f64)
+                        .collect(),
+                )
+                .unwrap_or(0.0),
+                shipped_bytes_per_hour: totals.shipped_encoded as f64 / (until as f64 / 3.6e9),
+                link_utilisation: totals.uploaded as f64
+                    / (c.link.bandwidth_mbit_s * 1e6 / 8.0 * until as f64 / 1e6),
+                recoveries: sim.recoveries().len(),
+                avg_recovery_ms: mean(recoveries.iter().map(|r| *r as f64 / 1000.0).collect()),
+                exactly_once: match (checks.is_empty(), checks.iter().all(|x| *x)) {
+                    (true, _) => "n/a",
+                    (false, true) => "ok",
+                    (false, false) => "VIOLATED",
+                },
+            });
+        }
+        if json {
+            return emit(&to_json(&rows)?);
+        }
+        let mut table = format!(
+            "{:<28} {:<28} {:<6} {:<5} {:>5} {:>5} {:>10} {:>12} {:>12} {:>6} {:>5} {:>10} {}",
+            "config",
+            "policy",
+            "codec",
+            "incr",
+            "done",
+            "fail",
+            "avg ms",
+            "avg bytes",
+            "bytes/h",
+            "link%",
+            "recov",
+            "recov ms",
+            "exactly-once"
+        );
+        for r in &rows {
+            table.push_str(&format!(
+                "\n{:<28} {:<28} {:<6} {:<5} {:>5} {:>5} {:>10.1} {:>12.0} {:>12.3e} {:>6.1} {:>5} {:>10} {}",
+                r.config,
+                r.policy,
+                r.codec,
+                r.incremental,
+                r.completed,
+                r.failed,
+                r.avg_duration_ms,
+                r.avg_checkpointed_bytes,
+                r.shipped_bytes_per_hour,
+                r.link_utilisation * 100.0,
+                r.recoveries,
+                r.avg_recovery_ms.map_or("-".into(), |m| format!("{m:.1}")),
+                r.exactly_once
             ));
         }
-        let mut sim = Simulation::new(config, trace.as_ref()).map_err(|e| e.to_string())?;
-        sim.advance_to((args.seconds * 1e6) as u64);
-        Ok(sim)
+        emit(&table)
     }
 
     fn read(path: &Path) -> Result<String, String> {
@@ -209,6 +371,10 @@ mod cli {
         store_bytes: u64,
         history: &'a [CheckpointStats],
         recoveries: &'a [RecoveryStats],
+        transfers: statelab::engine::sim::TransferCounts,
+        policy: statelab::engine::view::PolicyView,
+        seed_model: statelab::engine::view::SeedModel,
+        samples: Vec<&'a statelab::engine::metrics::Sample>,
     }
 
     impl<'a> Summary<'a> {
@@ -225,6 +391,11 @@ mod cli {
                 store_bytes: sim.store().stored_bytes(),
                 history: sim.history(),
                 recoveries: sim.recoveries(),
+                transfers: sim.transfer_counts(),
+                policy: sim.view().policy,
+                seed_model: sim.seed_model(64 * 1024 * 1024),
+                // One sample per virtual second keeps the summary readable.
+                samples: sim.samples().step_by(10).collect(),
             }
         }
     }

@@ -53,6 +53,10 @@ impl<T> Pipe<T> {
         self.latency_us = (latency_ms * 1000.0).round() as u64;
     }
 
+    pub fn latency_ms(&self) -> f64 {
+        self.latency_us as f64 / 1000.0
+    }
+
     pub fn enqueue(&mut self, item: T, size: u64, now: u64) {
         self.queue.push_back(Queued {
             item,

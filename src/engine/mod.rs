@@ -4,6 +4,7 @@
 pub mod codec;
 pub mod config;
 pub mod faults;
+pub mod flink_config;
 pub mod keygroups;
 pub mod link;
 pub mod log;
@@ -18,4 +19,5 @@ pub mod state;
 pub mod store;
 pub mod trace;
 pub mod view;
+pub mod whatif;
 pub mod workload;

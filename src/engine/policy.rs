@@ -240,6 +240,33 @@ pub enum ShipReason {
 }
 
 impl ShipReason {
+    pub const ALL: [ShipReason; 7] = [
+        ShipReason::FullCheckpoint,
+        ShipReason::Changed,
+        ShipReason::Unchanged,
+        ShipReason::NeverUploaded,
+        ShipReason::OverThreshold,
+        ShipReason::BelowThreshold,
+        ShipReason::StalenessBound,
+    ];
+
+    /// In words, for the inspector and the policy panel.
+    pub fn explain(self) -> &'static str {
+        match self {
+            ShipReason::FullCheckpoint => "shipped: a full checkpoint ships every key group",
+            ShipReason::Changed => "shipped: changed since its last completed chunk",
+            ShipReason::Unchanged => "not shipped: unchanged, the older chunk is referenced",
+            ShipReason::NeverUploaded => "shipped: no usable chunk of it is stored yet",
+            ShipReason::OverThreshold => "shipped: its change passed the ship threshold",
+            ShipReason::BelowThreshold => {
+                "waiting: changed, but below the ship threshold; its older chunk stands in"
+            }
+            ShipReason::StalenessBound => {
+                "shipped: below the threshold, but its last upload reached the staleness bound"
+            }
+        }
+    }
+
     pub fn ships(self) -> bool {
         !matches!(self, ShipReason::Unchanged | ShipReason::BelowThreshold)
     }

@@ -4,6 +4,8 @@
 use super::codec::Codec;
 use super::keygroups::KeyGroupRange;
 use super::log::LogEntry;
+use super::policy::{IntervalDecision, ShipReason};
+use super::sim::TransferCounts;
 use super::sim::{
     ChannelItem, CheckpointCounts, CheckpointStats, JobStatus, RecoveryStats, Simulation, Transfer,
 };
@@ -22,6 +24,30 @@ pub struct SimView {
     pub store: StoreView,
     pub counts: CheckpointCounts,
     pub latest_recovery: Option<RecoveryStats>,
+    pub policy: PolicyView,
+    pub link: LinkView,
+}
+
+/// The scheduling policy explaining itself: its inputs, its interval, when the next
+/// checkpoint is due and why the last barrier shipped what it shipped.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PolicyView {
+    pub name: &'static str,
+    /// False for policies Flink does not have (the UI says statelab goes beyond Flink).
+    pub in_flink: bool,
+    pub decision: Option<IntervalDecision>,
+    pub next_trigger_at_us: Option<u64>,
+    /// How many key groups the latest barrier shipped or skipped, by reason.
+    pub ship_counts: Vec<(ShipReason, u32)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkView {
+    pub bandwidth_mbit_s: f64,
+    pub latency_ms: f64,
+    pub outage_until_us: Option<u64>,
+    pub store_unavailable_until_us: Option<u64>,
+    pub transfers: TransferCounts,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -60,6 +86,8 @@ pub struct KeyGroupView {
     pub changed_records: u64,
     /// The chunk holding it in the latest completed checkpoint.
     pub chunk: Option<ChunkId>,
+    /// Why the latest barrier shipped it or not.
+    pub ship_reason: Option<ShipReason>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -148,6 +176,7 @@ impl Simulation {
                     changed_bytes: t.changed_bytes,
                     changed_records: t.changed_records,
                     chunk: t.confirmed.map(|c| c.chunk),
+                    ship_reason: self.last_ship[kg as usize],
                 }
             })
             .collect();
@@ -228,6 +257,21 @@ impl Simulation {
             },
             counts: self.counts.clone(),
             latest_recovery: self.recoveries.last().cloned(),
+            policy: PolicyView {
+                name: self.config.checkpointing.policy.name(),
+                in_flink: self.config.checkpointing.policy.in_flink(),
+                decision: self.interval_decision(),
+                next_trigger_at_us: self.next_trigger_at_us(),
+                ship_counts: ShipReason::ALL
+                    .iter()
+                    .map(|r| {
+                        let n = self.last_ship.iter().filter(|s| **s == Some(*r)).count();
+                        (*r, n as u32)
+                    })
+                    .filter(|(_, n)| *n > 0)
+                    .collect(),
+            },
+            link: self.link_view(),
         }
     }
 
@@ -251,6 +295,34 @@ impl Simulation {
                 codec: self.config.checkpointing.codec,
                 present: false,
             },
+        }
+    }
+
+    /// The seed document's three formulas with this run's numbers. `target_partition_bytes`
+    /// is Z, the partition size a person aims for.
+    pub fn seed_model(&self, target_partition_bytes: u64) -> SeedModel {
+        let state_bytes: u64 = self.state.iter().map(|s| s.raw_bytes()).sum();
+        let (raw, encoded) = self.store.latest().map_or((0, 0), |c| {
+            c.manifest
+                .iter()
+                .filter_map(|m| self.store.chunk(m.chunk))
+                .fold((0, 0), |(r, e), ch| {
+                    (r + ch.raw_len, e + ch.bytes.len() as u64)
+                })
+        });
+        let z = target_partition_bytes.max(1);
+        let (d, _) = self.change_rate();
+        SeedModel {
+            state_bytes,
+            target_partition_bytes: z,
+            partitions: state_bytes.div_ceil(z).max(1),
+            checkpoint_raw_bytes: raw,
+            checkpoint_encoded_bytes: encoded,
+            compression_ratio: (encoded > 0).then(|| raw as f64 / encoded as f64),
+            change_bytes_per_s: d,
+            interval_ms: self
+                .interval_decision()
+                .map(|i| i.interval_us as f64 / 1000.0),
         }
     }
 
@@ -320,4 +392,23 @@ impl Simulation {
             chunk: self.tracking[key_group as usize].confirmed.map(|c| c.chunk),
         })
     }
+}
+
+/// The seed document's model, live: `P = S / Z`, `C = S / T`, `T = D / F`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SeedModel {
+    /// S: serialised state size now.
+    pub state_bytes: u64,
+    /// Z: the target partition size.
+    pub target_partition_bytes: u64,
+    /// P = ⌈S / Z⌉: partitions the state would need.
+    pub partitions: u64,
+    /// Raw and encoded size of the latest completed checkpoint (C = raw / encoded).
+    pub checkpoint_raw_bytes: u64,
+    pub checkpoint_encoded_bytes: u64,
+    pub compression_ratio: Option<f64>,
+    /// D: state change rate over the sliding window.
+    pub change_bytes_per_s: f64,
+    /// T: the interval the policy chose.
+    pub interval_ms: Option<f64>,
 }

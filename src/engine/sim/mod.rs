@@ -278,6 +278,17 @@ struct Restore {
     decode_free_at: u64,
 }
 
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub shipped_encoded: u64,
+    pub shipped_raw: u64,
+    /// Bytes that left for the store, including lost and re-sent ones.
+    pub uploaded: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub records_processed: u64,
+}
+
 /// Counts like Flink's checkpoint UI.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct CheckpointCounts {
@@ -601,6 +612,31 @@ impl Simulation {
         {
             // The measured inputs moved: the due time follows them.
             self.rearm_trigger();
+        }
+    }
+
+    /// Running totals that the what-if calculator and the CLI difference over an interval.
+    pub fn totals(&self) -> Totals {
+        Totals {
+            shipped_encoded: self.shipped_encoded_total,
+            shipped_raw: self.shipped_raw_total,
+            uploaded: self.upload.sent_bytes(),
+            completed: self.counts.completed,
+            failed: self.counts.failed,
+            records_processed: self.records_processed,
+        }
+    }
+
+    pub(crate) fn link_view(&self) -> crate::engine::view::LinkView {
+        crate::engine::view::LinkView {
+            bandwidth_mbit_s: self.config.link.bandwidth_mbit_s,
+            latency_ms: self
+                .latency_restore_at
+                .map_or(self.config.link.latency_ms, |_| self.upload.latency_ms()),
+            outage_until_us: (self.link_down_until > self.now).then_some(self.link_down_until),
+            store_unavailable_until_us: (self.store_down_until > self.now)
+                .then_some(self.store_down_until),
+            transfers: self.transfer_counts(),
         }
     }
 
