@@ -8,6 +8,7 @@
 use std::rc::Rc;
 
 use crate::engine::config::Config;
+use crate::engine::faults::Fault;
 use crate::engine::log::LogEntry;
 use crate::engine::metrics::Sample;
 use crate::engine::sim::CheckpointStats;
@@ -42,6 +43,9 @@ pub enum Intent {
     Rescale(u32),
     CorruptChunk(ChunkId),
     LoseChunk(ChunkId),
+    /// A link or store fault from the Faults panel, injected now: drop transfers, a link
+    /// outage, a latency spike, a bandwidth change, the store unavailable.
+    InjectFault(Fault),
     Select(Option<Selection>),
     ToggleLargeFont,
     ToggleHelp,

@@ -1,0 +1,344 @@
+//! The configuration panels, one collapsible group each, with a hint saying what a
+//! change does to the running job.
+
+use wasm_bindgen::closure::Closure;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::faults::Faults;
+use super::field::{fmt_f64, Field, Spec};
+use super::specs::*;
+use crate::engine::codec::Codec;
+use crate::engine::config::Config;
+use crate::engine::keygroups::default_max_parallelism;
+use crate::engine::policy::PolicyConfig;
+use crate::engine::trace::MAX_TRACE_BYTES;
+use crate::engine::workload::{KeyDistribution, RateProfile, SourceConfig, ValueModel};
+use crate::ui::lab::{Intent, LabState};
+use crate::ui::metrics::format::{bytes, duration_us};
+
+#[derive(Properties, PartialEq)]
+pub struct GroupsProps {
+    pub lab: LabState,
+}
+
+/// Groups start open on a wide screen and closed on a phone, where the controls sit
+/// above the pipeline and would otherwise push it far down.
+fn wide_screen() -> bool {
+    web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|w| w.as_f64())
+        .is_none_or(|w| w > 720.0)
+}
+
+#[function_component(Groups)]
+pub fn groups(props: &GroupsProps) -> Html {
+    let lab = &props.lab;
+    let open = *use_state(wide_screen);
+    let config = lab.config.clone();
+    let dispatch = lab.dispatch.clone();
+    let field = |spec: &'static Spec| {
+        html! { <Field spec={spec} config={config.clone()} dispatch={dispatch.clone()} /> }
+    };
+    let field_note = |spec: &'static Spec, note: String| {
+        html! {
+            <Field spec={spec} config={config.clone()} dispatch={dispatch.clone()}
+                   note={AttrValue::from(note)} />
+        }
+    };
+    let c: &Config = &config;
+
+    let workload = {
+        let generated = match &c.workload.source {
+            SourceConfig::Generated { distribution, .. } => html! {
+                <>
+                    { field(&KEY_SPACE) }
+                    { field(&DISTRIBUTION) }
+                    {
+                        match distribution {
+                            KeyDistribution::Uniform => html! {},
+                            KeyDistribution::Zipf { .. } => field(&ZIPF_EXPONENT),
+                            KeyDistribution::HotSet { .. } => html! {
+                                <>{ field(&HOT_KEYS) }{ field(&HOT_FRACTION) }</>
+                            },
+                        }
+                    }
+                    { field(&KEY_KIND) }
+                </>
+            },
+            SourceConfig::SeedExample => html! {
+                <p class="hint">{ "The seed document's job: records 1,a 2,b 3,c 4,d grouped \
+                                   by key give a: 1, b: 2, c: 3, d: 4." }</p>
+            },
+            SourceConfig::Trace => html! {},
+        };
+        let rate = match c.workload.rate {
+            RateProfile::Constant { .. } => field(&RATE_CONSTANT),
+            RateProfile::Ramp { .. } => html! {
+                <div class="field-row">{ field(&RAMP_FROM) }{ field(&RAMP_TO) }{ field(&RAMP_OVER) }</div>
+            },
+            RateProfile::Bursts { .. } => html! {
+                <div class="field-row">
+                    { field(&BURST_BASE) }{ field(&BURST_PEAK) }
+                    { field(&BURST_PERIOD) }{ field(&BURST_LEN) }
+                </div>
+            },
+        };
+        let value = match c.workload.value_model {
+            ValueModel::Counter => html! {},
+            ValueModel::Events { .. } => field(&EVENTS_KEEP),
+            ValueModel::RandomBytes { .. } => field(&RANDOM_LEN),
+        };
+        html! {
+            <Group title="Workload" id="workload" open={open}
+                   hint="Changing the workload starts a new run from offset 0.">
+                { field(&SOURCE) }
+                <TraceUpload dispatch={dispatch.clone()} />
+                { generated }
+                { field(&RATE_KIND) }
+                { rate }
+                { field(&VALUE_MODEL) }
+                { value }
+                { field(&LIMIT) }
+            </Group>
+        }
+    };
+
+    let partitioning = {
+        let p = c.job.parallelism;
+        let rule = default_max_parallelism(p);
+        let max_note = format!(
+            "Flink's default for parallelism {p}: min(max(roundUpToPowerOfTwo({p} + {p}/2), 128), 32768) = {rule}."
+        );
+        let groups = c.job.max_parallelism.unwrap_or(rule);
+        let per = format!(
+            "{groups} key groups over {p} subtasks: {}–{} key groups each.",
+            groups / p.max(1),
+            groups.div_ceil(p.max(1))
+        );
+        html! {
+            <Group title="Partitioning" id="partitioning" open={open}
+                   hint="A new parallelism rescales from the latest checkpoint. A new max \
+                         parallelism or throughput starts a new run: key groups are fixed for \
+                         a job's life, as in Flink.">
+                { field_note(&PARALLELISM, per) }
+                { field_note(&MAX_PARALLELISM, max_note) }
+                { field(&SUBTASK_RATE) }
+            </Group>
+        }
+    };
+
+    let compression = {
+        let note = match c.checkpointing.codec {
+            Codec::Snappy => {
+                "Snappy is what Flink uses when \
+                execution.checkpointing.snapshot-compression is true: each key group \
+                compressed on its own, so it can be read alone on rescale."
+            }
+            Codec::Lz4 => {
+                "LZ4 goes beyond Flink: it was proposed (FLINK-11313) and never \
+                merged. statelab writes standard LZ4 frames."
+            }
+            Codec::None => {
+                "No compression: Flink's default (snapshot-compression false). \
+                statelab still adds a CRC-32 so corruption is caught on restore."
+            }
+        };
+        html! {
+            <Group title="Compression" id="compression" open={open}
+                   hint="Applies from the next checkpoint.">
+                { field_note(&CODEC, note.into()) }
+            </Group>
+        }
+    };
+
+    let checkpointing = {
+        let policy = &c.checkpointing.policy;
+        let policy_fields = match policy {
+            PolicyConfig::Fixed => html! {},
+            PolicyConfig::Adaptive { .. } => html! {
+                <>
+                    { field(&WINDOW) }{ field(&BUDGET) }{ field(&SHIP_THRESHOLD) }
+                    { field(&MAX_STALENESS) }{ field(&MIN_INTERVAL) }{ field(&MAX_INTERVAL) }
+                </>
+            },
+            PolicyConfig::YoungDaly { .. } => html! {
+                <>{ field(&MTBF) }{ field(&MIN_INTERVAL) }{ field(&MAX_INTERVAL) }</>
+            },
+        };
+        let policy_note = match policy {
+            PolicyConfig::Fixed => "Flink's behaviour: a checkpoint every interval.",
+            PolicyConfig::Adaptive { .. } => {
+                "Beyond Flink, which has no change-rate-driven \
+                interval: checkpoint when the changes fill the budget B (T = B / D), and \
+                ship only key groups that changed enough. Needs incremental checkpoints."
+            }
+            PolicyConfig::YoungDaly { .. } => {
+                "Beyond Flink: T = sqrt(2·C·M) with Daly's \
+                refinement, from the measured checkpoint cost C."
+            }
+        };
+        let interval_note = if policy.in_flink() {
+            "Off: no checkpoints (Flink's default)."
+        } else {
+            "The policy chooses the interval between its bounds; this is used until it \
+             has measured something."
+        };
+        html! {
+            <Group title="Checkpointing" id="checkpointing" open={open}
+                   hint="Applies from the next checkpoint.">
+                { field_note(&INTERVAL, interval_note.into()) }
+                { field(&MIN_PAUSE) }
+                { field(&TIMEOUT) }
+                { field(&MAX_CONCURRENT) }
+                { field(&TOLERABLE_FAILED) }
+                { field(&NUM_RETAINED) }
+                { field(&INCREMENTAL) }
+                { field_note(&POLICY, policy_note.into()) }
+                { policy_fields }
+            </Group>
+        }
+    };
+
+    let link = {
+        let store = &lab.view.store;
+        let link = &lab.view.link;
+        let now = lab.view.now_us;
+        let status = match (link.outage_until_us, link.store_unavailable_until_us) {
+            (Some(t), _) => format!("link down for {}", duration_us(t.saturating_sub(now))),
+            (None, Some(t)) => format!(
+                "store unavailable for {}",
+                duration_us(t.saturating_sub(now))
+            ),
+            (None, None) => format!(
+                "up: {} Mbit/s, {} ms",
+                fmt_f64(link.bandwidth_mbit_s),
+                fmt_f64(link.latency_ms)
+            ),
+        };
+        html! {
+            <Group title="Link and store" id="link" open={open}
+                   hint="Applies live, to the running job.">
+                { field(&BANDWIDTH) }
+                { field(&LATENCY) }
+                { field(&DROP_PROBABILITY) }
+                { field(&RETRY_BACKOFF) }
+                { field(&MAX_RETRIES) }
+                <dl class="readout" data-testid="store-readout">
+                    <dt>{ "Link now" }</dt>
+                    <dd data-testid="link-status">{ status }</dd>
+                    <dt>{ "Transfers lost / retried" }</dt>
+                    <dd>{ format!("{} / {}", link.transfers.dropped, link.transfers.retried) }</dd>
+                    <dt>{ "Stored chunks" }</dt>
+                    <dd data-testid="stored-chunks">{ store.chunk_count }</dd>
+                    <dt>{ "Stored bytes" }</dt>
+                    <dd data-testid="stored-bytes" data-bytes={store.stored_bytes.to_string()}>
+                        { bytes(store.stored_bytes) }
+                    </dd>
+                    <dt>{ "Retained checkpoints" }</dt>
+                    <dd>{ store.checkpoints.len() }</dd>
+                </dl>
+            </Group>
+        }
+    };
+
+    html! {
+        <div class="groups">
+            { workload }
+            { partitioning }
+            { compression }
+            { checkpointing }
+            { link }
+            <Group title="Faults" id="faults" open={open}
+                   hint="Happen now, to the running job.">
+                <Faults lab={lab.clone()} />
+                { field_note(&RESTART_DELAY, "Changing the restart delay starts a new run.".into()) }
+            </Group>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct GroupProps {
+    title: &'static str,
+    id: &'static str,
+    hint: &'static str,
+    open: bool,
+    children: Html,
+}
+
+/// A collapsible group: `<details>` works by touch and keyboard, with no script.
+#[function_component(Group)]
+fn group(props: &GroupProps) -> Html {
+    html! {
+        <details class="control-group" open={props.open} data-group={props.id}>
+            <summary><h3>{ props.title }</h3></summary>
+            <p class="group-hint">{ props.hint }</p>
+            { props.children.clone() }
+        </details>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TraceUploadProps {
+    dispatch: Callback<Intent>,
+}
+
+/// Reads a chosen `key,value` CSV file and hands its text to the root, which parses it
+/// and reports a refused trace (with its line number) in `notice`.
+#[function_component(TraceUpload)]
+fn trace_upload(props: &TraceUploadProps) -> Html {
+    let message = use_state(|| None::<String>);
+    let onchange = {
+        let dispatch = props.dispatch.clone();
+        let message = message.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            let size = file.size() as usize;
+            if size > MAX_TRACE_BYTES {
+                message.set(Some(format!(
+                    "{} is {}: the lab accepts traces up to {}.",
+                    file.name(),
+                    bytes(size as u64),
+                    bytes(MAX_TRACE_BYTES as u64)
+                )));
+                return;
+            }
+            message.set(Some(format!("Reading {}…", file.name())));
+            let dispatch = dispatch.clone();
+            let done = message.clone();
+            let name = file.name();
+            let on_text = Closure::once(move |text: wasm_bindgen::JsValue| {
+                let text = text.as_string().unwrap_or_default();
+                done.set(Some(format!(
+                    "Loaded {name} ({}).",
+                    bytes(text.len() as u64)
+                )));
+                dispatch.emit(Intent::LoadTrace(text));
+            });
+            let failed = message.clone();
+            let on_error = Closure::once(move |_: wasm_bindgen::JsValue| {
+                failed.set(Some("The browser could not read that file.".into()));
+            });
+            let _ = file.text().then2(&on_text, &on_error);
+            // The promise settles once; the closures must live until then.
+            on_text.forget();
+            on_error.forget();
+            // Choosing the same file again should load it again.
+            input.set_value("");
+        })
+    };
+    html! {
+        <div class="field trace-upload">
+            <label for="trace-file" class="field-label">
+                <span class="field-name">{ "Load a trace" }</span>
+                <span class="flink-option">{ "CSV lines key,value (up to 16 MiB)" }</span>
+            </label>
+            <input id="trace-file" type="file" accept=".csv,.txt,text/csv,text/plain" {onchange} />
+            <p class="field-msg" data-testid="trace-message">{ (*message).clone().unwrap_or_default() }</p>
+        </div>
+    }
+}

@@ -1,0 +1,300 @@
+//! Flink's checkpoint UI, column for column: counts, the history table (a row opens to
+//! its per-subtask durations) and the min / avg / max summary.
+
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::format::{at, bytes, count, duration_opt, duration_us, ratio};
+use crate::engine::sim::{CheckpointCounts, CheckpointStats, CheckpointStatus};
+use crate::engine::store::CheckpointId;
+
+/// Rows shown; older ones are summarised by the counts and the summary.
+const ROWS: usize = 30;
+
+#[derive(Properties, Clone)]
+pub struct HistoryProps {
+    pub history: Rc<Vec<CheckpointStats>>,
+}
+
+impl PartialEq for HistoryProps {
+    /// `CheckpointStats` has no `PartialEq`; its rows only change at the end of the
+    /// history (a checkpoint acknowledged, completed or failed), so compare the tail.
+    fn eq(&self, other: &Self) -> bool {
+        if Rc::ptr_eq(&self.history, &other.history) {
+            return true;
+        }
+        let (a, b) = (&self.history, &other.history);
+        let key = |s: &CheckpointStats| {
+            (
+                s.id,
+                s.status.clone(),
+                s.acknowledged_subtasks,
+                s.latest_acknowledgement_us,
+                s.checkpointed_data_size,
+            )
+        };
+        a.len() == b.len()
+            && a.first().map(|s| s.id) == b.first().map(|s| s.id)
+            && a.iter()
+                .rev()
+                .take(4)
+                .map(key)
+                .eq(b.iter().rev().take(4).map(key))
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CountsProps {
+    pub counts: CheckpointCounts,
+}
+
+#[function_component(Counts)]
+pub fn counts(props: &CountsProps) -> Html {
+    let c = &props.counts;
+    let item = |name: &str, key: &str, v: u64| {
+        html! {
+            <div class="count" data-testid={format!("count-{key}")}>
+                <dt>{ name.to_string() }</dt>
+                <dd>{ count(v) }</dd>
+            </div>
+        }
+    };
+    html! {
+        <dl class="counts" aria-label="Checkpoint counts">
+            { item("Triggered", "triggered", c.triggered) }
+            { item("In Progress", "in-progress", c.in_progress) }
+            { item("Completed", "completed", c.completed) }
+            { item("Failed", "failed", c.failed) }
+            { item("Restored", "restored", c.restored) }
+        </dl>
+    }
+}
+
+fn status_cell(s: &CheckpointStatus) -> Html {
+    match s {
+        CheckpointStatus::InProgress => {
+            html! { <span class="status in-progress">{ "◔ In Progress" }</span> }
+        }
+        CheckpointStatus::Completed => {
+            html! { <span class="status completed">{ "✓ Completed" }</span> }
+        }
+        CheckpointStatus::Failed(reason) => html! {
+            <span class="status failed" title={reason.clone()}>{ "✗ Failed" }</span>
+        },
+    }
+}
+
+fn bytes_cell(n: u64) -> Html {
+    html! { <td class="num" data-bytes={n.to_string()}>{ bytes(n) }</td> }
+}
+
+#[function_component(History)]
+pub fn history(props: &HistoryProps) -> Html {
+    let open = use_state(BTreeSet::<CheckpointId>::new);
+    let h = &props.history;
+    if h.is_empty() {
+        return html! {
+            <p class="placeholder" data-testid="history-empty">
+                { "No checkpoint yet. With checkpointing on, the first one triggers after \
+                   the interval; Faults → Trigger checkpoint now starts one at once." }
+            </p>
+        };
+    }
+    let toggle = |id: CheckpointId| {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut next = (*open).clone();
+            if !next.remove(&id) {
+                next.insert(id);
+            }
+            open.set(next);
+        })
+    };
+    let rows = h.iter().rev().take(ROWS).map(|s| {
+        let expanded = open.contains(&s.id);
+        let e2e = s.end_to_end_duration_us;
+        let reason = match &s.status {
+            CheckpointStatus::Failed(r) => Some(r.clone()),
+            _ => None,
+        };
+        html! {
+            <>
+                <tr class={classes!("row", expanded.then_some("expanded"))}
+                    data-checkpoint={s.id.to_string()}
+                    data-status={match s.status { CheckpointStatus::InProgress => "in_progress",
+                        CheckpointStatus::Completed => "completed", CheckpointStatus::Failed(_) => "failed" }}
+                    onclick={toggle(s.id)}>
+                    <th scope="row">
+                        <button type="button" class="row-toggle" aria-expanded={expanded.to_string()}
+                                aria-label={format!("Checkpoint {}: per-subtask details", s.id)}>
+                            <span aria-hidden="true">{ if expanded { "▾ " } else { "▸ " } }</span>
+                            { s.id }
+                        </button>
+                    </th>
+                    <td>{ status_cell(&s.status) }</td>
+                    <td class="num">{ format!("{}/{}", s.acknowledged_subtasks, s.parallelism) }</td>
+                    <td class="num">{ at(s.trigger_time_us) }</td>
+                    <td class="num">{ s.latest_acknowledgement_us.map_or_else(|| "—".into(), at) }</td>
+                    <td class="num" data-us={e2e.map(|v| v.to_string())}>{ duration_opt(e2e) }</td>
+                    { bytes_cell(s.checkpointed_data_size) }
+                    { bytes_cell(s.full_checkpoint_size) }
+                    { bytes_cell(s.raw_data_size) }
+                    <td class="num" data-testid="ratio">{ ratio(s.raw_data_size, s.checkpointed_data_size) }</td>
+                    <td class="num">{ format!("{} / {}", s.key_groups_shipped, s.key_groups_skipped) }</td>
+                </tr>
+                if expanded {
+                    <tr class="details">
+                        <td colspan="11">
+                            if let Some(reason) = reason {
+                                <p class="failure">{ format!("Failure: {reason}") }</p>
+                            }
+                            <SubtaskTable stats={Rc::new(s.clone())} />
+                        </td>
+                    </tr>
+                }
+            </>
+        }
+    });
+    let shown = h.len().min(ROWS);
+    html! {
+        <>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Checkpoint history">
+                <table class="history" data-testid="history">
+                    <thead>
+                        <tr>
+                            <th scope="col">{ "ID" }</th>
+                            <th scope="col">{ "Status" }</th>
+                            <th scope="col">{ "Acknowledged" }</th>
+                            <th scope="col">{ "Trigger Time" }</th>
+                            <th scope="col">{ "Latest Acknowledgement" }</th>
+                            <th scope="col">{ "End to End Duration" }</th>
+                            <th scope="col">{ "Checkpointed Data Size" }</th>
+                            <th scope="col">{ "Full Checkpoint Size" }</th>
+                            <th scope="col" title="statelab: serialised bytes before the codec">{ "Raw Data Size" }</th>
+                            <th scope="col" title="statelab: raw ÷ checkpointed">{ "Ratio" }</th>
+                            <th scope="col">{ "Key Groups Shipped / Skipped" }</th>
+                        </tr>
+                    </thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+            </div>
+            <p class="table-note">
+                { format!("Newest first; {shown} of {} checkpoints. Tap a row for its subtasks. \
+                           Checkpointed Data Size is what the checkpoint uploaded (the delta, for \
+                           incremental); Raw Data Size and Ratio are statelab's, not Flink's.",
+                          h.len()) }
+            </p>
+        </>
+    }
+}
+
+#[derive(Properties)]
+struct SubtaskTableProps {
+    stats: Rc<CheckpointStats>,
+}
+
+impl PartialEq for SubtaskTableProps {
+    fn eq(&self, _other: &Self) -> bool {
+        // Re-rendered with its row; nothing to save by comparing.
+        false
+    }
+}
+
+#[function_component(SubtaskTable)]
+fn subtask_table(props: &SubtaskTableProps) -> Html {
+    let s = &props.stats;
+    let rows = s.subtasks.iter().map(|t| {
+        html! {
+            <tr>
+                <th scope="row">{ t.subtask }</th>
+                <td class="num">{ t.acknowledged_at_us.map_or_else(|| "—".into(), at) }</td>
+                <td class="num">{ duration_opt(t.start_delay_us) }</td>
+                <td class="num">{ duration_opt(t.alignment_us) }</td>
+                <td class="num">{ duration_opt(t.sync_us) }</td>
+                <td class="num">{ duration_opt(t.async_us) }</td>
+                <td class="num">{ format!("{} / {}", t.key_groups_shipped, t.key_groups_referenced) }</td>
+            </tr>
+        }
+    });
+    html! {
+        <table class="subtasks" data-testid={format!("subtasks-{}", s.id)}>
+            <caption>{ format!("Checkpoint {} by subtask", s.id) }</caption>
+            <thead>
+                <tr>
+                    <th scope="col">{ "Subtask" }</th>
+                    <th scope="col">{ "Acknowledged" }</th>
+                    <th scope="col">{ "Start Delay" }</th>
+                    <th scope="col">{ "Alignment Duration" }</th>
+                    <th scope="col">{ "Sync Duration" }</th>
+                    <th scope="col">{ "Async Duration" }</th>
+                    <th scope="col">{ "Key Groups Shipped / Referenced" }</th>
+                </tr>
+            </thead>
+            <tbody>{ for rows }</tbody>
+        </table>
+    }
+}
+
+/// Minimum, average and maximum of some values, or `None` without any.
+fn mam(values: impl Iterator<Item = u64>) -> Option<(u64, f64, u64)> {
+    let (mut n, mut sum, mut lo, mut hi) = (0u64, 0f64, u64::MAX, 0u64);
+    for v in values {
+        n += 1;
+        sum += v as f64;
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    (n > 0).then(|| (lo, sum / n as f64, hi))
+}
+
+#[function_component(Summary)]
+pub fn summary(props: &HistoryProps) -> Html {
+    let done: Vec<&CheckpointStats> = props
+        .history
+        .iter()
+        .filter(|s| s.status == CheckpointStatus::Completed)
+        .collect();
+    if done.is_empty() {
+        return html! {};
+    }
+    let subtasks = || done.iter().flat_map(|s| s.subtasks.iter());
+    let dur = |v: Option<(u64, f64, u64)>| match v {
+        Some((lo, avg, hi)) => html! {
+            <><td class="num">{ duration_us(lo) }</td><td class="num">{ duration_us(avg.round() as u64) }</td>
+              <td class="num">{ duration_us(hi) }</td></>
+        },
+        None => html! { <><td>{ "—" }</td><td>{ "—" }</td><td>{ "—" }</td></> },
+    };
+    let size = |v: Option<(u64, f64, u64)>| match v {
+        Some((lo, avg, hi)) => html! {
+            <><td class="num">{ bytes(lo) }</td><td class="num">{ bytes(avg.round() as u64) }</td>
+              <td class="num">{ bytes(hi) }</td></>
+        },
+        None => html! { <><td>{ "—" }</td><td>{ "—" }</td><td>{ "—" }</td></> },
+    };
+    let row = |name: &str, cells: Html| {
+        html! { <tr><th scope="row">{ name.to_string() }</th>{ cells }</tr> }
+    };
+    html! {
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Checkpoint summary">
+            <table class="summary" data-testid="summary">
+                <caption>{ format!("Summary of {} completed checkpoints", done.len()) }</caption>
+                <thead>
+                    <tr><th></th><th scope="col">{ "Minimum" }</th><th scope="col">{ "Average" }</th>
+                        <th scope="col">{ "Maximum" }</th></tr>
+                </thead>
+                <tbody>
+                    { row("End to End Duration", dur(mam(done.iter().filter_map(|s| s.end_to_end_duration_us)))) }
+                    { row("Checkpointed Data Size", size(mam(done.iter().map(|s| s.checkpointed_data_size)))) }
+                    { row("Full Checkpoint Size", size(mam(done.iter().map(|s| s.full_checkpoint_size)))) }
+                    { row("Sync Duration", dur(mam(subtasks().filter_map(|t| t.sync_us)))) }
+                    { row("Async Duration", dur(mam(subtasks().filter_map(|t| t.async_us)))) }
+                    { row("Alignment Duration", dur(mam(subtasks().filter_map(|t| t.alignment_us)))) }
+                    { row("Start Delay", dur(mam(subtasks().filter_map(|t| t.start_delay_us)))) }
+                </tbody>
+            </table>
+        </div>
+    }
+}
