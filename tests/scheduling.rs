@@ -449,3 +449,35 @@ fn the_view_explains_the_policy_and_the_seed_model() {
     assert!(m.compression_ratio.unwrap() > 1.5, "events text compresses");
     assert!(m.change_bytes_per_s > 0.0);
 }
+
+#[test]
+fn the_async_phase_encodes_each_chunk_only_when_the_link_takes_it() {
+    let mut c = small_config(
+        11,
+        Codec::Lz4,
+        false,
+        ValueModel::RandomBytes { len: 200 },
+        2,
+        10_000_000,
+    );
+    c.link.bandwidth_mbit_s = 1.0;
+    c.checkpointing.interval_ms = Some(1_000);
+    let mut sim = Simulation::new(c, None).unwrap();
+    sim.advance_to(1_050_000);
+    let v = sim.view();
+    // At 1 Mbit/s the 32 chunks leave one by one: most still wait, unencoded.
+    assert!(
+        v.upload_backlog.len() > 20,
+        "backlog {}",
+        v.upload_backlog.len()
+    );
+    assert!(
+        v.uploads.len() <= 2,
+        "only what the link is sending is encoded: {}",
+        v.uploads.len()
+    );
+    let raw_so_far = sim.history().last().unwrap().raw_data_size;
+    sim.advance_to(1_400_000);
+    assert!(sim.view().upload_backlog.len() < v.upload_backlog.len());
+    assert!(sim.history().last().unwrap().raw_data_size > raw_so_far);
+}

@@ -68,9 +68,30 @@ impl<T> Pipe<T> {
     /// Sends bytes during `[from, to)`; a transfer whose last byte leaves at `t` arrives at
     /// `t + latency`. The exact departure time inside the interval is kept.
     pub fn advance(&mut self, from: u64, to: u64) {
+        self.advance_fed(from, to, |_| None);
+    }
+
+    /// Like `advance`, but when the pipe runs empty at time `t` it asks `refill(t)` for the
+    /// next transfer. Work that produces a transfer (encoding a chunk) then happens only when
+    /// the link can take it, spread over the run instead of all at once.
+    pub fn advance_fed(
+        &mut self,
+        from: u64,
+        to: u64,
+        mut refill: impl FnMut(u64) -> Option<(T, u64)>,
+    ) {
         let mut t = from as f64;
         let end = to as f64;
-        while let Some(head) = self.queue.front() {
+        loop {
+            if self.queue.is_empty() && t < end && self.bytes_per_us > 0.0 {
+                match refill(t.ceil() as u64) {
+                    Some((item, size)) => self.enqueue(item, size, t.ceil() as u64),
+                    None => break,
+                }
+            }
+            let Some(head) = self.queue.front() else {
+                break;
+            };
             let start = t.max(head.enqueued_at as f64);
             if start >= end || self.bytes_per_us <= 0.0 {
                 break;

@@ -20,6 +20,8 @@ pub struct SimView {
     pub subtasks: Vec<SubtaskView>,
     pub key_groups: Vec<KeyGroupView>,
     pub uploads: Vec<TransferView>,
+    /// Snapshots captured in the sync phase, waiting to be encoded and sent (in order).
+    pub upload_backlog: Vec<QueuedSnapshotView>,
     pub downloads: Vec<TransferView>,
     pub store: StoreView,
     pub counts: CheckpointCounts,
@@ -99,6 +101,14 @@ pub struct TransferView {
     pub raw_bytes: u64,
     pub sent_fraction: f64,
     pub arrives_at_us: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct QueuedSnapshotView {
+    pub key_group: u32,
+    pub checkpoint: CheckpointId,
+    pub subtask: u32,
+    pub raw_bytes: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -249,6 +259,16 @@ impl Simulation {
             subtasks,
             key_groups,
             uploads,
+            upload_backlog: self
+                .upload_backlog
+                .iter()
+                .map(|q| QueuedSnapshotView {
+                    key_group: q.key_group(),
+                    checkpoint: q.checkpoint,
+                    subtask: q.subtask,
+                    raw_bytes: q.raw_bytes(),
+                })
+                .collect(),
             downloads,
             store: StoreView {
                 checkpoints,

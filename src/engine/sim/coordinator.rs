@@ -243,45 +243,23 @@ impl Simulation {
         );
     }
 
-    /// Async phase: serialise and encode every captured key group, then upload the chunks.
+    /// Sync phase over: the captured key groups queue for the link (async phase), where each
+    /// is serialised and encoded when the link can take it.
     pub(super) fn on_sync_done(&mut self, id: CheckpointId, subtask: u32) {
-        let codec = self.config.checkpointing.codec;
-        let model = self.workload.config().value_model;
-        let keys = self.workload.keys().clone();
         let Some(pending) = self.pending.get_mut(&id) else {
             return;
         };
         let captures = std::mem::take(&mut pending.captures[subtask as usize]);
         pending.synced[subtask as usize] = true;
         pending.chunks_outstanding[subtask as usize] = captures.len() as u32;
-        let mut raw_total = 0;
-        let mut buf = Vec::new();
-        for c in captures {
-            buf.clear();
-            snapshot::serialize_into(&c.state, model, &keys, &mut buf);
-            let bytes = Arc::new(codec.encode(&buf));
-            raw_total += buf.len() as u64;
-            let size = bytes.len() as u64;
-            // The entry rides along so the store's ack can complete the manifest.
-            let pending = self.pending.get_mut(&id).expect("checked");
-            pending.manifest.insert(c.key_group, c.entry);
-            self.upload.enqueue(
-                Transfer::Upload {
-                    checkpoint: id,
-                    subtask,
-                    key_group: c.key_group,
-                    codec,
-                    raw_len: buf.len() as u64,
-                    version: c.entry.version,
-                    bytes,
-                    attempt: 0,
-                },
-                size,
-                self.now,
-            );
-        }
-        if let Some(stats) = self.stats_mut(id) {
-            stats.raw_data_size += raw_total;
+        for capture in captures {
+            // The entry waits in the manifest for the store's ack to fill in its chunk id.
+            pending.manifest.insert(capture.key_group, capture.entry);
+            self.upload_backlog.push_back(QueuedSnapshot {
+                checkpoint: id,
+                subtask,
+                capture,
+            });
         }
         self.maybe_acknowledge(id, subtask);
     }

@@ -139,6 +139,25 @@ impl Transfer {
     }
 }
 
+/// A captured key group waiting for the link: it is serialised and encoded only when the
+/// link can take it (the async phase), so that work is spread over the upload.
+#[derive(Clone, Debug)]
+pub(crate) struct QueuedSnapshot {
+    pub checkpoint: CheckpointId,
+    pub subtask: u32,
+    capture: Capture,
+}
+
+impl QueuedSnapshot {
+    pub fn key_group(&self) -> u32 {
+        self.capture.key_group
+    }
+
+    pub fn raw_bytes(&self) -> u64 {
+        self.capture.state.raw_bytes()
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Capture {
     key_group: u32,
@@ -357,6 +376,7 @@ pub struct Simulation {
     latency_restore_at: Option<(u64, f64)>,
     store_down_until: u64,
     next_fault: usize,
+    pub(crate) upload_backlog: VecDeque<QueuedSnapshot>,
 }
 
 impl Simulation {
@@ -437,6 +457,7 @@ impl Simulation {
             latency_restore_at: None,
             store_down_until: 0,
             next_fault: 0,
+            upload_backlog: VecDeque::new(),
         };
         sim.note(
             EventCategory::Checkpoint,
@@ -553,6 +574,52 @@ impl Simulation {
         }
     }
 
+    /// Moves upload bytes during `[from, end)`, encoding the next queued snapshot whenever
+    /// the link frees up.
+    fn send_uploads(&mut self, from: u64, end: u64) {
+        let Simulation {
+            upload,
+            upload_backlog,
+            pending,
+            history,
+            workload,
+            config,
+            ..
+        } = self;
+        let codec = config.checkpointing.codec;
+        let model = workload.config().value_model;
+        let keys = workload.keys();
+        let mut buf = Vec::new();
+        upload.advance_fed(from, end, |_| {
+            while let Some(q) = upload_backlog.pop_front() {
+                if !pending.contains_key(&q.checkpoint) {
+                    continue; // its checkpoint was aborted meanwhile
+                }
+                buf.clear();
+                snapshot::serialize_into(&q.capture.state, model, keys, &mut buf);
+                let bytes = Arc::new(codec.encode(&buf));
+                if let Some(h) = history.iter_mut().rev().find(|h| h.id == q.checkpoint) {
+                    h.raw_data_size += buf.len() as u64;
+                }
+                let size = bytes.len() as u64;
+                return Some((
+                    Transfer::Upload {
+                        checkpoint: q.checkpoint,
+                        subtask: q.subtask,
+                        key_group: q.capture.key_group,
+                        codec,
+                        raw_len: buf.len() as u64,
+                        version: q.capture.entry.version,
+                        bytes,
+                        attempt: 0,
+                    },
+                    size,
+                ));
+            }
+            None
+        });
+    }
+
     /// How far back the change rate D is measured.
     pub fn change_window_us(&self) -> u64 {
         10_000_000
@@ -665,7 +732,7 @@ impl Simulation {
         // During an outage no byte moves; transfers resume where they stopped.
         let link_from = from.max(self.link_down_until);
         if link_from < end {
-            self.upload.advance(link_from, end);
+            self.send_uploads(link_from, end);
             self.download.advance(link_from, end);
         }
         if self.status != JobStatus::Running {

@@ -60,6 +60,7 @@ impl Simulation {
             }
         }
         self.upload.clear();
+        self.upload_backlog.clear();
         self.download.clear();
         self.retries.clear();
         self.restore = None;
