@@ -367,6 +367,8 @@ mod cli {
         source_offset: u64,
         records_processed: u64,
         counts: &'a statelab::engine::sim::CheckpointCounts,
+        summary: statelab::engine::summary::CheckpointSummary,
+        job_metrics: statelab::engine::summary::JobMetrics,
         state_bytes: u64,
         store_bytes: u64,
         history: &'a [CheckpointStats],
@@ -385,6 +387,8 @@ mod cli {
                 source_offset: sim.source_offset(),
                 records_processed: sim.records_processed(),
                 counts: sim.counts(),
+                summary: sim.checkpoint_summary(),
+                job_metrics: sim.job_metrics(),
                 state_bytes: (0..max_p)
                     .map(|kg| sim.key_group_state(kg).raw_bytes())
                     .sum(),

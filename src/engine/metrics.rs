@@ -18,7 +18,8 @@ pub struct Sample {
     pub state_bytes: u64,
     /// State change rate D over the policy's sliding window.
     pub change_bytes_per_s: f64,
-    pub changed_records_per_s: f64,
+    /// Distinct keys changed per second (each key once per sample period).
+    pub changed_keys_per_s: f64,
     /// The checkpoint interval the policy has chosen now, if checkpointing is on.
     pub interval_ms: Option<f64>,
     /// Records waiting in all channels, and in the fullest one.

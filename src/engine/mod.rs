@@ -17,6 +17,7 @@ pub mod sim;
 pub mod snapshot;
 pub mod state;
 pub mod store;
+pub mod summary;
 pub mod trace;
 pub mod view;
 pub mod whatif;

@@ -116,7 +116,7 @@ fn input(name: &'static str, value: f64, unit: &'static str) -> PolicyInput {
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Measured {
     pub change_bytes_per_s: f64,
-    pub changed_records_per_s: f64,
+    pub changed_keys_per_s: f64,
     /// Smoothed end-to-end duration of completed checkpoints, once there is one.
     pub checkpoint_cost_s: Option<f64>,
     /// Cost estimated from state size and bandwidth, before any checkpoint completed.
@@ -174,7 +174,7 @@ pub fn decide_interval(
                 interval_us: ms * 1000,
                 inputs: vec![
                     input("D: change rate", d, "B/s"),
-                    input("changed records", m.changed_records_per_s, "records/s"),
+                    input("changed keys", m.changed_keys_per_s, "keys/s"),
                     input("B: change budget", change_budget_bytes as f64, "B"),
                     input("window", window_ms as f64, "ms"),
                 ],

@@ -78,12 +78,12 @@ impl Simulation {
 
     /// What the interval rules read right now.
     pub fn measured(&self) -> Measured {
-        let (change_bytes_per_s, changed_records_per_s) = self.change_rate();
+        let (change_bytes_per_s, changed_keys_per_s) = self.change_rate();
         let state_bytes: u64 = self.state.iter().map(|s| s.raw_bytes()).sum();
         let bytes_per_s = self.config.link.bandwidth_mbit_s * 1e6 / 8.0;
         Measured {
             change_bytes_per_s,
-            changed_records_per_s,
+            changed_keys_per_s,
             checkpoint_cost_s: self.cost_ewma_s,
             estimated_cost_s: state_bytes as f64 / bytes_per_s + self.config.link.latency_ms / 1e3,
         }

@@ -352,8 +352,7 @@ pub struct Simulation {
     pub(crate) shipped_encoded_total: u64,
     pub(crate) samples: BlockLog<Sample>,
     next_sample_at: u64,
-    /// (time, changed bytes total, records processed total) at each sample, over the
-    /// change-rate window.
+    /// (time, changed bytes, changed keys) totals at each sample, over the change-rate window.
     change_window: VecDeque<(u64, u64, u64)>,
     last_link_bytes: (u64, u64),
     last_trigger_at: Option<u64>,
@@ -377,6 +376,11 @@ pub struct Simulation {
     store_down_until: u64,
     next_fault: usize,
     pub(crate) upload_backlog: VecDeque<QueuedSnapshot>,
+    /// Per key: the sample period in which it last changed, so that each changed key counts
+    /// once per period for the changed-keys rate.
+    key_touched: Vec<u32>,
+    sample_seq: u32,
+    changed_keys_total: u64,
 }
 
 impl Simulation {
@@ -458,6 +462,9 @@ impl Simulation {
             store_down_until: 0,
             next_fault: 0,
             upload_backlog: VecDeque::new(),
+            key_touched: vec![0; keys.len()],
+            sample_seq: 1,
+            changed_keys_total: 0,
         };
         sim.note(
             EventCategory::Checkpoint,
@@ -625,7 +632,8 @@ impl Simulation {
         10_000_000
     }
 
-    /// The state change rate D over the sliding window: (bytes/s, records/s).
+    /// The state change rate D over the sliding window: (bytes/s, keys/s). A key counts once
+    /// per 100 ms sample period however often it changed in it.
     pub fn change_rate(&self) -> (f64, f64) {
         match (self.change_window.front(), self.change_window.back()) {
             (Some(a), Some(b)) if b.0 > a.0 => {
@@ -639,7 +647,8 @@ impl Simulation {
     fn take_sample(&mut self) {
         self.next_sample_at = self.now + SAMPLE_INTERVAL_US;
         self.change_window
-            .push_back((self.now, self.changed_bytes_total, self.records_processed));
+            .push_back((self.now, self.changed_bytes_total, self.changed_keys_total));
+        self.sample_seq = self.sample_seq.wrapping_add(1).max(1);
         let horizon = self.now.saturating_sub(self.change_window_us());
         while self.change_window.len() > 2 && self.change_window[1].0 <= horizon {
             self.change_window.pop_front();
@@ -651,7 +660,7 @@ impl Simulation {
             .map_or(SAMPLE_INTERVAL_US, |s| self.now - s.at_us)
             .max(1) as f64
             / 1e6;
-        let (change_bytes_per_s, changed_records_per_s) = self.change_rate();
+        let (change_bytes_per_s, changed_keys_per_s) = self.change_rate();
         let queues = self.subtasks.iter().map(|s| s.channel.len() as u64);
         let sample = Sample {
             at_us: self.now,
@@ -661,7 +670,7 @@ impl Simulation {
             shipped_raw_total: self.shipped_raw_total,
             state_bytes: self.state.iter().map(|s| s.raw_bytes()).sum(),
             change_bytes_per_s,
-            changed_records_per_s,
+            changed_keys_per_s,
             interval_ms: self
                 .interval_decision()
                 .map(|d| d.interval_us as f64 / 1000.0),
@@ -766,13 +775,19 @@ impl Simulation {
             if start >= end {
                 continue;
             }
+            let banked = self.subtasks[s].credit;
             self.subtasks[s].credit += rate * (end - start) as f64;
+            let mut done = 0u64;
             loop {
                 let sub = &mut self.subtasks[s];
                 match sub.channel.front().copied() {
                     Some(ChannelItem::Barrier(id)) => {
                         sub.channel.pop_front();
-                        self.on_barrier(s as u32, id, end);
+                        // The barrier is reached once the records ahead of it in this slice
+                        // are processed, not at the slice's end.
+                        let work_us = ((done as f64 - banked).max(0.0) / rate).ceil() as u64;
+                        let at = (start + work_us).min(end);
+                        self.on_barrier(s as u32, id, at);
                         if self.subtasks[s].blocked_until > end {
                             break;
                         }
@@ -781,6 +796,7 @@ impl Simulation {
                         sub.channel.pop_front();
                         sub.credit -= 1.0;
                         sub.processed += 1;
+                        done += 1;
                         let kg = keys.key_group(record.key) as usize;
                         let bytes =
                             Arc::make_mut(&mut self.state[kg]).apply(&record, model, &keys, seed);
@@ -789,6 +805,11 @@ impl Simulation {
                         t.changed_bytes += bytes;
                         t.changed_records += 1;
                         self.changed_bytes_total += bytes;
+                        let touched = &mut self.key_touched[record.key as usize];
+                        if *touched != self.sample_seq {
+                            *touched = self.sample_seq;
+                            self.changed_keys_total += 1;
+                        }
                         self.records_processed += 1;
                     }
                     Some(ChannelItem::Record(_)) => break,
