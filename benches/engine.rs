@@ -116,35 +116,25 @@ mod bench {
             let mut g = c.benchmark_group(format!("snapshot_path_{name}"));
             g.throughput(Throughput::Bytes(total));
             g.sample_size(20);
-            g.bench_function("serialize_and_lz4", |b| {
-                let mut buf = Vec::new();
-                b.iter(|| {
-                    let mut out = 0;
-                    for s in &state {
-                        buf.clear();
-                        snapshot::serialize_into(s, model, &keys, &mut buf);
-                        out += Codec::Lz4.encode(&buf).len();
-                    }
-                    black_box(out)
-                })
-            });
+            for codec in [Codec::Lz4, Codec::Snappy] {
+                g.bench_function(format!("serialize_and_{codec}"), |b| {
+                    let mut buf = Vec::new();
+                    b.iter(|| {
+                        let mut out = 0;
+                        for s in &state {
+                            buf.clear();
+                            snapshot::serialize_into(s, model, &keys, &mut buf);
+                            out += codec.encode(&buf).len();
+                        }
+                        black_box(out)
+                    })
+                });
+            }
             g.bench_function("raw_lz4_flex_frame_same_bytes", |b| {
                 b.iter(|| {
                     let mut out = 0;
                     for r in &raw {
                         out += Codec::Lz4.encode(r).len();
-                    }
-                    black_box(out)
-                })
-            });
-            g.bench_function("serialize_and_snappy", |b| {
-                let mut buf = Vec::new();
-                b.iter(|| {
-                    let mut out = 0;
-                    for s in &state {
-                        buf.clear();
-                        snapshot::serialize_into(s, model, &keys, &mut buf);
-                        out += Codec::Snappy.encode(&buf).len();
                     }
                     black_box(out)
                 })

@@ -3,6 +3,8 @@
 use proptest::prelude::*;
 use statelab::engine::codec::{Codec, CodecError};
 
+mod common;
+
 fn sample(n: usize) -> Vec<u8> {
     (0..n)
         .map(|i| b"{\"offset\":12,\"value\":7,\"kind\":\"view\"}"[i % 37] ^ (i / 97) as u8)
@@ -134,40 +136,15 @@ fn snappy_chunks_follow_the_framing_format() {
 
 #[test]
 fn lz4_chunks_open_with_the_stock_lz4_tool() {
-    let Ok(path) = which_lz4() else {
-        assert!(
-            std::env::var_os("STATELAB_REQUIRE_TOOLS").is_none(),
-            "lz4 is not installed (scripts/test.sh installs it with apt-get)"
-        );
-        eprintln!("skipped: no lz4 binary on PATH");
-        return;
-    };
     let data = sample(300_000);
     let dir = std::env::temp_dir().join(format!("statelab-lz4-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("chunk.lz4");
     std::fs::write(&file, Codec::Lz4.encode(&data)).unwrap();
-    let out = std::process::Command::new(path)
-        .args(["-d", "-c", "-q"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(out.stdout, data);
+    if let Some(out) = common::stock_lz4_decompress(&file) {
+        assert_eq!(out, data);
+    }
     std::fs::remove_dir_all(dir).ok();
-}
-
-fn which_lz4() -> Result<std::path::PathBuf, ()> {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join("lz4"))
-        .find(|p| p.is_file())
-        .ok_or(())
 }
 
 #[test]

@@ -232,6 +232,24 @@ impl Check {
     }
 }
 
+/// The bounds every adaptive interval lives within: both positive, max at least min.
+fn check_interval_bounds(c: &mut Check, min_interval_ms: u64, max_interval_ms: u64) {
+    c.range(
+        "checkpointing.policy.min_interval_ms",
+        min_interval_ms,
+        10,
+        86_400_000,
+        " ms",
+    );
+    c.range(
+        "checkpointing.policy.max_interval_ms",
+        max_interval_ms,
+        min_interval_ms.max(10),
+        86_400_000,
+        " ms (at least the minimum)",
+    );
+}
+
 impl Config {
     pub fn validate(&self) -> Result<(), ConfigErrors> {
         let mut c = Check(Vec::new());
@@ -497,20 +515,7 @@ impl Config {
                     1 << 40,
                     " B",
                 );
-                c.range(
-                    "checkpointing.policy.min_interval_ms",
-                    min_interval_ms,
-                    10,
-                    86_400_000,
-                    " ms",
-                );
-                c.range(
-                    "checkpointing.policy.max_interval_ms",
-                    max_interval_ms,
-                    min_interval_ms.max(10),
-                    86_400_000,
-                    " ms (at least the minimum)",
-                );
+                check_interval_bounds(c, min_interval_ms, max_interval_ms);
                 c.range(
                     "checkpointing.policy.ship_threshold_bytes",
                     ship_threshold_bytes,
@@ -538,20 +543,7 @@ impl Config {
                 max_interval_ms,
             } => {
                 c.range("checkpointing.policy.mtbf_s", mtbf_s, 1.0, 1e9, " s");
-                c.range(
-                    "checkpointing.policy.min_interval_ms",
-                    min_interval_ms,
-                    10,
-                    86_400_000,
-                    " ms",
-                );
-                c.range(
-                    "checkpointing.policy.max_interval_ms",
-                    max_interval_ms,
-                    min_interval_ms.max(10),
-                    86_400_000,
-                    " ms (at least the minimum)",
-                );
+                check_interval_bounds(c, min_interval_ms, max_interval_ms);
             }
         }
     }

@@ -66,3 +66,29 @@ pub fn run_to_end(sim: &mut Simulation, limit: u64, budget_us: u64) {
         report.differing_key_groups
     );
 }
+
+/// Decompresses an LZ4 file with the stock `lz4` tool, or `None` when it is not installed
+/// (scripts/test.sh installs it and sets STATELAB_REQUIRE_TOOLS, making absence a failure).
+pub fn stock_lz4_decompress(file: &std::path::Path) -> Option<Vec<u8>> {
+    let out = match std::process::Command::new("lz4")
+        .args(["-d", "-c", "-q"])
+        .arg(file)
+        .output()
+    {
+        Ok(out) => out,
+        Err(_) => {
+            assert!(
+                std::env::var_os("STATELAB_REQUIRE_TOOLS").is_none(),
+                "the stock lz4 tool is not installed (apt-get install lz4)"
+            );
+            eprintln!("skipped: no lz4 binary on PATH");
+            return None;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(out.stdout)
+}
