@@ -20,7 +20,8 @@ import { chromium } from 'playwright-core';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, '..');
-export const DIST = path.join(ROOT, 'dist');
+// STATELAB_DIST points the tests at another build (e.g. one engineer's own trunk output).
+export const DIST = process.env.STATELAB_DIST ? path.resolve(process.env.STATELAB_DIST) : path.join(ROOT, 'dist');
 export const SCREENSHOTS = path.join(HERE, 'screenshots');
 
 export const CHROMIUM = '/usr/bin/chromium';

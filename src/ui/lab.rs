@@ -5,6 +5,7 @@
 //! and send `Intent`s through `LabState::dispatch`. The root (`app.rs`) owns the
 //! simulation, turns intents into engine calls and publishes a fresh `LabState`.
 
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use crate::engine::config::Config;
@@ -50,6 +51,8 @@ pub enum Intent {
     ToggleLargeFont,
     ToggleHelp,
     CopyLink,
+    /// Esc: close the help overlay if it is open, otherwise clear the selection.
+    Dismiss,
 }
 
 /// What the inspector shows.
@@ -84,6 +87,32 @@ pub struct LabState {
     /// Increases with every published state, so memoised components can tell it changed.
     pub revision: u64,
     pub dispatch: Callback<Intent>,
+    /// Records the source emitted since the previous published state, one in `dot_stride`
+    /// (by offset), for the pipeline's travelling dots.
+    pub emitted: Rc<Vec<EmittedRecord>>,
+    /// How many records one drawn dot stands for.
+    pub dot_stride: u64,
+    /// Chunks corrupted from this page: the store does not flag them, the person should
+    /// see them.
+    pub corrupted: Rc<BTreeSet<ChunkId>>,
+    /// A step (to the next event or checkpoint) is being worked through.
+    pub stepping: bool,
+    /// While playing: the speed the engine really reaches when it cannot keep up with
+    /// `speed` inside the frame budget; `None` when it keeps up.
+    pub effective_speed: Option<f64>,
+    /// The person asked for reduced motion: no travelling dots or flashes.
+    pub reduced_motion: bool,
+    /// Changes whenever the simulation is replaced (reset, seed, a new run), so views
+    /// can forget what they remembered about the old one.
+    pub generation: u64,
+}
+
+/// One record as it left the source, for drawing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmittedRecord {
+    pub offset: u64,
+    pub key_group: u32,
+    pub subtask: u32,
 }
 
 impl PartialEq for LabState {

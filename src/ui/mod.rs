@@ -1,25 +1,41 @@
 //! The browser front end: Yew components that draw the lab. Only compiled for wasm32.
 //!
-//! One concept per module: [`app`] is the root component and page layout, the region
-//! modules draw one region each, and [`panic`] makes a wasm panic visible instead of
-//! leaving a frozen page in silence.
+//! One concept per module: [`app`] is the root (it owns the run and publishes
+//! [`lab::LabState`]), [`driver`] turns intents into engine calls, the region modules draw
+//! one region each, [`url`] keeps the configuration in the address bar, [`keyboard`] the
+//! shortcuts, [`selftest`] the cross-target digest page, and [`panic`] makes a wasm panic
+//! visible instead of leaving a frozen page in silence.
 
 mod app;
 mod controls;
+mod driver;
+mod format;
+mod help;
+mod inspector;
+mod keyboard;
 pub mod lab;
 mod metrics;
 mod panic;
 mod pipeline;
+mod selftest;
 mod topbar;
+mod url;
 
 /// Entry point called by the wasm binary (`src/main.rs`): installs the panic hook, then
 /// mounts the app on `<body>`. The hook goes in through Yew, which otherwise replaces any
 /// hook with its own when it renders.
 pub fn start() {
     panic::install_hook();
-    yew::Renderer::<app::App>::new().render();
     // A hidden debug switch so the browser tests can prove the hook works: `?panic=test`.
     if panic::debug_panic_requested() {
+        yew::Renderer::<app::App>::new().render();
         panic!("debug panic requested with ?panic=test");
     }
+    // `?selftest=digest` shows only the engine's reference digest, for the browser tests
+    // to compare with the native one; the lab itself stays out of the way.
+    if url::query_has("selftest", "digest") {
+        yew::Renderer::<selftest::SelfTest>::new().render();
+        return;
+    }
+    yew::Renderer::<app::App>::new().render();
 }

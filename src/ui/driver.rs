@@ -1,0 +1,430 @@
+//! The run behind the page: the engine's `Simulation` with the configuration and trace it
+//! was built from, and the stepping goals the frame loop works towards. It turns intents
+//! into engine calls and says, in words, what happened; it knows nothing about Yew or
+//! the DOM, and it never reads a clock (the caller passes a deadline check in), so the
+//! engine's determinism is untouched.
+
+use std::collections::BTreeSet;
+
+use crate::engine::config::Config;
+use crate::engine::faults::Fault;
+use crate::engine::sim::{JobStatus, Reconfigured, Simulation};
+use crate::engine::store::ChunkId;
+use crate::engine::trace::Trace;
+use crate::engine::workload::{KeyKind, SourceConfig};
+
+use super::format;
+
+/// Virtual time one engine call may cover before the frame loop checks its budget.
+/// Small enough that one slice at 100k records/s costs well under a millisecond.
+pub const SLICE_US: u64 = 10_000;
+/// "Step one event" stops after this much virtual time even if nothing was logged.
+pub const STEP_EVENT_LIMIT_US: u64 = 5_000_000;
+/// "Step one checkpoint" gives up after this much virtual time.
+pub const STEP_CHECKPOINT_LIMIT_US: u64 = 120_000_000;
+
+/// What the frame loop is stepping towards; the run pauses when it is reached.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Goal {
+    /// The next logged event (the log grows past `log_len`), or `deadline_us`.
+    Event { log_len: usize, deadline_us: u64 },
+    /// The next checkpoint that completes or fails, or `deadline_us`.
+    Checkpoint { finished: u64, deadline_us: u64 },
+}
+
+/// How a stretch of frame work ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Progress {
+    /// Reached the requested virtual time (or the goal).
+    Done,
+    /// The frame budget ran out first.
+    OutOfBudget,
+}
+
+pub struct Driver {
+    sim: Simulation,
+    trace: Option<Trace>,
+    goal: Option<Goal>,
+    /// Chunks this page corrupted: the store does not say, the person should see it.
+    corrupted: BTreeSet<ChunkId>,
+    /// Bumped whenever the simulation is replaced, so views can drop remembered state.
+    generation: u64,
+}
+
+impl Driver {
+    /// Builds the run; a config that cannot start (a trace source with no trace) falls
+    /// back to the generated source and says so.
+    pub fn new(config: Config) -> (Self, Option<String>) {
+        let mut note = None;
+        let mut config = config;
+        if matches!(config.workload.source, SourceConfig::Trace) {
+            config.workload.source = Config::default().workload.source;
+            note = Some(
+                "a trace cannot travel in a link: load it again (Workload panel); the generated \
+                 source runs meanwhile"
+                    .to_string(),
+            );
+        }
+        let sim = match Simulation::new(config.clone(), None) {
+            Ok(sim) => sim,
+            Err(e) => {
+                note = Some(format!(
+                    "the configuration could not start ({e}); the defaults are used, seed kept"
+                ));
+                config = Config {
+                    seed: config.seed,
+                    ..Config::default()
+                };
+                Simulation::new(config.clone(), None).expect("the default config starts")
+            }
+        };
+        (
+            Self {
+                sim,
+                trace: None,
+                goal: None,
+                corrupted: BTreeSet::new(),
+                generation: 0,
+            },
+            note,
+        )
+    }
+
+    pub fn sim(&self) -> &Simulation {
+        &self.sim
+    }
+
+    /// The running job's configuration: the engine's, so live changes and injected
+    /// bandwidth changes show up here too.
+    pub fn config(&self) -> &Config {
+        self.sim.config()
+    }
+
+    pub fn goal(&self) -> Option<&Goal> {
+        self.goal.as_ref()
+    }
+
+    pub fn corrupted(&self) -> &BTreeSet<ChunkId> {
+        &self.corrupted
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// A new simulation from the current config (and trace), at virtual time 0.
+    pub fn reset(&mut self) -> Result<(), String> {
+        let config = self.sim.config().clone();
+        self.restart_with(config)
+    }
+
+    fn restart_with(&mut self, config: Config) -> Result<(), String> {
+        let sim = Simulation::new(config, self.trace.as_ref()).map_err(|e| e.to_string())?;
+        self.sim = sim;
+        self.goal = None;
+        self.corrupted.clear();
+        self.generation += 1;
+        Ok(())
+    }
+
+    pub fn set_seed(&mut self, seed: u64) -> Result<String, String> {
+        if seed == self.sim.config().seed {
+            return Ok(format!("seed {seed} is already set"));
+        }
+        let config = Config {
+            seed,
+            ..self.sim.config().clone()
+        };
+        self.restart_with(config)?;
+        Ok(format!(
+            "seed {seed}: the job restarted from scratch with the new seed"
+        ))
+    }
+
+    /// Applies a whole configuration through the engine's live reconfiguration: live
+    /// settings change in the running job, a new parallelism rescales from the latest
+    /// checkpoint (as in Flink), anything else needs a new run from scratch. The message
+    /// says which happened.
+    pub fn apply_config(&mut self, new: Config) -> Result<Option<String>, String> {
+        new.validate()
+            .map_err(|e| format!("configuration refused: {e}"))?;
+        if &new == self.sim.config() {
+            return Ok(None);
+        }
+        if matches!(new.workload.source, SourceConfig::Trace) && self.trace.is_none() {
+            return Err("a trace source needs a trace: load a `key,value` CSV first".into());
+        }
+        let latest = self.sim.store().latest().map(|c| (c.id, c.offset));
+        let outcome = self
+            .sim
+            .reconfigure(new.clone())
+            .map_err(|e| format!("configuration refused: {e}"))?;
+        Ok(match outcome {
+            Reconfigured::Live(sections) if sections.is_empty() => None,
+            Reconfigured::Live(sections) => Some(format!(
+                "{} changed live: the running job continues with the new settings",
+                sections.join(" and ")
+            )),
+            Reconfigured::Rescaled { from, to } => {
+                self.goal = None;
+                Some(rescale_message(from, to, latest))
+            }
+            Reconfigured::NeedsNewRun(fields) => {
+                let names: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+                self.restart_with(new)?;
+                Some(format!(
+                    "{} cannot change under a running job, so the job restarted from scratch \
+                     (virtual time 0) with the new settings",
+                    describe_settings(&names)
+                ))
+            }
+        })
+    }
+
+    /// Parses a `key,value` CSV; on success the job restarts from scratch on the trace,
+    /// on failure nothing changes and the line-numbered reason comes back.
+    pub fn load_trace(&mut self, text: &str) -> Result<String, String> {
+        let trace =
+            Trace::parse_csv(text, KeyKind::String).map_err(|e| format!("trace refused: {e}"))?;
+        if trace.is_empty() {
+            return Err("trace refused: it holds no records".into());
+        }
+        let (records, keys) = (trace.len(), trace.keys().len());
+        let mut config = self.sim.config().clone();
+        config.workload.source = SourceConfig::Trace;
+        let sim = Simulation::new(config.clone(), Some(&trace))
+            .map_err(|e| format!("trace refused: {e}"))?;
+        self.sim = sim;
+        self.trace = Some(trace);
+        self.goal = None;
+        self.corrupted.clear();
+        self.generation += 1;
+        Ok(format!(
+            "trace loaded: {} records over {} keys; the job restarted from scratch on it \
+             (a trace cannot travel in a link)",
+            format::count(records as u64),
+            format::count(keys as u64)
+        ))
+    }
+
+    pub fn trigger_checkpoint(&mut self) -> Result<(), String> {
+        if self.sim.trigger_checkpoint() {
+            Ok(())
+        } else if self.sim.status() != &JobStatus::Running {
+            Err("no checkpoint while the job is not running".into())
+        } else {
+            Err(format!(
+                "no checkpoint now: {} already in progress \
+                 (execution.checkpointing.max-concurrent-checkpoints)",
+                self.sim.counts().in_progress
+            ))
+        }
+    }
+
+    pub fn crash_job(&mut self) {
+        self.goal = None;
+        self.sim.crash_job();
+    }
+
+    pub fn crash_subtask(&mut self, subtask: u32) -> Result<(), String> {
+        self.goal = None;
+        self.sim.crash_subtask(subtask)
+    }
+
+    /// Rescales through the engine's reconfiguration, so that its config keeps the new
+    /// parallelism (a later settings change then does not rescale back).
+    pub fn rescale(&mut self, parallelism: u32) -> Result<String, String> {
+        if parallelism == self.sim.partitioning().parallelism() {
+            return Err(format!(
+                "the job already runs with parallelism {parallelism}"
+            ));
+        }
+        let mut config = self.sim.config().clone();
+        config.job.parallelism = parallelism;
+        config
+            .validate()
+            .map_err(|e| format!("rescale refused: {e}"))?;
+        let latest = self.sim.store().latest().map(|c| (c.id, c.offset));
+        let from = self.sim.partitioning().parallelism();
+        self.sim
+            .reconfigure(config)
+            .map_err(|e| format!("rescale refused: {e}"))?;
+        self.goal = None;
+        Ok(rescale_message(from, parallelism, latest))
+    }
+
+    /// Injects a link, store or job fault now.
+    pub fn inject(&mut self, fault: &Fault) -> Result<String, String> {
+        if let Fault::Rescale { parallelism } = fault {
+            return self.rescale(*parallelism);
+        }
+        if matches!(fault, Fault::CrashJob | Fault::CrashSubtask { .. }) {
+            self.goal = None;
+        }
+        self.sim.inject(fault)?;
+        Ok(format!("injected: {}", fault.describe()))
+    }
+
+    pub fn corrupt_chunk(&mut self, chunk: ChunkId) -> Result<(), String> {
+        let len = self
+            .sim
+            .store()
+            .chunk(chunk)
+            .map(|c| c.bytes.len() as u64)
+            .ok_or_else(|| format!("chunk {chunk} is not in the store"))?;
+        // A bit in the middle of the chunk: inside the payload, not the frame header.
+        if self.sim.corrupt_chunk(chunk, len * 4 + 3) {
+            self.corrupted.insert(chunk);
+            Ok(())
+        } else {
+            Err(format!("chunk {chunk} could not be corrupted"))
+        }
+    }
+
+    pub fn lose_chunk(&mut self, chunk: ChunkId) -> Result<(), String> {
+        if self.sim.lose_chunk(chunk) {
+            self.corrupted.remove(&chunk);
+            Ok(())
+        } else {
+            Err(format!("chunk {chunk} is not in the store"))
+        }
+    }
+
+    pub fn inspect(&self, key_group: u32) -> Option<crate::engine::view::KeyGroupInspection> {
+        self.sim.inspect_key_group(key_group, 50)
+    }
+
+    /// Sets the goal of stepping to the next logged event.
+    pub fn step_event(&mut self) {
+        self.goal = Some(Goal::Event {
+            log_len: self.sim.log().len(),
+            deadline_us: self.sim.now_us().saturating_add(STEP_EVENT_LIMIT_US),
+        });
+    }
+
+    /// Sets the goal of stepping to the end of the next checkpoint; with checkpointing off
+    /// and none running, triggers one first (the message says so).
+    pub fn step_checkpoint(&mut self) -> Option<String> {
+        let mut note = None;
+        let counts = self.sim.counts();
+        if counts.in_progress == 0
+            && self.sim.next_trigger_at_us().is_none()
+            && self.sim.status() == &JobStatus::Running
+            && self.sim.trigger_checkpoint()
+        {
+            note = Some(
+                "no checkpoint is scheduled (checkpointing off), so this step triggered one by hand"
+                    .to_string(),
+            );
+        }
+        let counts = self.sim.counts();
+        self.goal = Some(Goal::Checkpoint {
+            finished: counts.completed + counts.failed,
+            deadline_us: self.sim.now_us().saturating_add(STEP_CHECKPOINT_LIMIT_US),
+        });
+        note
+    }
+
+    pub fn clear_goal(&mut self) {
+        self.goal = None;
+    }
+
+    /// Works towards the goal in slices until it is reached or `out_of_time()` says the
+    /// frame budget is spent. Returns `Some(message)` when the goal ended.
+    pub fn work_on_goal(&mut self, out_of_time: &dyn Fn() -> bool) -> (Progress, Option<String>) {
+        loop {
+            let Some(goal) = self.goal.clone() else {
+                return (Progress::Done, None);
+            };
+            let reached = match goal {
+                Goal::Event {
+                    log_len,
+                    deadline_us,
+                } => {
+                    if self.sim.log().len() > log_len {
+                        Some(None)
+                    } else if self.sim.now_us() >= deadline_us {
+                        Some(Some(format!(
+                            "nothing happened in {} of virtual time; stepped that far",
+                            format::duration_us(STEP_EVENT_LIMIT_US)
+                        )))
+                    } else {
+                        None
+                    }
+                }
+                Goal::Checkpoint {
+                    finished,
+                    deadline_us,
+                } => {
+                    let c = self.sim.counts();
+                    if c.completed + c.failed > finished {
+                        Some(None)
+                    } else if self.sim.now_us() >= deadline_us {
+                        Some(Some(format!(
+                            "no checkpoint finished within {} of virtual time; stopped there",
+                            format::duration_us(STEP_CHECKPOINT_LIMIT_US)
+                        )))
+                    } else {
+                        None
+                    }
+                }
+            };
+            if let Some(message) = reached {
+                self.goal = None;
+                return (Progress::Done, message);
+            }
+            if out_of_time() {
+                return (Progress::OutOfBudget, None);
+            }
+            let deadline = match goal {
+                Goal::Event { deadline_us, .. } | Goal::Checkpoint { deadline_us, .. } => {
+                    deadline_us
+                }
+            };
+            // `step_event` stops at the exact moment something is logged, so a sequence of
+            // these calls lands on the same virtual time however frames split it.
+            let slice = SLICE_US.min(deadline - self.sim.now_us());
+            self.sim.step_event(slice);
+        }
+    }
+
+    /// Advances towards virtual time `target_us` in slices, until it is reached or the
+    /// frame budget is spent.
+    pub fn advance_towards(&mut self, target_us: u64, out_of_time: &dyn Fn() -> bool) -> Progress {
+        while self.sim.now_us() < target_us {
+            if out_of_time() {
+                return Progress::OutOfBudget;
+            }
+            let next = target_us.min(self.sim.now_us() + SLICE_US);
+            self.sim.advance_to(next);
+        }
+        Progress::Done
+    }
+}
+
+fn rescale_message(from: u32, to: u32, latest: Option<(u64, u64)>) -> String {
+    match latest {
+        Some((id, offset)) => format!(
+            "parallelism {from} → {to}: the job restarts from checkpoint {id} (source offset \
+             {offset}); whole key groups move to their new subtasks"
+        ),
+        None => format!(
+            "parallelism {from} → {to}: no completed checkpoint yet, so the job restarts from \
+             empty state at offset 0"
+        ),
+    }
+}
+
+/// "job.parallelism and checkpointing.codec", shortened past four names.
+fn describe_settings(names: &[String]) -> String {
+    let shown: Vec<String> = names.iter().take(4).map(|n| format!("`{n}`")).collect();
+    let mut text = match shown.len() {
+        0 => "the settings".to_string(),
+        1 => shown[0].clone(),
+        n => format!("{} and {}", shown[..n - 1].join(", "), shown[n - 1]),
+    };
+    if names.len() > 4 {
+        text.push_str(&format!(" (and {} more)", names.len() - 4));
+    }
+    text
+}

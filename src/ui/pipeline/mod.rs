@@ -1,0 +1,358 @@
+//! The pipeline view: a canvas, redrawn on animation frames from the published
+//! `LabState`, sharp on HiDPI screens, with click and tap selection. The canvas only
+//! redraws while something changes or moves, and not at all in a hidden tab (the browser
+//! stops animation frames there).
+
+mod motion;
+mod scene;
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use yew::context::ContextHandle;
+use yew::prelude::*;
+
+use super::format;
+use super::lab::{Intent, LabState, Selection};
+use motion::Motion;
+use scene::{Frame, Hit, KEY_GROUP_COLOURS};
+
+type ResizeCallback = Closure<dyn FnMut(js_sys::Array)>;
+type FrameCallback = Closure<dyn FnMut(f64)>;
+
+pub enum Msg {
+    State(LabState),
+    Click(f64, f64),
+}
+
+pub struct Pipeline {
+    canvas: NodeRef,
+    frame: NodeRef,
+    lab: Option<LabState>,
+    _context: Option<ContextHandle<LabState>>,
+    painter: Rc<Painter>,
+    _resize: Option<(web_sys::ResizeObserver, ResizeCallback)>,
+}
+
+/// The drawing side, shared with the animation-frame callback.
+struct Painter {
+    state: RefCell<PaintState>,
+    handle: Cell<Option<i32>>,
+    callback: RefCell<Option<FrameCallback>>,
+}
+
+#[derive(Default)]
+struct PaintState {
+    canvas: Option<HtmlCanvasElement>,
+    ctx: Option<CanvasRenderingContext2d>,
+    css_w: f64,
+    css_h: f64,
+    dpr: f64,
+    lab: Option<LabState>,
+    dirty: bool,
+    motion: Motion,
+    hits: Vec<Hit>,
+    /// A slowly decaying maximum of chunk raw sizes: packets and stored chunks are sized
+    /// against it, so sizes compare across frames.
+    size_ref: f64,
+}
+
+impl Painter {
+    fn new() -> Rc<Self> {
+        let painter = Rc::new(Self {
+            state: RefCell::new(PaintState::default()),
+            handle: Cell::new(None),
+            callback: RefCell::new(None),
+        });
+        let weak: Weak<Painter> = Rc::downgrade(&painter);
+        let callback = Closure::<dyn FnMut(f64)>::new(move |ts: f64| {
+            if let Some(p) = weak.upgrade() {
+                p.handle.set(None);
+                let again = p.state.borrow_mut().paint(ts);
+                if again {
+                    p.kick();
+                }
+            }
+        });
+        *painter.callback.borrow_mut() = Some(callback);
+        painter
+    }
+
+    /// Makes sure a frame is coming.
+    fn kick(&self) {
+        if self.handle.get().is_some() {
+            return;
+        }
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let Some(cb) = self.callback.borrow().as_ref() {
+            if let Ok(h) = window.request_animation_frame(cb.as_ref().unchecked_ref()) {
+                self.handle.set(Some(h));
+            }
+        }
+    }
+
+    fn stop(&self) {
+        if let (Some(h), Some(window)) = (self.handle.take(), web_sys::window()) {
+            let _ = window.cancel_animation_frame(h);
+        }
+        self.callback.borrow_mut().take();
+    }
+}
+
+impl PaintState {
+    /// Draws if needed; returns whether another frame is wanted.
+    fn paint(&mut self, ts: f64) -> bool {
+        let (Some(ctx), Some(canvas), Some(lab)) =
+            (self.ctx.clone(), self.canvas.clone(), self.lab.clone())
+        else {
+            return false;
+        };
+        let moving = self.motion.expire(ts);
+        if !self.dirty && !moving {
+            return false;
+        }
+        self.dirty = false;
+        let dpr = web_sys::window()
+            .map_or(1.0, |w| w.device_pixel_ratio())
+            .max(1.0);
+        let (w, h) = (self.css_w.round().max(1.0), self.css_h.round().max(1.0));
+        let (pw, ph) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
+        if canvas.width() != pw || canvas.height() != ph || (self.dpr - dpr).abs() > f64::EPSILON {
+            canvas.set_width(pw);
+            canvas.set_height(ph);
+            self.dpr = dpr;
+        }
+        let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+
+        let biggest = lab
+            .view
+            .store
+            .checkpoints
+            .iter()
+            .flat_map(|c| c.chunks.iter().map(|ch| ch.raw_bytes))
+            .chain(lab.view.uploads.iter().map(|t| t.raw_bytes))
+            .chain(lab.view.downloads.iter().map(|t| t.raw_bytes))
+            .chain(lab.view.key_groups.iter().map(|k| k.raw_bytes))
+            .max()
+            .unwrap_or(0) as f64;
+        self.size_ref = if biggest >= self.size_ref {
+            biggest
+        } else {
+            // Shrinks slowly, so a restart does not make everything jump at once.
+            (self.size_ref * 0.995).max(biggest)
+        };
+        let frame = Frame {
+            ctx: &ctx,
+            w,
+            h,
+            now_ms: ts,
+            scale: if lab.large_font { 1.3 } else { 1.0 },
+            size_ref: self.size_ref.max(1.0),
+        };
+        let (hits, cells) = scene::draw(&frame, &lab, &mut self.motion);
+        self.hits = hits;
+        let parallelism = lab.view.subtasks.len() as u32;
+        self.motion
+            .place_cells(parallelism, cells, ts, !lab.reduced_motion);
+        moving || !self.motion.moves.is_empty()
+    }
+
+    fn hit(&self, x: f64, y: f64) -> Option<Selection> {
+        if let Some(h) = self.hits.iter().rev().find(|h| h.rect.contains(x, y)) {
+            return Some(h.selection.clone());
+        }
+        // Fingers are wider than cells: take the nearest thing within a few pixels.
+        const SLOP: f64 = 9.0;
+        self.hits
+            .iter()
+            .rev()
+            .map(|h| (h.rect.distance2(x, y), h))
+            .filter(|(d, _)| *d <= SLOP * SLOP)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, h)| h.selection.clone())
+    }
+}
+
+impl Component for Pipeline {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let (lab, handle) = match ctx
+            .link()
+            .context::<LabState>(ctx.link().callback(Msg::State))
+        {
+            Some((lab, handle)) => (Some(lab), Some(handle)),
+            None => (None, None),
+        };
+        let painter = Painter::new();
+        painter.state.borrow_mut().lab = lab.clone();
+        Self {
+            canvas: NodeRef::default(),
+            frame: NodeRef::default(),
+            lab,
+            _context: handle,
+            painter,
+            _resize: None,
+        }
+    }
+
+    fn update(&mut self, _ctx: &Context<Self>, msg: Self::Message) -> bool {
+        match msg {
+            Msg::State(lab) => {
+                let now = web_sys::window()
+                    .and_then(|w| w.performance())
+                    .map_or(0.0, |p| p.now());
+                {
+                    let mut st = self.painter.state.borrow_mut();
+                    st.motion.absorb(&lab, now);
+                    st.lab = Some(lab.clone());
+                    st.dirty = true;
+                }
+                self.painter.kick();
+                // The HTML around the canvas only shows a few numbers; re-render it only
+                // when they change.
+                let rerender = self.lab.as_ref().is_none_or(|old| {
+                    old.dot_stride != lab.dot_stride
+                        || old.reduced_motion != lab.reduced_motion
+                        || old.view.subtasks.len() != lab.view.subtasks.len()
+                        || old.view.key_groups.len() != lab.view.key_groups.len()
+                        || old.view.status != lab.view.status
+                        || old.view.store.checkpoints.len() != lab.view.store.checkpoints.len()
+                });
+                self.lab = Some(lab);
+                rerender
+            }
+            Msg::Click(x, y) => {
+                let hit = self.painter.state.borrow().hit(x, y);
+                if let Some(lab) = &self.lab {
+                    // A second click on the selected thing clears the selection.
+                    let next = if hit.is_some() && hit == lab.selection {
+                        None
+                    } else {
+                        hit
+                    };
+                    if next.is_some() || lab.selection.is_some() {
+                        lab.dispatch.emit(Intent::Select(next));
+                    }
+                }
+                false
+            }
+        }
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let onclick = ctx
+            .link()
+            .callback(|e: MouseEvent| Msg::Click(f64::from(e.offset_x()), f64::from(e.offset_y())));
+        let label = self.lab.as_ref().map_or_else(String::new, describe);
+        let stride = self.lab.as_ref().map_or(1, |l| l.dot_stride);
+        let reduced = self.lab.as_ref().is_some_and(|l| l.reduced_motion);
+        let dots = if reduced {
+            "records: not animated (reduced motion)".to_string()
+        } else if stride > 1 {
+            format!("1 dot = {} records", format::count(stride))
+        } else {
+            "1 dot = 1 record".to_string()
+        };
+        html! {
+            <section class="panel pipeline" data-region="pipeline" aria-labelledby="pipeline-heading">
+                <h2 id="pipeline-heading">{ "Pipeline" }</h2>
+                <div class="canvas-frame" ref={self.frame.clone()}>
+                    <canvas class="pipeline-canvas" ref={self.canvas.clone()} role="img"
+                        aria-label={label} data-dot-stride={stride.to_string()} {onclick} />
+                </div>
+                <ul class="legend" aria-label="How to read the pipeline">
+                    <li><span class="swatch dot" style={format!("background:{}", KEY_GROUP_COLOURS[0])}></span>{ dots }</li>
+                    <li><span class="swatch filled"></span>{ "state / encoded bytes (area)" }</li>
+                    <li><span class="swatch ghost"></span>{ "raw bytes" }</li>
+                    <li><span class="swatch dirty"></span>{ "changed since last checkpoint" }</li>
+                    <li><span class="swatch barrier"></span>{ "barrier" }</li>
+                    <li><span class="swatch shared"></span>{ "shared chunk (incremental)" }</li>
+                    <li><span class="swatch missing">{ "×" }</span>{ "missing" }</li>
+                    <li><span class="swatch corrupt">{ "〰" }</span>{ "corrupted" }</li>
+                </ul>
+            </section>
+        }
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, first_render: bool) {
+        if !first_render {
+            return;
+        }
+        let canvas = self.canvas.cast::<HtmlCanvasElement>();
+        let ctx2d = canvas
+            .as_ref()
+            .and_then(|c| c.get_context("2d").ok().flatten())
+            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
+        {
+            let mut st = self.painter.state.borrow_mut();
+            st.canvas = canvas;
+            st.ctx = ctx2d;
+            if let Some(frame) = self.frame.cast::<web_sys::HtmlElement>() {
+                st.css_w = f64::from(frame.client_width());
+                st.css_h = f64::from(frame.client_height());
+            }
+            st.dirty = true;
+        }
+        // Follow the frame's size (window resizes, large font, phone rotation).
+        if let Some(frame) = self.frame.cast::<web_sys::Element>() {
+            let weak = Rc::downgrade(&self.painter);
+            let target = frame.clone();
+            let callback =
+                Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| {
+                    if let Some(p) = weak.upgrade() {
+                        {
+                            let mut st = p.state.borrow_mut();
+                            st.css_w = f64::from(target.client_width());
+                            st.css_h = f64::from(target.client_height());
+                            st.dirty = true;
+                        }
+                        p.kick();
+                    }
+                });
+            if let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
+                observer.observe(&frame);
+                self._resize = Some((observer, callback));
+            }
+        }
+        self.painter.kick();
+    }
+
+    fn destroy(&mut self, _ctx: &Context<Self>) {
+        if let Some((observer, _)) = &self._resize {
+            observer.disconnect();
+        }
+        self.painter.stop();
+    }
+}
+
+/// A sentence for screen readers: what the picture shows now.
+fn describe(lab: &LabState) -> String {
+    let v = &lab.view;
+    let dirty = v.key_groups.iter().filter(|k| k.dirty).count();
+    let stored: Vec<String> = v
+        .store
+        .checkpoints
+        .iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    format!(
+        "Pipeline: a source, {} subtasks holding {} key groups ({} changed since the last checkpoint); {} chunks uploading, {} downloading; the store holds {}.",
+        v.subtasks.len(),
+        v.key_groups.len(),
+        dirty,
+        v.uploads.len(),
+        v.downloads.len(),
+        if stored.is_empty() {
+            "no completed checkpoint".to_string()
+        } else {
+            format!("checkpoints {}", stored.join(", "))
+        }
+    )
+}

@@ -1,0 +1,145 @@
+//! What the pipeline animates on the wall clock between engine states: records travelling
+//! from the source, the flash of a snapshot, key groups moving to new subtasks after a
+//! rescale, the source rewinding. All of it is decoration of facts in the published
+//! state; nothing here decides anything about the simulation.
+
+use std::collections::HashMap;
+
+use super::super::lab::{EmittedRecord, LabState};
+use super::scene::Rect;
+
+/// Wall time a record dot takes from the source to its channel, in ms.
+pub const DOT_TRAVEL_MS: f64 = 650.0;
+/// How long a snapshot flash lasts, in ms.
+pub const FLASH_MS: f64 = 550.0;
+/// How long key groups take to move to their new subtasks after a rescale, in ms.
+pub const MOVE_MS: f64 = 1_400.0;
+/// How long the "source rewound" mark stays, in ms.
+pub const REWIND_MS: f64 = 2_500.0;
+/// Dots alive at once; the oldest go first past this.
+const MAX_DOTS: usize = 400;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Dot {
+    pub record: EmittedRecord,
+    pub born_ms: f64,
+    /// A small vertical spread at the source so simultaneous dots do not overlap.
+    pub lane: f64,
+}
+
+#[derive(Default)]
+pub struct Motion {
+    pub dots: Vec<Dot>,
+    /// Subtask → wall time its latest snapshot flash started.
+    pub flashes: HashMap<u32, f64>,
+    last_snapshot: HashMap<u32, Option<u64>>,
+    /// Key group → (where it was drawn before the rescale, where it is now), and when the
+    /// move started.
+    pub moves: HashMap<u32, (Rect, Rect)>,
+    pub move_started_ms: f64,
+    /// Where each key group's cell was drawn last frame, by parallelism.
+    pub cell_rects: HashMap<u32, Rect>,
+    pub cell_parallelism: u32,
+    /// When the source's offset went backwards (a restore rewound it), and from where.
+    pub rewind: Option<(f64, u64, u64)>,
+    last_offset: u64,
+    seen_revision: u64,
+    generation: u64,
+}
+
+impl Motion {
+    /// Takes in a newly published state: new dots, snapshot flashes, rewinds.
+    pub fn absorb(&mut self, lab: &LabState, now_ms: f64) {
+        if lab.revision == self.seen_revision {
+            return;
+        }
+        self.seen_revision = lab.revision;
+        if lab.generation != self.generation {
+            *self = Motion {
+                generation: lab.generation,
+                seen_revision: lab.revision,
+                ..Motion::default()
+            };
+        }
+        let view = &lab.view;
+        if !lab.reduced_motion {
+            // Spread the records of one state over the frame they stand for, so a burst
+            // reads as a stream.
+            let n = lab.emitted.len().max(1) as f64;
+            for (i, record) in lab.emitted.iter().enumerate() {
+                let lane = ((record.offset.wrapping_mul(2_654_435_761)) % 1000) as f64 / 1000.0;
+                self.dots.push(Dot {
+                    record: *record,
+                    born_ms: now_ms - 16.0 * (1.0 - i as f64 / n),
+                    lane,
+                });
+            }
+            if self.dots.len() > MAX_DOTS {
+                let excess = self.dots.len() - MAX_DOTS;
+                self.dots.drain(..excess);
+            }
+        }
+        for s in &view.subtasks {
+            let before = self.last_snapshot.insert(s.index, s.last_snapshot_at_us);
+            if let (Some(before), Some(_)) = (before, s.last_snapshot_at_us) {
+                if before != s.last_snapshot_at_us {
+                    self.flashes.insert(s.index, now_ms);
+                }
+            }
+        }
+        let offset = view.source.offset;
+        if offset < self.last_offset {
+            self.rewind = Some((now_ms, self.last_offset, offset));
+            // Dots for records that the rewind took back would lie.
+            self.dots.clear();
+        }
+        self.last_offset = offset;
+    }
+
+    /// Drops finished animations; returns whether anything still moves.
+    pub fn expire(&mut self, now_ms: f64) -> bool {
+        self.dots.retain(|d| now_ms - d.born_ms < DOT_TRAVEL_MS);
+        self.flashes.retain(|_, t| now_ms - *t < FLASH_MS);
+        if !self.moves.is_empty() && now_ms - self.move_started_ms >= MOVE_MS {
+            self.moves.clear();
+        }
+        if self.rewind.is_some_and(|(t, _, _)| now_ms - t >= REWIND_MS) {
+            self.rewind = None;
+        }
+        !self.dots.is_empty()
+            || !self.flashes.is_empty()
+            || !self.moves.is_empty()
+            || self.rewind.is_some()
+    }
+
+    /// Records where key group cells are drawn; when the parallelism changed since the
+    /// last frame, starts moving each cell from its old place to its new one.
+    pub fn place_cells(
+        &mut self,
+        parallelism: u32,
+        rects: HashMap<u32, Rect>,
+        now_ms: f64,
+        animate: bool,
+    ) {
+        if self.cell_parallelism != 0 && parallelism != self.cell_parallelism && animate {
+            self.moves = rects
+                .iter()
+                .filter_map(|(kg, to)| self.cell_rects.get(kg).map(|from| (*kg, (*from, *to))))
+                .collect();
+            self.move_started_ms = now_ms;
+        }
+        self.cell_parallelism = parallelism;
+        self.cell_rects = rects;
+    }
+
+    /// Progress 0..1 of the rescale move, eased.
+    pub fn move_progress(&self, now_ms: f64) -> f64 {
+        ease((now_ms - self.move_started_ms) / MOVE_MS)
+    }
+}
+
+/// Smooth start and stop.
+pub fn ease(t: f64) -> f64 {
+    let t = t.clamp(0.0, 1.0);
+    t * t * (3.0 - 2.0 * t)
+}

@@ -1,0 +1,990 @@
+//! Lays out and draws one frame of the pipeline from the published state: source →
+//! channels → keyed subtasks with their key-group cells → link → store, left to right.
+//! Returns the hit regions of what was drawn, so a click or tap finds what it touched.
+
+use std::collections::HashMap;
+
+use web_sys::CanvasRenderingContext2d as Ctx;
+
+use crate::engine::sim::{CheckpointStatus, JobStatus};
+use crate::engine::view::{SimView, TransferView};
+
+use super::super::format;
+use super::super::lab::{LabState, Selection};
+use super::motion::{ease, Motion, DOT_TRAVEL_MS, FLASH_MS, REWIND_MS};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl Rect {
+    pub fn new(x: f64, y: f64, w: f64, h: f64) -> Self {
+        Self { x, y, w, h }
+    }
+    pub fn contains(&self, px: f64, py: f64) -> bool {
+        px >= self.x && px <= self.x + self.w && py >= self.y && py <= self.y + self.h
+    }
+    pub fn cx(&self) -> f64 {
+        self.x + self.w / 2.0
+    }
+    pub fn cy(&self) -> f64 {
+        self.y + self.h / 2.0
+    }
+    pub fn right(&self) -> f64 {
+        self.x + self.w
+    }
+    pub fn bottom(&self) -> f64 {
+        self.y + self.h
+    }
+    /// Squared distance from a point to the rectangle (0 inside).
+    pub fn distance2(&self, px: f64, py: f64) -> f64 {
+        let dx = (self.x - px).max(0.0).max(px - self.right());
+        let dy = (self.y - py).max(0.0).max(py - self.bottom());
+        dx * dx + dy * dy
+    }
+    fn lerp(a: Rect, b: Rect, t: f64) -> Rect {
+        Rect::new(
+            a.x + (b.x - a.x) * t,
+            a.y + (b.y - a.y) * t,
+            a.w + (b.w - a.w) * t,
+            a.h + (b.h - a.h) * t,
+        )
+    }
+}
+
+/// Something drawn that a click can select.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub rect: Rect,
+    pub selection: Selection,
+}
+
+/// Okabe–Ito without black (black draws the marks): key group `k` takes colour `k % 7`.
+pub const KEY_GROUP_COLOURS: [&str; 7] = [
+    "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7",
+];
+const INK: &str = "#1d232b";
+const MUTED: &str = "#4a5563";
+const LINE: &str = "#c5ccd6";
+const PANEL: &str = "#ffffff";
+const ALERT: &str = "#d55e00";
+const ACCENT: &str = "#0072b2";
+
+pub fn key_group_colour(kg: u32) -> &'static str {
+    KEY_GROUP_COLOURS[(kg % 7) as usize]
+}
+
+/// Everything a frame needs besides the state itself.
+pub struct Frame<'a> {
+    pub ctx: &'a Ctx,
+    pub w: f64,
+    pub h: f64,
+    pub now_ms: f64,
+    /// Text scale: 1, or more with the large-font switch.
+    pub scale: f64,
+    /// Largest raw chunk size seen lately, so sizes compare across frames.
+    pub size_ref: f64,
+}
+
+struct Layout {
+    narrow: bool,
+    source: Rect,
+    /// Where record dots end: the tail of the channels.
+    channels_x: f64,
+    subtasks_x: f64,
+    subtasks_w: f64,
+    link_x: f64,
+    link_w: f64,
+    store: Rect,
+    top: f64,
+    bottom: f64,
+    boxes: Vec<Rect>,
+}
+
+fn layout(f: &Frame, view: &SimView) -> Layout {
+    let (w, h) = (f.w, f.h);
+    let pad = 6.0;
+    let head = 16.0 * f.scale;
+    let foot = 16.0 * f.scale;
+    let top = pad + head;
+    let bottom = h - pad - foot;
+    let narrow = w < 520.0;
+    // Columns: source | records in flight | channel | subtasks | link | store.
+    let (source_w, travel_w, channel_w, link_w) = if narrow {
+        (54.0, 22.0, 20.0, 24.0)
+    } else {
+        (
+            (w * 0.10).clamp(64.0, 110.0),
+            (w * 0.07).clamp(28.0, 90.0),
+            (w * 0.07).clamp(26.0, 80.0),
+            (w * 0.10).clamp(36.0, 120.0),
+        )
+    };
+    let rest = w - 2.0 * pad - source_w - travel_w - channel_w - link_w;
+    let retained = view.store.checkpoints.len().max(1) as f64;
+    let store_share = if narrow {
+        0.40
+    } else {
+        (0.40 + 0.03 * (retained - 1.0)).min(0.55)
+    };
+    let store_w = rest * store_share;
+    let subtasks_w = rest - store_w;
+    let source = Rect::new(pad, top, source_w, bottom - top);
+    let channels_x = pad + source_w + travel_w;
+    let subtasks_x = channels_x + channel_w;
+    let link_x = subtasks_x + subtasks_w;
+    let store = Rect::new(link_x + link_w, top, store_w, bottom - top);
+
+    let n = view.subtasks.len().max(1);
+    let avail = bottom - top;
+    let gap = (avail / n as f64 * 0.14).clamp(2.0, 8.0);
+    let bh = (avail - gap * (n as f64 - 1.0)) / n as f64;
+    let boxes = (0..n)
+        .map(|i| Rect::new(subtasks_x, top + i as f64 * (bh + gap), subtasks_w, bh))
+        .collect();
+    Layout {
+        narrow,
+        source,
+        channels_x,
+        subtasks_x,
+        subtasks_w,
+        link_x,
+        link_w,
+        store,
+        top,
+        bottom,
+        boxes,
+    }
+}
+
+fn font(f: &Frame, px: f64, bold: bool) -> String {
+    format!(
+        "{}{:.1}px system-ui, -apple-system, \"Segoe UI\", Roboto, \"Noto Sans\", \"DejaVu Sans\", sans-serif",
+        if bold { "600 " } else { "" },
+        px * f.scale
+    )
+}
+
+fn text(ctx: &Ctx, s: &str, x: f64, y: f64) {
+    let _ = ctx.fill_text(s, x, y);
+}
+
+/// Text cut to fit `max_w` (roughly: an average glyph is ~0.55 em).
+fn fit(s: &str, max_w: f64, px: f64) -> Option<String> {
+    let per = px * 0.56;
+    let room = (max_w / per).floor() as usize;
+    if room < 2 {
+        return None;
+    }
+    let n = s.chars().count();
+    if n <= room {
+        Some(s.to_string())
+    } else {
+        Some(s.chars().take(room.saturating_sub(1)).collect::<String>() + "…")
+    }
+}
+
+/// The side of a square whose area stands for `bytes`, inside a slot of side `slot`.
+fn side_for(bytes: u64, reference: f64, slot: f64) -> f64 {
+    if bytes == 0 || reference <= 0.0 {
+        return 0.0;
+    }
+    (slot * (bytes as f64 / reference).sqrt()).clamp(1.5, slot)
+}
+
+/// A grid of `n` square cells filling `area` as well as possible: (columns, cell side).
+fn grid(n: usize, area: Rect) -> (usize, f64) {
+    if n == 0 || area.w <= 0.0 || area.h <= 0.0 {
+        return (1, 0.0);
+    }
+    let mut best = (1, 0.0);
+    for cols in 1..=n {
+        let rows = n.div_ceil(cols);
+        let side = (area.w / cols as f64).min(area.h / rows as f64);
+        if side > best.1 {
+            best = (cols, side);
+        }
+    }
+    best
+}
+
+/// Draws a frame; returns the hit regions (topmost last) and the key group cell rects.
+pub fn draw(f: &Frame, lab: &LabState, motion: &mut Motion) -> (Vec<Hit>, HashMap<u32, Rect>) {
+    let ctx = f.ctx;
+    let view = &lab.view;
+    let mut hits = Vec::new();
+    ctx.clear_rect(0.0, 0.0, f.w, f.h);
+    if f.w < 120.0 || f.h < 80.0 {
+        return (hits, HashMap::new());
+    }
+    let l = layout(f, view);
+    let down = !matches!(view.status, JobStatus::Running);
+
+    headings(f, &l);
+    source(f, lab, &l, motion);
+
+    // Channels, subtask boxes and their key-group cells.
+    let max_kg_bytes = view
+        .key_groups
+        .iter()
+        .map(|k| k.raw_bytes)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let mut cell_rects = HashMap::new();
+    for (s, b) in view.subtasks.iter().zip(&l.boxes) {
+        channel(f, lab, s, *b, &l, down);
+        let flash = motion
+            .flashes
+            .get(&s.index)
+            .map(|t| 1.0 - (f.now_ms - t) / FLASH_MS);
+        subtask_box(
+            f,
+            lab,
+            s,
+            *b,
+            flash,
+            down,
+            max_kg_bytes,
+            &mut cell_rects,
+            &mut hits,
+            motion,
+        );
+    }
+    dots(f, lab, &l, motion);
+    link(f, lab, &l, &mut hits);
+    store(f, lab, &l, &mut hits);
+    if down {
+        status_overlay(f, view, &l);
+    }
+    footer(f, lab, &l);
+    (hits, cell_rects)
+}
+
+fn headings(f: &Frame, l: &Layout) {
+    let ctx = f.ctx;
+    ctx.set_fill_style_str(MUTED);
+    ctx.set_font(&font(f, 10.5, true));
+    ctx.set_text_baseline("alphabetic");
+    ctx.set_text_align("left");
+    let y = l.top - 5.0;
+    let label = |s: &str, x: f64, w: f64| {
+        if let Some(t) = fit(s, w, 10.5 * f.scale) {
+            text(ctx, &t, x, y);
+        }
+    };
+    label("SOURCE", l.source.x, l.source.w + 20.0);
+    if l.narrow {
+        label("SUBTASKS", l.subtasks_x, l.subtasks_w);
+        label("STORE", l.store.x, l.store.w);
+    } else {
+        label("KEYED SUBTASKS · KEY GROUPS", l.subtasks_x, l.subtasks_w);
+        label("LINK", l.link_x + 4.0, l.link_w);
+        label("CHECKPOINT STORE", l.store.x, l.store.w);
+    }
+}
+
+fn source(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
+    let ctx = f.ctx;
+    let view = &lab.view;
+    let r = Rect::new(
+        l.source.x,
+        l.source.cy() - 60.0 * f.scale,
+        l.source.w,
+        120.0 * f.scale,
+    );
+    let r = Rect::new(r.x, r.y.max(l.top), r.w, r.h.min(l.bottom - l.top));
+    ctx.set_fill_style_str("#f4f6f9");
+    ctx.fill_rect(r.x, r.y, r.w, r.h);
+    ctx.set_stroke_style_str(INK);
+    ctx.set_line_width(1.5);
+    ctx.stroke_rect(r.x, r.y, r.w, r.h);
+    let px = 10.0;
+    ctx.set_fill_style_str(INK);
+    ctx.set_text_align("left");
+    let mut y = r.y + 14.0 * f.scale;
+    let lines = [
+        ("offset", format::count(view.source.offset)),
+        (
+            "backlog",
+            format::count(view.source.available.saturating_sub(view.source.offset)),
+        ),
+        ("rate", format::per_second(view.source.rate_per_s)),
+    ];
+    for (k, v) in lines {
+        ctx.set_font(&font(f, px - 1.0, false));
+        ctx.set_fill_style_str(MUTED);
+        if let Some(t) = fit(k, r.w - 6.0, (px - 1.0) * f.scale) {
+            text(ctx, &t, r.x + 4.0, y);
+        }
+        y += 12.0 * f.scale;
+        ctx.set_font(&font(f, px, true));
+        ctx.set_fill_style_str(INK);
+        if let Some(t) = fit(&v, r.w - 6.0, px * f.scale) {
+            text(ctx, &t, r.x + 4.0, y);
+        }
+        y += 14.0 * f.scale;
+    }
+    if view.source.ended {
+        ctx.set_font(&font(f, 9.0, false));
+        ctx.set_fill_style_str(MUTED);
+        text(ctx, "ended", r.x + 4.0, y);
+    }
+    // Replay: how far the rewound source has come back towards where it failed.
+    if let Some(rec) = view
+        .latest_recovery
+        .as_ref()
+        .filter(|r| r.restored_at_us.is_some() && r.caught_up_at_us.is_none())
+    {
+        let span = rec
+            .offset_at_failure
+            .saturating_sub(rec.restore_offset)
+            .max(1) as f64;
+        let done =
+            (view.source.offset.saturating_sub(rec.restore_offset) as f64 / span).clamp(0.0, 1.0);
+        let bar = Rect::new(r.x, r.bottom() + 6.0, r.w, 6.0);
+        ctx.set_fill_style_str("#e3e8ef");
+        ctx.fill_rect(bar.x, bar.y, bar.w, bar.h);
+        ctx.set_fill_style_str(ACCENT);
+        ctx.fill_rect(bar.x, bar.y, bar.w * done, bar.h);
+        ctx.set_font(&font(f, 9.0, true));
+        ctx.set_fill_style_str(ACCENT);
+        if let Some(t) = fit("replaying", r.w, 9.0 * f.scale) {
+            text(ctx, &t, r.x, bar.bottom() + 11.0 * f.scale);
+        }
+    }
+    if let Some((t, from, to)) = motion.rewind {
+        let a = 1.0 - ((f.now_ms - t) / REWIND_MS).clamp(0.0, 1.0);
+        ctx.set_global_alpha(a.max(0.35));
+        ctx.set_fill_style_str(ALERT);
+        ctx.set_font(&font(f, 9.5, true));
+        let y0 = (r.y - 18.0 * f.scale).max(l.top + 2.0);
+        let _ = from;
+        if let Some(s) = fit(
+            &format!("↶ rewound to {}", format::count(to)),
+            r.w + 30.0,
+            9.5 * f.scale,
+        ) {
+            text(ctx, &s, r.x, y0 + 10.0);
+        }
+        ctx.set_global_alpha(1.0);
+    }
+}
+
+fn source_port(l: &Layout) -> (f64, f64) {
+    (l.source.right(), l.source.cy())
+}
+
+fn channel(
+    f: &Frame,
+    lab: &LabState,
+    s: &crate::engine::view::SubtaskView,
+    b: Rect,
+    l: &Layout,
+    down: bool,
+) {
+    let ctx = f.ctx;
+    let x0 = l.channels_x;
+    let x1 = b.x - 3.0;
+    let len = (x1 - x0).max(4.0);
+    let hgt = (b.h * 0.32).clamp(3.0, 10.0);
+    let y = b.cy() - hgt / 2.0;
+    ctx.set_global_alpha(if down { 0.4 } else { 1.0 });
+    ctx.set_fill_style_str("#eef1f5");
+    ctx.fill_rect(x0, y, len, hgt);
+    let cap = f64::from(s.channel_capacity.max(1));
+    let fill = (f64::from(s.queued_records) / cap).clamp(0.0, 1.0);
+    ctx.set_fill_style_str("#9aa6b5");
+    ctx.fill_rect(x1 - len * fill, y, len * fill, hgt);
+    ctx.set_stroke_style_str(LINE);
+    ctx.set_line_width(1.0);
+    ctx.stroke_rect(x0, y, len, hgt);
+    // Barriers: a dark bar where each sits among the queued records (0 = next in line).
+    for (pos, id) in &s.barriers {
+        let bx = x1 - len * (f64::from(*pos) / cap).clamp(0.0, 1.0) - 2.0;
+        ctx.set_fill_style_str(INK);
+        ctx.fill_rect(bx, y - 3.0, 3.0, hgt + 6.0);
+        if b.h >= 18.0 {
+            ctx.set_font(&font(f, 8.5, true));
+            ctx.set_text_align("center");
+            text(ctx, &id.to_string(), bx + 1.5, y - 4.0);
+            ctx.set_text_align("left");
+        }
+    }
+    let _ = lab;
+    ctx.set_global_alpha(1.0);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn subtask_box(
+    f: &Frame,
+    lab: &LabState,
+    s: &crate::engine::view::SubtaskView,
+    b: Rect,
+    flash: Option<f64>,
+    down: bool,
+    max_kg_bytes: f64,
+    cell_rects: &mut HashMap<u32, Rect>,
+    hits: &mut Vec<Hit>,
+    motion: &Motion,
+) {
+    let ctx = f.ctx;
+    let view = &lab.view;
+    let selected = lab.selection == Some(Selection::Subtask(s.index));
+    ctx.set_global_alpha(if down { 0.35 } else { 1.0 });
+    ctx.set_fill_style_str(PANEL);
+    ctx.fill_rect(b.x, b.y, b.w, b.h);
+    if let Some(a) = flash.filter(|_| !lab.reduced_motion) {
+        ctx.set_global_alpha(a.clamp(0.0, 1.0) * 0.8);
+        ctx.set_fill_style_str("#fff4c2");
+        ctx.fill_rect(b.x, b.y, b.w, b.h);
+        ctx.set_global_alpha(if down { 0.35 } else { 1.0 });
+    }
+    ctx.set_stroke_style_str(if s.busy_in_sync_phase || flash.is_some() {
+        ACCENT
+    } else {
+        INK
+    });
+    ctx.set_line_width(if s.busy_in_sync_phase || flash.is_some() {
+        2.5
+    } else {
+        1.2
+    });
+    ctx.stroke_rect(b.x, b.y, b.w, b.h);
+
+    // Label: a strip on top when there is room, else a column on the left.
+    let label_px = 10.0;
+    let tall = b.h >= 34.0 * f.scale;
+    let label = format!("#{} · {}", s.index, format::bytes(s.state_bytes));
+    let cells_area = if tall {
+        ctx.set_font(&font(f, label_px, true));
+        ctx.set_fill_style_str(INK);
+        ctx.set_text_align("left");
+        if let Some(t) = fit(&label, b.w - 40.0, label_px * f.scale) {
+            text(ctx, &t, b.x + 4.0, b.y + 11.0 * f.scale);
+        }
+        if s.busy_in_sync_phase {
+            ctx.set_fill_style_str(ACCENT);
+            ctx.set_text_align("right");
+            text(ctx, "sync", b.right() - 4.0, b.y + 11.0 * f.scale);
+            ctx.set_text_align("left");
+        }
+        Rect::new(
+            b.x + 3.0,
+            b.y + 14.0 * f.scale,
+            b.w - 6.0,
+            b.h - 14.0 * f.scale - 3.0,
+        )
+    } else {
+        let lw = (30.0 * f.scale).min(b.w * 0.3);
+        ctx.set_font(&font(f, label_px.min(b.h * 0.7 / f.scale), true));
+        ctx.set_fill_style_str(INK);
+        ctx.set_text_align("left");
+        text(ctx, &format!("#{}", s.index), b.x + 3.0, b.cy() + 3.5);
+        Rect::new(b.x + lw, b.y + 2.0, b.w - lw - 2.0, b.h - 4.0)
+    };
+    ctx.set_global_alpha(1.0);
+
+    let range = s.key_groups;
+    let n = range.len() as usize;
+    let (cols, side) = grid(n, cells_area);
+    let moving = !motion.moves.is_empty();
+    let t = motion.move_progress(f.now_ms);
+    for (i, kg) in range.iter().enumerate() {
+        let Some(k) = view.key_groups.get(kg as usize) else {
+            continue;
+        };
+        let slot = Rect::new(
+            cells_area.x + (i % cols) as f64 * side,
+            cells_area.y + (i / cols) as f64 * side,
+            side,
+            side,
+        );
+        cell_rects.insert(kg, slot);
+        let drawn = match motion.moves.get(&kg) {
+            Some((from, to)) if moving => Rect::lerp(*from, *to, t),
+            _ => slot,
+        };
+        ctx.set_global_alpha(if down { 0.35 } else { 1.0 });
+        key_group_cell(f, kg, drawn, k.raw_bytes, max_kg_bytes, k.dirty);
+        ctx.set_global_alpha(1.0);
+        if lab.selection == Some(Selection::KeyGroup(kg)) {
+            highlight(ctx, drawn);
+        }
+        hits.push(Hit {
+            rect: slot,
+            selection: Selection::KeyGroup(kg),
+        });
+    }
+    if selected {
+        highlight(ctx, b);
+    }
+    // The box itself is selectable where no cell is: its label strip and margins. Cells
+    // were pushed first, so they win where they overlap (hits are searched last first).
+    hits.insert(
+        hits.len() - n.min(hits.len()),
+        Hit {
+            rect: b,
+            selection: Selection::Subtask(s.index),
+        },
+    );
+}
+
+fn key_group_cell(f: &Frame, kg: u32, slot: Rect, bytes: u64, reference: f64, dirty: bool) {
+    let ctx = f.ctx;
+    let inset = if slot.w > 6.0 { 1.0 } else { 0.5 };
+    let inner = slot.w - 2.0 * inset;
+    ctx.set_fill_style_str("#f1f3f6");
+    ctx.fill_rect(slot.x + inset, slot.y + inset, inner, inner);
+    let colour = key_group_colour(kg);
+    let side = side_for(bytes, reference, inner);
+    if side > 0.0 {
+        ctx.set_fill_style_str(colour);
+        ctx.fill_rect(
+            slot.x + inset + (inner - side) / 2.0,
+            slot.y + inset + (inner - side) / 2.0,
+            side,
+            side,
+        );
+    }
+    if dirty && inner >= 5.0 {
+        // Changed since the last completed checkpoint: a dark corner.
+        let m = (inner * 0.38).max(3.0);
+        ctx.set_fill_style_str(INK);
+        ctx.begin_path();
+        ctx.move_to(slot.x + inset + inner - m, slot.y + inset);
+        ctx.line_to(slot.x + inset + inner, slot.y + inset);
+        ctx.line_to(slot.x + inset + inner, slot.y + inset + m);
+        ctx.close_path();
+        ctx.fill();
+    }
+}
+
+fn highlight(ctx: &Ctx, r: Rect) {
+    ctx.set_line_width(3.0);
+    ctx.set_stroke_style_str("#ffffff");
+    ctx.stroke_rect(r.x - 1.5, r.y - 1.5, r.w + 3.0, r.h + 3.0);
+    ctx.set_line_width(2.0);
+    ctx.set_stroke_style_str(INK);
+    ctx.stroke_rect(r.x - 1.5, r.y - 1.5, r.w + 3.0, r.h + 3.0);
+}
+
+fn dots(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
+    if lab.reduced_motion || motion.dots.is_empty() {
+        return;
+    }
+    let ctx = f.ctx;
+    let (sx, sy) = source_port(l);
+    let spread = (l.source.h * 0.25).min(30.0);
+    let r = 2.6;
+    for d in &motion.dots {
+        let Some(b) = l.boxes.get(d.record.subtask as usize) else {
+            continue;
+        };
+        let t = ease((f.now_ms - d.born_ms) / DOT_TRAVEL_MS);
+        let y0 = sy + (d.lane - 0.5) * spread;
+        let (x1, y1) = (l.channels_x, b.cy());
+        // A gentle curve: out of the source horizontally, into the channel horizontally.
+        let x = sx + (x1 - sx) * t;
+        let y = y0 + (y1 - y0) * (t * t * (3.0 - 2.0 * t));
+        ctx.set_fill_style_str(key_group_colour(d.record.key_group));
+        ctx.begin_path();
+        let _ = ctx.arc(x, y, r, 0.0, std::f64::consts::TAU);
+        ctx.fill();
+        ctx.set_line_width(0.6);
+        ctx.set_stroke_style_str(INK);
+        ctx.stroke();
+    }
+}
+
+/// Chunks on the link: uploads move right along their subtask's row, downloads left.
+fn link(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
+    let ctx = f.ctx;
+    let view = &lab.view;
+    let x0 = l.link_x + 4.0;
+    let x1 = l.store.x - 6.0;
+    let span = (x1 - x0).max(10.0);
+    // Guide lines.
+    ctx.set_stroke_style_str(LINE);
+    ctx.set_line_width(1.0);
+    for b in &l.boxes {
+        ctx.begin_path();
+        ctx.move_to(x0 - 4.0, b.cy());
+        ctx.line_to(x1, b.cy());
+        ctx.stroke();
+    }
+    let latency_us = lab.config.link.latency_ms * 1000.0;
+    let max_side = |b: &Rect| (b.h * 0.42).clamp(5.0, 22.0);
+    let draw_one = |t: &TransferView,
+                    upward: bool,
+                    hits: &mut Vec<Hit>,
+                    queued_per_row: &mut HashMap<u32, usize>| {
+        let row = t.subtask.unwrap_or(0) as usize;
+        let Some(b) = l.boxes.get(row).or_else(|| l.boxes.last()) else {
+            return;
+        };
+        let side_max = max_side(b);
+        let enc = side_for(t.encoded_bytes, f.size_ref, side_max);
+        let raw = side_for(t.raw_bytes, f.size_ref, side_max).max(enc);
+        // Sending takes the first 80 % of the way, propagation (latency) the rest.
+        let progress = match t.arrives_at_us {
+            Some(arrives) if latency_us > 0.0 => {
+                let left = arrives.saturating_sub(view.now_us) as f64;
+                0.8 + 0.2 * (1.0 - (left / latency_us).clamp(0.0, 1.0))
+            }
+            Some(_) => 1.0,
+            None => 0.8 * t.sent_fraction,
+        };
+        let waiting = t.arrives_at_us.is_none() && t.sent_fraction == 0.0;
+        let stack = if waiting {
+            let n = queued_per_row.entry(row as u32).or_insert(0);
+            *n += 1;
+            if *n > 6 {
+                return;
+            }
+            (*n - 1) as f64 * 3.0
+        } else {
+            0.0
+        };
+        let travel = span - raw;
+        let cx = if upward {
+            x0 + raw / 2.0 + travel * progress + stack
+        } else {
+            x1 - raw / 2.0 - travel * progress - stack
+        };
+        let cy = if upward {
+            b.cy() - raw * 0.35
+        } else {
+            b.cy() + raw * 0.35
+        };
+        let ghost = Rect::new(cx - raw / 2.0, cy - raw / 2.0, raw, raw);
+        ctx.set_line_width(1.0);
+        ctx.set_stroke_style_str(MUTED);
+        ctx.set_fill_style_str("#ffffff");
+        ctx.fill_rect(ghost.x, ghost.y, ghost.w, ghost.h);
+        let _ = ctx.set_line_dash(&dash(&[2.0, 1.5]));
+        ctx.stroke_rect(ghost.x, ghost.y, ghost.w, ghost.h);
+        let _ = ctx.set_line_dash(&dash(&[]));
+        ctx.set_fill_style_str(key_group_colour(t.key_group));
+        ctx.fill_rect(cx - enc / 2.0, cy - enc / 2.0, enc, enc);
+        ctx.set_stroke_style_str(INK);
+        ctx.stroke_rect(cx - enc / 2.0, cy - enc / 2.0, enc, enc);
+        if lab.selection == Some(Selection::KeyGroup(t.key_group)) {
+            highlight(ctx, ghost);
+        }
+        hits.push(Hit {
+            rect: Rect::new(ghost.x - 2.0, ghost.y - 2.0, ghost.w + 4.0, ghost.h + 4.0),
+            selection: Selection::KeyGroup(t.key_group),
+        });
+    };
+    // Drawn back to front: waiting chunks first, the ones on the wire on top. At most a
+    // few waiting chunks per row are drawn, stacked; the footer counts them all.
+    let mut queued = HashMap::new();
+    for t in view.uploads.iter().rev() {
+        draw_one(t, true, hits, &mut queued);
+    }
+    queued.clear();
+    for t in view.downloads.iter().rev() {
+        draw_one(t, false, hits, &mut queued);
+    }
+}
+
+fn dash(parts: &[f64]) -> wasm_bindgen::JsValue {
+    let array = js_sys::Array::new();
+    for p in parts {
+        array.push(&wasm_bindgen::JsValue::from_f64(*p));
+    }
+    array.into()
+}
+
+/// The store: a column per retained checkpoint, then any checkpoint still in progress.
+fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
+    let ctx = f.ctx;
+    let view = &lab.view;
+    let area = l.store;
+    ctx.set_fill_style_str("#f7f8fa");
+    ctx.fill_rect(area.x, area.y, area.w, area.h);
+    ctx.set_stroke_style_str(INK);
+    ctx.set_line_width(1.2);
+    ctx.stroke_rect(area.x, area.y, area.w, area.h);
+
+    let in_progress: Vec<_> = lab
+        .history
+        .iter()
+        .filter(|h| h.status == CheckpointStatus::InProgress)
+        .collect();
+    let columns = view.store.checkpoints.len() + in_progress.len();
+    if columns == 0 {
+        ctx.set_fill_style_str(MUTED);
+        ctx.set_font(&font(f, 10.0, false));
+        ctx.set_text_align("center");
+        for (i, line) in ["no completed", "checkpoint yet"].iter().enumerate() {
+            text(ctx, line, area.cx(), area.cy() + i as f64 * 13.0 * f.scale);
+        }
+        ctx.set_text_align("left");
+        return;
+    }
+    let gap = 4.0;
+    let col_w = (area.w - gap * (columns as f64 + 1.0)) / columns as f64;
+    let head = 24.0 * f.scale;
+    let max_p = view.key_groups.len().max(1);
+    let latest = view.store.checkpoints.last().map(|c| c.id);
+    for (i, c) in view.store.checkpoints.iter().enumerate() {
+        let col = Rect::new(
+            area.x + gap + i as f64 * (col_w + gap),
+            area.y + gap,
+            col_w,
+            area.h - 2.0 * gap,
+        );
+        let selected = lab.selection == Some(Selection::Checkpoint(c.id));
+        ctx.set_fill_style_str(PANEL);
+        ctx.fill_rect(col.x, col.y, col.w, col.h);
+        ctx.set_stroke_style_str(if Some(c.id) == latest { ACCENT } else { LINE });
+        ctx.set_line_width(if Some(c.id) == latest { 2.0 } else { 1.0 });
+        ctx.stroke_rect(col.x, col.y, col.w, col.h);
+        ctx.set_fill_style_str(INK);
+        ctx.set_font(&font(f, 10.0, true));
+        ctx.set_text_align("left");
+        if let Some(t) = fit(&format!("chk {}", c.id), col.w - 4.0, 10.0 * f.scale) {
+            text(ctx, &t, col.x + 3.0, col.y + 11.0 * f.scale);
+        }
+        ctx.set_font(&font(f, 8.5, false));
+        ctx.set_fill_style_str(MUTED);
+        if let Some(t) = fit(
+            &format!("@{}", format::count(c.offset)),
+            col.w - 4.0,
+            8.5 * f.scale,
+        ) {
+            text(ctx, &t, col.x + 3.0, col.y + 21.0 * f.scale);
+        }
+        let header = Rect::new(col.x, col.y, col.w, head);
+        let cells = Rect::new(col.x + 2.0, col.y + head, col.w - 4.0, col.h - head - 2.0);
+        let (cols, side) = grid(max_p, cells);
+        let mut chunk_hits = Vec::new();
+        for ch in &c.chunks {
+            let i = ch.key_group as usize;
+            let slot = Rect::new(
+                cells.x + (i % cols) as f64 * side,
+                cells.y + (i / cols) as f64 * side,
+                side,
+                side,
+            );
+            let corrupted = lab.corrupted.contains(&ch.chunk);
+            chunk_cell(f, ch, slot, corrupted);
+            let chosen = match &lab.selection {
+                Some(Selection::Chunk(id)) => *id == ch.chunk,
+                Some(Selection::KeyGroup(kg)) => *kg == ch.key_group,
+                _ => false,
+            };
+            if chosen {
+                highlight(ctx, slot);
+            }
+            chunk_hits.push(Hit {
+                rect: slot,
+                selection: Selection::Chunk(ch.chunk),
+            });
+        }
+        if selected {
+            highlight(ctx, col);
+        }
+        hits.push(Hit {
+            rect: col,
+            selection: Selection::Checkpoint(c.id),
+        });
+        hits.push(Hit {
+            rect: header,
+            selection: Selection::Checkpoint(c.id),
+        });
+        hits.extend(chunk_hits);
+    }
+    for (j, h) in in_progress.iter().enumerate() {
+        let i = view.store.checkpoints.len() + j;
+        let col = Rect::new(
+            area.x + gap + i as f64 * (col_w + gap),
+            area.y + gap,
+            col_w,
+            area.h - 2.0 * gap,
+        );
+        let _ = ctx.set_line_dash(&dash(&[4.0, 3.0]));
+        ctx.set_stroke_style_str(ACCENT);
+        ctx.set_line_width(1.5);
+        ctx.stroke_rect(col.x, col.y, col.w, col.h);
+        let _ = ctx.set_line_dash(&dash(&[]));
+        ctx.set_fill_style_str(ACCENT);
+        ctx.set_font(&font(f, 10.0, true));
+        if let Some(t) = fit(&format!("chk {}", h.id), col.w - 4.0, 10.0 * f.scale) {
+            text(ctx, &t, col.x + 3.0, col.y + 11.0 * f.scale);
+        }
+        ctx.set_font(&font(f, 8.5, false));
+        let lines = [
+            "in progress".to_string(),
+            format!("{}/{} acks", h.acknowledged_subtasks, h.parallelism),
+            format::bytes(h.checkpointed_data_size),
+        ];
+        for (k, line) in lines.iter().enumerate() {
+            if let Some(t) = fit(line, col.w - 4.0, 8.5 * f.scale) {
+                text(
+                    ctx,
+                    &t,
+                    col.x + 3.0,
+                    col.y + (23.0 + 11.0 * k as f64) * f.scale,
+                );
+            }
+        }
+        if lab.selection == Some(Selection::Checkpoint(h.id)) {
+            highlight(ctx, col);
+        }
+        hits.push(Hit {
+            rect: col,
+            selection: Selection::Checkpoint(h.id),
+        });
+    }
+}
+
+fn chunk_cell(f: &Frame, ch: &crate::engine::view::StoredChunkView, slot: Rect, corrupted: bool) {
+    let ctx = f.ctx;
+    let inset = if slot.w > 6.0 { 1.0 } else { 0.5 };
+    let inner = slot.w - 2.0 * inset;
+    let colour = key_group_colour(ch.key_group);
+    if !ch.present {
+        // Missing: a cross.
+        ctx.set_stroke_style_str(ALERT);
+        ctx.set_line_width(1.6);
+        ctx.begin_path();
+        ctx.move_to(slot.x + inset, slot.y + inset);
+        ctx.line_to(slot.x + inset + inner, slot.y + inset + inner);
+        ctx.move_to(slot.x + inset + inner, slot.y + inset);
+        ctx.line_to(slot.x + inset, slot.y + inset + inner);
+        ctx.stroke();
+        return;
+    }
+    let raw = side_for(ch.raw_bytes, f.size_ref, inner);
+    let enc = side_for(ch.encoded_bytes, f.size_ref, inner).min(raw.max(1.5));
+    let (cx, cy) = (slot.cx(), slot.cy());
+    if ch.shared_from.is_some() {
+        // Shared with an earlier checkpoint (incremental): a reference, drawn hollow.
+        ctx.set_stroke_style_str(colour);
+        ctx.set_line_width(1.4);
+        let s = raw.max(3.0);
+        ctx.stroke_rect(cx - s / 2.0 + 0.5, cy - s / 2.0 + 0.5, s - 1.0, s - 1.0);
+    } else {
+        if inner >= 6.0 {
+            ctx.set_stroke_style_str("#9aa6b5");
+            ctx.set_line_width(0.8);
+            ctx.stroke_rect(cx - raw / 2.0, cy - raw / 2.0, raw, raw);
+        }
+        ctx.set_fill_style_str(colour);
+        ctx.fill_rect(cx - enc / 2.0, cy - enc / 2.0, enc, enc);
+    }
+    if corrupted {
+        // Corrupted from this page: a zigzag across the cell.
+        ctx.set_stroke_style_str(INK);
+        ctx.set_line_width(1.4);
+        ctx.begin_path();
+        let y = cy;
+        let x = slot.x + inset;
+        ctx.move_to(x, y);
+        ctx.line_to(x + inner * 0.33, y - inner * 0.3);
+        ctx.line_to(x + inner * 0.66, y + inner * 0.3);
+        ctx.line_to(x + inner, y);
+        ctx.stroke();
+    }
+}
+
+fn status_overlay(f: &Frame, view: &SimView, l: &Layout) {
+    let ctx = f.ctx;
+    let msg = match &view.status {
+        JobStatus::Running => return,
+        JobStatus::Restarting { restart_at_us } => format!(
+            "job failed: state lost · restart in {}",
+            format::duration_us(restart_at_us.saturating_sub(view.now_us))
+        ),
+        JobStatus::Restoring {
+            checkpoint,
+            chunks_total,
+            chunks_done,
+        } => match checkpoint {
+            Some(id) => format!("restoring checkpoint {id}: {chunks_done}/{chunks_total} chunks"),
+            None => "restoring: no checkpoint, starting empty".to_string(),
+        },
+    };
+    let px = 11.0;
+    let w = l.subtasks_w - 8.0;
+    let Some(t) = fit(&msg, w - 12.0, px * f.scale) else {
+        return;
+    };
+    let h = 22.0 * f.scale;
+    let r = Rect::new(l.subtasks_x + 4.0, (l.top + l.bottom) / 2.0 - h / 2.0, w, h);
+    ctx.set_fill_style_str(INK);
+    ctx.set_global_alpha(0.88);
+    ctx.fill_rect(r.x, r.y, r.w, r.h);
+    ctx.set_global_alpha(1.0);
+    ctx.set_fill_style_str("#ffffff");
+    ctx.set_font(&font(f, px, true));
+    ctx.set_text_align("center");
+    text(ctx, &t, r.cx(), r.cy() + 4.0 * f.scale);
+    ctx.set_text_align("left");
+}
+
+fn footer(f: &Frame, lab: &LabState, l: &Layout) {
+    let ctx = f.ctx;
+    let y = f.h - 6.0;
+    ctx.set_font(&font(f, 9.5, false));
+    ctx.set_fill_style_str(MUTED);
+    ctx.set_text_align("left");
+    let view = &lab.view;
+    let records = if lab.reduced_motion {
+        "reduced motion: no travelling dots".to_string()
+    } else if lab.dot_stride > 1 {
+        format!("1 dot = {} records", format::count(lab.dot_stride))
+    } else {
+        "1 dot = 1 record".to_string()
+    };
+    if let Some(t) = fit(
+        &records,
+        l.subtasks_x - l.source.x + l.subtasks_w * 0.5,
+        9.5 * f.scale,
+    ) {
+        text(ctx, &t, l.source.x, y);
+    }
+    let up: u64 = view.uploads.len() as u64;
+    let down: u64 = view.downloads.len() as u64;
+    let link = if down > 0 {
+        format!("{up} up · {down} down")
+    } else {
+        format!("{up} in flight")
+    };
+    if !l.narrow {
+        if let Some(t) = fit(&link, l.link_w + 10.0, 9.5 * f.scale) {
+            text(ctx, &t, l.link_x + 2.0, y);
+        }
+    }
+    let store = if l.narrow {
+        format::bytes(view.store.stored_bytes)
+    } else {
+        format!(
+            "{} chunks · {}",
+            view.store.chunk_count,
+            format::bytes(view.store.stored_bytes)
+        )
+    };
+    ctx.set_text_align("right");
+    if let Some(t) = fit(&store, l.store.w, 9.5 * f.scale) {
+        text(ctx, &t, l.store.right(), y);
+    }
+    ctx.set_text_align("left");
+    if let Some(last) = lab.history.last() {
+        if let CheckpointStatus::Failed(_) = last.status {
+            ctx.set_fill_style_str(ALERT);
+            ctx.set_font(&font(f, 9.5, true));
+            let msg = format!("chk {} failed", last.id);
+            if let Some(t) = fit(&msg, l.subtasks_w, 9.5 * f.scale) {
+                text(ctx, &t, l.subtasks_x, y);
+            }
+        }
+    }
+}
