@@ -84,6 +84,14 @@ pub fn groups(props: &GroupsProps) -> Html {
                 </div>
             },
         };
+        let value_note = match c.workload.value_model {
+            ValueModel::Counter => "Count and sum per key: small and regular, compresses well.",
+            ValueModel::Events { .. } => "The last N events per key as short JSON-like text.",
+            ValueModel::RandomBytes { .. } => {
+                "Random bytes per key, replaced on each update: \
+                                               incompressible."
+            }
+        };
         let value = match c.workload.value_model {
             ValueModel::Counter => html! {},
             ValueModel::Events { .. } => field(&EVENTS_KEEP),
@@ -97,7 +105,7 @@ pub fn groups(props: &GroupsProps) -> Html {
                 { generated }
                 { field(&RATE_KIND) }
                 { rate }
-                { field(&VALUE_MODEL) }
+                { field_note(&VALUE_MODEL, value_note.into()) }
                 { value }
                 { field(&LIMIT) }
             </Group>
@@ -193,7 +201,12 @@ pub fn groups(props: &GroupsProps) -> Html {
                 { field(&MAX_CONCURRENT) }
                 { field(&TOLERABLE_FAILED) }
                 { field(&NUM_RETAINED) }
-                { field(&INCREMENTAL) }
+                { field_note(&INCREMENTAL, if c.checkpointing.incremental {
+                    "Ships only key groups changed since the last checkpoint; the others' \
+                     chunks are shared, reference-counted, with older checkpoints."
+                } else {
+                    "Every checkpoint ships every key group."
+                }.into()) }
                 { field_note(&POLICY, policy_note.into()) }
                 { policy_fields }
             </Group>

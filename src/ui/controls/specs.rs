@@ -49,8 +49,8 @@ pub static SOURCE: Spec = Spec {
         Ok(())
     },
     kind: Kind::Choice(&[
-        ("generated", "generated (seeded random keys)"),
-        ("seed_example", "seed example: a,1 b,2 c,3 d,4"),
+        ("generated", "generated"),
+        ("seed_example", "seed example"),
         ("trace", "uploaded trace"),
     ]),
 };
@@ -118,7 +118,7 @@ pub static DISTRIBUTION: Spec = Spec {
     },
     kind: Kind::Choice(&[
         ("uniform", "uniform"),
-        ("zipf", "Zipf (a few keys are hot)"),
+        ("zipf", "Zipf"),
         ("hot_set", "hot set"),
     ]),
 };
@@ -202,8 +202,8 @@ pub static KEY_KIND: Spec = Spec {
         Ok(())
     },
     kind: Kind::Choice(&[
-        ("string", "String: user-0, user-1, …"),
-        ("integer", "Long: 0, 1, …"),
+        ("string", "String (user-0, …)"),
+        ("integer", "Long (0, 1, …)"),
     ]),
 };
 
@@ -357,9 +357,9 @@ pub static VALUE_MODEL: Spec = Spec {
         Ok(())
     },
     kind: Kind::Choice(&[
-        ("counter", "counter: count and sum (compresses well)"),
-        ("events", "events: the last N as text"),
-        ("random_bytes", "random bytes (incompressible)"),
+        ("counter", "counter"),
+        ("events", "last N events"),
+        ("random_bytes", "random bytes"),
     ]),
 };
 
@@ -495,8 +495,8 @@ pub static CODEC: Spec = Spec {
     },
     kind: Kind::Choice(&[
         ("none", "none (false)"),
-        ("snappy", "Snappy (true): what Flink uses"),
-        ("lz4", "LZ4: beyond Flink"),
+        ("snappy", "Snappy (true)"),
+        ("lz4", "LZ4 (beyond Flink)"),
     ]),
 };
 
@@ -610,10 +610,7 @@ pub static INCREMENTAL: Spec = Spec {
         };
         Ok(())
     },
-    kind: Kind::Choice(&[
-        ("false", "false: every checkpoint ships all key groups"),
-        ("true", "true: ship changed key groups, share the rest"),
-    ]),
+    kind: Kind::Choice(&[("false", "false (full)"), ("true", "true")]),
 };
 
 pub static POLICY: Spec = Spec {
@@ -651,9 +648,9 @@ pub static POLICY: Spec = Spec {
         Ok(())
     },
     kind: Kind::Choice(&[
-        ("fixed", "fixed interval (Flink)"),
-        ("adaptive", "adaptive: T = B / D (beyond Flink)"),
-        ("young_daly", "Young–Daly optimum (beyond Flink)"),
+        ("fixed", "fixed interval"),
+        ("adaptive", "adaptive (T = B / D)"),
+        ("young_daly", "Young–Daly"),
     ]),
 };
 

@@ -6,12 +6,14 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::format::{at, bytes, count, duration_opt, duration_us, ratio};
+use super::format::{at, bytes, count, duration_opt, duration_us, ratio, sig3};
 use crate::engine::sim::{CheckpointCounts, CheckpointStats, CheckpointStatus};
 use crate::engine::store::CheckpointId;
+use crate::engine::summary::{summarize, MinAvgMax};
 
-/// Rows shown; older ones are summarised by the counts and the summary.
-const ROWS: usize = 30;
+/// Rows shown at first, and at most; older ones live on in the counts and the summary.
+const ROWS: usize = 8;
+const ROWS_ALL: usize = 100;
 
 #[derive(Properties, Clone)]
 pub struct HistoryProps {
@@ -86,13 +88,15 @@ fn status_cell(s: &CheckpointStatus) -> Html {
     }
 }
 
-fn bytes_cell(n: u64) -> Html {
-    html! { <td class="num" data-bytes={n.to_string()}>{ bytes(n) }</td> }
+fn bytes_cell(label: &'static str, n: u64) -> Html {
+    html! { <td class="num" data-label={label} data-bytes={n.to_string()}>{ bytes(n) }</td> }
 }
 
 #[function_component(History)]
 pub fn history(props: &HistoryProps) -> Html {
     let open = use_state(BTreeSet::<CheckpointId>::new);
+    let all = use_state(|| false);
+    let limit = if *all { ROWS_ALL } else { ROWS };
     let h = &props.history;
     if h.is_empty() {
         return html! {
@@ -112,7 +116,7 @@ pub fn history(props: &HistoryProps) -> Html {
             open.set(next);
         })
     };
-    let rows = h.iter().rev().take(ROWS).map(|s| {
+    let rows = h.iter().rev().take(limit).map(|s| {
         let expanded = open.contains(&s.id);
         let e2e = s.end_to_end_duration_us;
         let reason = match &s.status {
@@ -133,16 +137,16 @@ pub fn history(props: &HistoryProps) -> Html {
                             { s.id }
                         </button>
                     </th>
-                    <td>{ status_cell(&s.status) }</td>
-                    <td class="num">{ format!("{}/{}", s.acknowledged_subtasks, s.parallelism) }</td>
-                    <td class="num">{ at(s.trigger_time_us) }</td>
-                    <td class="num">{ s.latest_acknowledgement_us.map_or_else(|| "—".into(), at) }</td>
-                    <td class="num" data-us={e2e.map(|v| v.to_string())}>{ duration_opt(e2e) }</td>
-                    { bytes_cell(s.checkpointed_data_size) }
-                    { bytes_cell(s.full_checkpoint_size) }
-                    { bytes_cell(s.raw_data_size) }
-                    <td class="num" data-testid="ratio">{ ratio(s.raw_data_size, s.checkpointed_data_size) }</td>
-                    <td class="num">{ format!("{} / {}", s.key_groups_shipped, s.key_groups_skipped) }</td>
+                    <td class="status-cell">{ status_cell(&s.status) }</td>
+                    <td class="num" data-label="Acknowledged">{ format!("{}/{}", s.acknowledged_subtasks, s.parallelism) }</td>
+                    <td class="num" data-label="Trigger Time">{ at(s.trigger_time_us) }</td>
+                    <td class="num" data-label="Latest Acknowledgement">{ s.latest_acknowledgement_us.map_or_else(|| "—".into(), at) }</td>
+                    <td class="num" data-label="End to End Duration" data-us={e2e.map(|v| v.to_string())}>{ duration_opt(e2e) }</td>
+                    { bytes_cell("Checkpointed Data Size", s.checkpointed_data_size) }
+                    { bytes_cell("Full Checkpoint Size", s.full_checkpoint_size) }
+                    { bytes_cell("Raw Data Size", s.raw_data_size) }
+                    <td class="num" data-label="Ratio" data-testid="ratio">{ ratio(s.raw_data_size, s.checkpointed_data_size) }</td>
+                    <td class="num" data-label="Key Groups Shipped / Skipped">{ format!("{} / {}", s.key_groups_shipped, s.key_groups_skipped) }</td>
                 </tr>
                 if expanded {
                     <tr class="details">
@@ -157,7 +161,19 @@ pub fn history(props: &HistoryProps) -> Html {
             </>
         }
     });
-    let shown = h.len().min(ROWS);
+    let shown = h.len().min(limit);
+    let more = (h.len() > ROWS).then(|| {
+        let all = all.clone();
+        let label = if *all {
+            format!("Show the newest {ROWS}")
+        } else {
+            format!("Show {} more", h.len().min(ROWS_ALL) - ROWS)
+        };
+        html! {
+            <button type="button" class="action more" data-testid="history-more"
+                    onclick={Callback::from(move |_: MouseEvent| all.set(!*all))}>{ label }</button>
+        }
+    });
     html! {
         <>
             <div class="table-scroll" tabindex="0" role="region" aria-label="Checkpoint history">
@@ -183,8 +199,9 @@ pub fn history(props: &HistoryProps) -> Html {
             <p class="table-note">
                 { format!("Newest first; {shown} of {} checkpoints. Tap a row for its subtasks. \
                            Checkpointed Data Size is what the checkpoint uploaded (the delta, for \
-                           incremental); Raw Data Size and Ratio are statelab's, not Flink's.",
+                           incremental); Raw Data Size and Ratio are statelab's, not Flink's. ",
                           h.len()) }
+                { more.unwrap_or_default() }
             </p>
         </>
     }
@@ -237,62 +254,48 @@ fn subtask_table(props: &SubtaskTableProps) -> Html {
     }
 }
 
-/// Minimum, average and maximum of some values, or `None` without any.
-fn mam(values: impl Iterator<Item = u64>) -> Option<(u64, f64, u64)> {
-    let (mut n, mut sum, mut lo, mut hi) = (0u64, 0f64, u64::MAX, 0u64);
-    for v in values {
-        n += 1;
-        sum += v as f64;
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    (n > 0).then(|| (lo, sum / n as f64, hi))
-}
-
 #[function_component(Summary)]
 pub fn summary(props: &HistoryProps) -> Html {
-    let done: Vec<&CheckpointStats> = props
+    let done = props
         .history
         .iter()
         .filter(|s| s.status == CheckpointStatus::Completed)
-        .collect();
-    if done.is_empty() {
+        .count();
+    if done == 0 {
         return html! {};
     }
-    let subtasks = || done.iter().flat_map(|s| s.subtasks.iter());
-    let dur = |v: Option<(u64, f64, u64)>| match v {
-        Some((lo, avg, hi)) => html! {
-            <><td class="num">{ duration_us(lo) }</td><td class="num">{ duration_us(avg.round() as u64) }</td>
-              <td class="num">{ duration_us(hi) }</td></>
+    // The engine's own summary, so the table and the CLI agree to the byte.
+    let sum = summarize(&props.history);
+    let cells = |v: Option<MinAvgMax>, f: &dyn Fn(f64) -> String| match v {
+        Some(m) => html! {
+            <><td class="num">{ f(m.min) }</td><td class="num">{ f(m.avg) }</td>
+              <td class="num">{ f(m.max) }</td></>
         },
         None => html! { <><td>{ "—" }</td><td>{ "—" }</td><td>{ "—" }</td></> },
     };
-    let size = |v: Option<(u64, f64, u64)>| match v {
-        Some((lo, avg, hi)) => html! {
-            <><td class="num">{ bytes(lo) }</td><td class="num">{ bytes(avg.round() as u64) }</td>
-              <td class="num">{ bytes(hi) }</td></>
-        },
-        None => html! { <><td>{ "—" }</td><td>{ "—" }</td><td>{ "—" }</td></> },
-    };
+    let ms = |v: f64| duration_us((v * 1000.0).round() as u64);
+    let size = |v: f64| bytes(v.round() as u64);
+    let times = |v: f64| format!("{}×", sig3(v));
     let row = |name: &str, cells: Html| {
         html! { <tr><th scope="row">{ name.to_string() }</th>{ cells }</tr> }
     };
     html! {
         <div class="table-scroll" tabindex="0" role="region" aria-label="Checkpoint summary">
             <table class="summary" data-testid="summary">
-                <caption>{ format!("Summary of {} completed checkpoints", done.len()) }</caption>
+                <caption>{ format!("Summary of {done} completed checkpoints") }</caption>
                 <thead>
                     <tr><th></th><th scope="col">{ "Minimum" }</th><th scope="col">{ "Average" }</th>
                         <th scope="col">{ "Maximum" }</th></tr>
                 </thead>
                 <tbody>
-                    { row("End to End Duration", dur(mam(done.iter().filter_map(|s| s.end_to_end_duration_us)))) }
-                    { row("Checkpointed Data Size", size(mam(done.iter().map(|s| s.checkpointed_data_size)))) }
-                    { row("Full Checkpoint Size", size(mam(done.iter().map(|s| s.full_checkpoint_size)))) }
-                    { row("Sync Duration", dur(mam(subtasks().filter_map(|t| t.sync_us)))) }
-                    { row("Async Duration", dur(mam(subtasks().filter_map(|t| t.async_us)))) }
-                    { row("Alignment Duration", dur(mam(subtasks().filter_map(|t| t.alignment_us)))) }
-                    { row("Start Delay", dur(mam(subtasks().filter_map(|t| t.start_delay_us)))) }
+                    { row("End to End Duration", cells(sum.end_to_end_duration_ms, &ms)) }
+                    { row("Checkpointed Data Size", cells(sum.checkpointed_data_size, &size)) }
+                    { row("Full Checkpoint Size", cells(sum.full_checkpoint_size, &size)) }
+                    { row("Sync Duration", cells(sum.sync_duration_ms, &ms)) }
+                    { row("Async Duration", cells(sum.async_duration_ms, &ms)) }
+                    { row("Alignment Duration", cells(sum.alignment_duration_ms, &ms)) }
+                    { row("Start Delay", cells(sum.start_delay_ms, &ms)) }
+                    { row("Compression Ratio", cells(sum.compression_ratio, &times)) }
                 </tbody>
             </table>
         </div>
