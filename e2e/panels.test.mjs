@@ -188,6 +188,34 @@ test('the event log filters by category', async () => {
   await s.finish();
 });
 
+test('a trace file loads from the Workload panel; a link fault shows under Link and store', async () => {
+  const s = await openPaused();
+  const { page } = s;
+
+  await page.locator('#trace-file').setInputFiles({
+    name: 'clicks.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('key,value\nalice,1\nbob,2\nalice,3\ncarol,4\n'),
+  });
+  await page.waitForFunction(() => document.querySelector('#cfg-workload-source')?.value === 'trace');
+  assert.match(await page.locator('[data-testid="trace-message"]').innerText(), /Loaded clicks\.csv/);
+
+  // Choosing "uploaded trace" without a file is refused next to the input.
+  await page.locator('#cfg-workload-source').selectOption('generated');
+  await page.waitForFunction(() => document.querySelector('#cfg-workload-source')?.value === 'generated');
+  await page.locator('#cfg-workload-source').selectOption('trace');
+  const sourceMsg = page.locator('.field[data-field="workload.source"] [data-testid="field-message"]');
+  assert.match(await sourceMsg.innerText(), /CSV file/);
+
+  assert.equal((await page.locator('[data-testid="link-status"]').innerText()).trim(), 'up');
+  await page.locator('[data-testid="link-outage"]').click();
+  await page.waitForFunction(() =>
+    /link down for/.test(document.querySelector('[data-testid="link-status"]')?.textContent ?? ''),
+  );
+
+  await s.finish();
+});
+
 for (const [name, viewport] of [
   ['1280x720', DESKTOP],
   ['390x844', PHONE],

@@ -217,18 +217,22 @@ pub fn groups(props: &GroupsProps) -> Html {
         let store = &lab.view.store;
         let link = &lab.view.link;
         let now = lab.view.now_us;
-        let status = match (link.outage_until_us, link.store_unavailable_until_us) {
+        let mut status = match (link.outage_until_us, link.store_unavailable_until_us) {
             (Some(t), _) => format!("link down for {}", duration_us(t.saturating_sub(now))),
             (None, Some(t)) => format!(
                 "store unavailable for {}",
                 duration_us(t.saturating_sub(now))
             ),
-            (None, None) => format!(
-                "up: {} Mbit/s, {} ms",
-                fmt_f64(link.bandwidth_mbit_s),
-                fmt_f64(link.latency_ms)
-            ),
+            (None, None) => "up".to_string(),
         };
+        // Faults change the link under the configuration; say so rather than show the
+        // configured numbers as if they held.
+        if link.bandwidth_mbit_s != c.link.bandwidth_mbit_s {
+            status += &format!(", {} Mbit/s now", fmt_f64(link.bandwidth_mbit_s));
+        }
+        if link.latency_ms != c.link.latency_ms {
+            status += &format!(", latency {} ms now", fmt_f64(link.latency_ms));
+        }
         html! {
             <Group title="Link and store" id="link" open={open}
                    hint="Applies live, to the running job.">

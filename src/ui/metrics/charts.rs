@@ -1,11 +1,12 @@
 //! The metrics charts, drawn by plotters on canvases.
 //!
 //! The lab publishes a new state every animation frame; redrawing five charts that often
-//! would steal the frame budget from the pipeline view. So charts are redrawn at most
-//! [`REDRAWS_PER_S`] times a second, only while the tab is visible and only those
-//! canvases on screen; a timer picks up what was skipped (a chart scrolled into view
-//! while paused). Canvases are sized in device pixels and the fonts and lines scaled to
-//! match, so charts stay sharp on HiDPI screens.
+//! would steal the frame budget from the pipeline view. So a timer draws at most one
+//! chart per tick, the stalest one on screen, and each chart at most
+//! [`REDRAWS_PER_S`] times a second; nothing is drawn while the tab is hidden, and a
+//! chart scrolled into view while the run is paused is drawn on the next tick. Canvases
+//! are sized in device pixels and fonts and lines scaled to match, so charts stay sharp
+//! on HiDPI screens.
 
 use gloo_timers::callback::Interval;
 use plotters::coord::Shift;
@@ -17,7 +18,9 @@ use yew::prelude::*;
 use crate::engine::metrics::Sample;
 use crate::ui::lab::LabState;
 
-const REDRAWS_PER_S: f64 = 4.0;
+const REDRAWS_PER_S: f64 = 3.0;
+/// One chart is drawn per tick, so a draw never stacks up with the others in one task.
+const TICK_MS: u32 = 70;
 /// Time series show the most recent stretch of virtual time.
 const WINDOW_US: u64 = 120_000_000;
 
@@ -103,14 +106,20 @@ const CHARTS: [ChartInfo; 5] = [
 /// What was last drawn on a canvas: the state, the pixel size and the font scale.
 type DrawnKey = (u64, u32, u32, bool);
 
+struct Slot {
+    kind: Kind,
+    node: NodeRef,
+    drawn: Option<DrawnKey>,
+    drawn_at_ms: f64,
+}
+
 struct Scheduler {
     lab: Option<LabState>,
-    canvases: Vec<(Kind, NodeRef)>,
-    drawn: Vec<Option<DrawnKey>>,
-    last_draw_ms: f64,
+    slots: Vec<Slot>,
 }
 
 impl Scheduler {
+    /// Draws the stalest visible chart whose picture is out of date, if any may be drawn.
     fn tick(&mut self) {
         let Some(lab) = self.lab.clone() else {
             return;
@@ -122,18 +131,18 @@ impl Scheduler {
             return;
         }
         let now = js_sys::Date::now();
-        if now - self.last_draw_ms < 1000.0 / REDRAWS_PER_S {
-            return;
-        }
         let dpr = window.device_pixel_ratio().clamp(1.0, 4.0);
         let view_h = window
             .inner_height()
             .ok()
             .and_then(|h| h.as_f64())
             .unwrap_or(0.0);
-        let mut drew = false;
-        for (i, (kind, node)) in self.canvases.iter().enumerate() {
-            let Some(canvas) = node.cast::<HtmlCanvasElement>() else {
+        let mut best: Option<(usize, HtmlCanvasElement, DrawnKey)> = None;
+        for (i, slot) in self.slots.iter().enumerate() {
+            if now - slot.drawn_at_ms < 1000.0 / REDRAWS_PER_S {
+                continue;
+            }
+            let Some(canvas) = slot.node.cast::<HtmlCanvasElement>() else {
                 continue;
             };
             let rect = canvas.get_bounding_client_rect();
@@ -146,27 +155,33 @@ impl Scheduler {
                 continue;
             }
             let key = (lab.revision, w, h, lab.large_font);
-            if self.drawn[i] == Some(key) {
+            if slot.drawn == Some(key) {
                 continue;
             }
-            if canvas.width() != w {
-                canvas.set_width(w);
+            let stalest = best
+                .as_ref()
+                .is_none_or(|(b, ..)| slot.drawn_at_ms < self.slots[*b].drawn_at_ms);
+            if stalest {
+                best = Some((i, canvas, key));
             }
-            if canvas.height() != h {
-                canvas.set_height(h);
-            }
-            let style = Style {
-                scale: dpr * if lab.large_font { 1.3 } else { 1.0 },
-            };
-            // A chart that cannot be drawn leaves its canvas blank; the caption and the
-            // tables still carry the numbers, and a console error would only add noise.
-            let _ = draw(*kind, canvas, &lab, &style);
-            self.drawn[i] = Some(key);
-            drew = true;
         }
-        if drew {
-            self.last_draw_ms = now;
+        let Some((i, canvas, key)) = best else {
+            return;
+        };
+        if canvas.width() != key.1 {
+            canvas.set_width(key.1);
         }
+        if canvas.height() != key.2 {
+            canvas.set_height(key.2);
+        }
+        let style = Style {
+            scale: dpr * if lab.large_font { 1.3 } else { 1.0 },
+        };
+        // A chart that cannot be drawn leaves its canvas blank; the caption and the
+        // tables still carry the numbers, and a console error would only add noise.
+        let _ = draw(self.slots[i].kind, canvas, &lab, &style);
+        self.slots[i].drawn = Some(key);
+        self.slots[i].drawn_at_ms = now;
     }
 }
 
@@ -185,25 +200,22 @@ pub fn charts(props: &ChartsProps) -> Html {
     });
     let scheduler = use_mut_ref(|| Scheduler {
         lab: None,
-        canvases: (*nodes).clone(),
-        drawn: vec![None; CHARTS.len()],
-        last_draw_ms: 0.0,
+        slots: nodes
+            .iter()
+            .map(|(kind, node)| Slot {
+                kind: *kind,
+                node: node.clone(),
+                drawn: None,
+                drawn_at_ms: f64::NEG_INFINITY,
+            })
+            .collect(),
     });
-    {
-        let scheduler = scheduler.clone();
-        let lab = props.lab.clone();
-        use_effect(move || {
-            let mut s = scheduler.borrow_mut();
-            s.lab = Some(lab);
-            s.tick();
-        });
-    }
+    // Rendering only hands over the newest state; the timer draws, in its own task.
+    scheduler.borrow_mut().lab = Some(props.lab.clone());
     {
         let scheduler = scheduler.clone();
         use_effect_with((), move |_| {
-            let timer = Interval::new((1000.0 / REDRAWS_PER_S) as u32, move || {
-                scheduler.borrow_mut().tick();
-            });
+            let timer = Interval::new(TICK_MS, move || scheduler.borrow_mut().tick());
             move || drop(timer)
         });
     }

@@ -77,13 +77,13 @@ pub fn counts(props: &CountsProps) -> Html {
 fn status_cell(s: &CheckpointStatus) -> Html {
     match s {
         CheckpointStatus::InProgress => {
-            html! { <span class="status in-progress">{ "◔ In Progress" }</span> }
+            html! { <span class="cp-status in-progress">{ "◔ In Progress" }</span> }
         }
         CheckpointStatus::Completed => {
-            html! { <span class="status completed">{ "✓ Completed" }</span> }
+            html! { <span class="cp-status completed">{ "✓ Completed" }</span> }
         }
         CheckpointStatus::Failed(reason) => html! {
-            <span class="status failed" title={reason.clone()}>{ "✗ Failed" }</span>
+            <span class="cp-status failed" title={reason.clone()}>{ "✗ Failed" }</span>
         },
     }
 }
