@@ -119,11 +119,12 @@ pub fn groups(props: &GroupsProps) -> Html {
             "Flink's default for parallelism {p}: min(max(roundUpToPowerOfTwo({p} + {p}/2), 128), 32768) = {rule}."
         );
         let groups = c.job.max_parallelism.unwrap_or(rule);
-        let per = format!(
-            "{groups} key groups over {p} subtasks: {}–{} key groups each.",
-            groups / p.max(1),
-            groups.div_ceil(p.max(1))
-        );
+        let (fewest, most) = (groups / p.max(1), groups.div_ceil(p.max(1)));
+        let per = if fewest == most {
+            format!("{groups} key groups over {p} subtasks: {most} each.")
+        } else {
+            format!("{groups} key groups over {p} subtasks: {fewest} or {most} each.")
+        };
         html! {
             <Group title="Partitioning" id="partitioning" open={open}
                    hint="A new parallelism rescales from the latest checkpoint. A new max \

@@ -73,11 +73,13 @@ pub fn events(props: &EventsProps) -> Html {
         let hidden = hidden.clone();
         Callback::from(move |_: MouseEvent| hidden.set(Vec::new()))
     };
-    let visible: Vec<&LogEntry> = props
+    // Keyed by position in the log, so a new entry at the top does not rewrite every row.
+    let visible: Vec<(usize, &LogEntry)> = props
         .events
         .iter()
+        .enumerate()
         .rev()
-        .filter(|e| !hidden.contains(&e.category))
+        .filter(|(_, e)| !hidden.contains(&e.category))
         .take(SHOWN)
         .collect();
     let total_visible = props
@@ -99,8 +101,8 @@ pub fn events(props: &EventsProps) -> Html {
                 </p>
             } else {
                 <ol class="events" data-testid="event-log" aria-live="off">
-                    { for visible.iter().map(|e| html! {
-                        <li data-category={name(e.category)}>
+                    { for visible.iter().map(|(i, e)| html! {
+                        <li key={*i} data-category={name(e.category)}>
                             <time class="at">{ at(e.at_us) }</time>
                             <span class={classes!("cat", format!("cat-{}", name(e.category)))}>
                                 { name(e.category) }
