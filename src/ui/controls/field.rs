@@ -89,7 +89,10 @@ pub fn try_edit(spec: &Spec, config: &Config, text: &str) -> Result<Config, Stri
             Err(errors
                 .0
                 .iter()
-                .map(|e| format!("{} {}", e.field, e.message))
+                .map(|e| {
+                    let field = super::specs::label_of(&e.field).unwrap_or(&e.field);
+                    format!("{field}: {}", e.message)
+                })
                 .collect::<Vec<_>>()
                 .join("; "))
         }

@@ -835,3 +835,57 @@ pub static RESTART_DELAY: Spec = Spec {
     },
     kind: NUMBER,
 };
+
+/// Every field, for naming the field an engine error blames.
+static ALL: &[&Spec] = &[
+    &SOURCE,
+    &KEY_SPACE,
+    &DISTRIBUTION,
+    &ZIPF_EXPONENT,
+    &HOT_KEYS,
+    &HOT_FRACTION,
+    &KEY_KIND,
+    &RATE_KIND,
+    &RATE_CONSTANT,
+    &RAMP_FROM,
+    &RAMP_TO,
+    &RAMP_OVER,
+    &BURST_BASE,
+    &BURST_PEAK,
+    &BURST_PERIOD,
+    &BURST_LEN,
+    &VALUE_MODEL,
+    &EVENTS_KEEP,
+    &RANDOM_LEN,
+    &LIMIT,
+    &PARALLELISM,
+    &MAX_PARALLELISM,
+    &SUBTASK_RATE,
+    &CODEC,
+    &INTERVAL,
+    &MIN_PAUSE,
+    &TIMEOUT,
+    &MAX_CONCURRENT,
+    &TOLERABLE_FAILED,
+    &NUM_RETAINED,
+    &INCREMENTAL,
+    &POLICY,
+    &WINDOW,
+    &BUDGET,
+    &SHIP_THRESHOLD,
+    &MAX_STALENESS,
+    &MIN_INTERVAL,
+    &MAX_INTERVAL,
+    &MTBF,
+    &BANDWIDTH,
+    &LATENCY,
+    &DROP_PROBABILITY,
+    &RETRY_BACKOFF,
+    &MAX_RETRIES,
+    &RESTART_DELAY,
+];
+
+/// The panel label of the field at a dotted config path, if a panel shows it.
+pub fn label_of(path: &str) -> Option<&'static str> {
+    ALL.iter().find(|s| s.path == path).map(|s| s.label)
+}
