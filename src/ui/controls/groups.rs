@@ -145,12 +145,13 @@ pub fn groups(props: &GroupsProps) -> Html {
                 compressed on its own, so it can be read alone on rescale."
             }
             Codec::Lz4 => {
-                "LZ4 goes beyond Flink: it was proposed (FLINK-11313) and never \
-                merged. statelab writes standard LZ4 frames."
+                "LZ4 goes beyond Flink, whose only codec is Snappy: LZ4 was proposed \
+                (FLINK-11313) and never merged. statelab writes standard LZ4 frames."
             }
             Codec::None => {
-                "No compression: Flink's default (snapshot-compression false). \
-                statelab still adds a CRC-32 so corruption is caught on restore."
+                "No compression: Flink's default (snapshot-compression false; true \
+                means Snappy). statelab still adds a CRC-32 so corruption is caught on \
+                restore."
             }
         };
         html! {
