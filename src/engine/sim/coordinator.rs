@@ -40,6 +40,8 @@ impl Simulation {
             trigger_time_us: self.now,
             offset: self.next_offset,
             parallelism: p as u32,
+            codec: self.config.checkpointing.codec,
+            incremental: self.config.checkpointing.incremental,
             acknowledged_subtasks: 0,
             latest_acknowledgement_us: None,
             end_to_end_duration_us: None,

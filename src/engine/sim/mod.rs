@@ -195,6 +195,10 @@ pub struct CheckpointStats {
     pub trigger_time_us: u64,
     pub offset: u64,
     pub parallelism: u32,
+    /// The codec its chunks were written with.
+    pub codec: Codec,
+    /// Incremental (shares unchanged chunks) or full.
+    pub incremental: bool,
     pub acknowledged_subtasks: u32,
     pub latest_acknowledgement_us: Option<u64>,
     pub end_to_end_duration_us: Option<u64>,
@@ -593,9 +597,9 @@ impl Simulation {
             config,
             ..
         } = self;
-        let codec = config.checkpointing.codec;
         let model = workload.config().value_model;
         let keys = workload.keys();
+        let fallback_codec = config.checkpointing.codec;
         let mut buf = Vec::new();
         upload.advance_fed(from, end, |_| {
             while let Some(q) = upload_backlog.pop_front() {
@@ -604,8 +608,12 @@ impl Simulation {
                 }
                 buf.clear();
                 snapshot::serialize_into(&q.capture.state, model, keys, &mut buf);
+                // A checkpoint keeps the codec it was triggered with, even if the setting
+                // changes while its chunks wait for the link.
+                let row = history.iter_mut().rev().find(|h| h.id == q.checkpoint);
+                let codec = row.as_ref().map_or(fallback_codec, |h| h.codec);
                 let bytes = Arc::new(codec.encode(&buf));
-                if let Some(h) = history.iter_mut().rev().find(|h| h.id == q.checkpoint) {
+                if let Some(h) = row {
                     h.raw_data_size += buf.len() as u64;
                 }
                 let size = bytes.len() as u64;
