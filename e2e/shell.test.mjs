@@ -1,11 +1,12 @@
-// The page shell: it loads, shows its title and three regions at desktop and phone sizes,
-// and the large-font switch changes what is shown.
+// The page layout: it loads, shows its title and its regions (controls, pipeline and
+// inspector, metrics) side by side at desktop size and stacked on a phone, and the
+// large-font switch enlarges what is shown.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DESKTOP, PHONE, screenshot, startLab, waitForShell } from './harness.mjs';
 
-const REGIONS = ['controls', 'pipeline', 'metrics'];
+const REGIONS = ['controls', 'pipeline', 'inspector', 'metrics'];
 let lab;
 
 before(async () => {
@@ -25,7 +26,7 @@ async function regionBoxes(page) {
   return boxes;
 }
 
-test('the page loads and renders its title and the three regions side by side', async () => {
+test('the page loads with its title and the regions side by side', async () => {
   const s = await lab.open('/', { viewport: DESKTOP });
   const { page } = s;
   assert.equal(s.response.status(), 200);
@@ -39,17 +40,24 @@ test('the page loads and renders its title and the three regions side by side', 
   }
   assert.equal(await page.locator('aside[data-region="controls"]').count(), 1);
   assert.equal(await page.locator('[data-region="pipeline"] canvas').count(), 1);
-  assert.match(
-    await page.locator('[data-region="pipeline"]').innerText(),
-    /arrives with the engine/,
-  );
 
-  // At 1280 px the three regions share one row, left to right.
+  // At 1280 px: controls | pipeline over inspector | metrics.
   const box = await regionBoxes(page);
   assert.ok(box.controls.x + box.controls.width <= box.pipeline.x, 'controls left of pipeline');
   assert.ok(box.pipeline.x + box.pipeline.width <= box.metrics.x, 'pipeline left of metrics');
+  assert.ok(box.pipeline.y + box.pipeline.height <= box.inspector.y, 'inspector under pipeline');
   assert.ok(Math.abs(box.controls.y - box.metrics.y) < 2, 'regions start on one row');
   assert.ok(box.metrics.x + box.metrics.width <= DESKTOP.width, 'metrics fits the width');
+  // The whole pipeline view is on the first screen.
+  assert.ok(box.pipeline.y + box.pipeline.height <= DESKTOP.height, 'pipeline fits in 720 px');
+
+  // The canvas is drawn at the screen's pixel density, not stretched.
+  const canvas = await page.locator('.pipeline-canvas').evaluate((c) => ({
+    w: c.width,
+    cssW: c.getBoundingClientRect().width,
+    dpr: window.devicePixelRatio,
+  }));
+  assert.ok(Math.abs(canvas.w - Math.round(canvas.cssW * canvas.dpr)) <= 1, JSON.stringify(canvas));
 
   await screenshot(page, 'shell-1280x720');
   await s.finish();
@@ -60,9 +68,11 @@ test('at 390 px wide the regions stack without sideways scrolling', async () => 
   const { page } = s;
   await waitForShell(page);
 
+  // The pipeline comes first on a phone: it is what the lab is about.
   const box = await regionBoxes(page);
-  assert.ok(box.controls.y + box.controls.height <= box.pipeline.y, 'controls above pipeline');
-  assert.ok(box.pipeline.y + box.pipeline.height <= box.metrics.y, 'pipeline above metrics');
+  assert.ok(box.pipeline.y + box.pipeline.height <= box.inspector.y, 'pipeline above inspector');
+  assert.ok(box.inspector.y + box.inspector.height <= box.controls.y, 'inspector above controls');
+  assert.ok(box.controls.y + box.controls.height <= box.metrics.y, 'controls above metrics');
   for (const name of REGIONS) {
     assert.ok(box[name].x >= 0 && box[name].x + box[name].width <= PHONE.width, `${name} fits`);
   }
@@ -93,6 +103,9 @@ test('the large-font switch enlarges the text and shows its state', async () => 
   assert.equal(await page.locator('.app.large-font').count(), 1);
   const enlarged = await titleSize();
   assert.ok(enlarged > before * 1.2, `title grows (${before}px -> ${enlarged}px)`);
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scrollWidth <= DESKTOP.width, `no sideways scrolling with large font (${scrollWidth})`);
+  await page.waitForTimeout(300);
   await screenshot(page, 'large-font-1280x720');
 
   await toggle.click();

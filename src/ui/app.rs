@@ -18,7 +18,7 @@ use yew::prelude::*;
 use crate::engine::view::KeyGroupInspection;
 
 use super::controls::Controls;
-use super::driver::{Driver, Progress};
+use super::driver::{Budget, Driver, Progress};
 use super::help::Help;
 use super::inspector::Inspector;
 use super::keyboard;
@@ -28,9 +28,9 @@ use super::pipeline::Pipeline;
 use super::topbar::TopBar;
 use super::url;
 
-/// Engine work allowed per animation frame, in ms of wall time: half a 60 Hz frame,
-/// leaving the rest for drawing and the browser.
-const FRAME_BUDGET_MS: f64 = 8.0;
+/// Engine work allowed per animation frame, in ms of wall time: well under half a 60 Hz
+/// frame, leaving the rest for the views, the canvas and the browser.
+const FRAME_BUDGET_MS: f64 = 7.0;
 /// Wall time a frame may stand for; longer gaps (a stalled tab) do not turn into a burst
 /// of catch-up work.
 const MAX_FRAME_DT_MS: f64 = 100.0;
@@ -105,6 +105,10 @@ pub struct App {
     history_key: Option<(usize, u64, u64, u64, u32, u64)>,
     events_key: Option<usize>,
     samples_key: Option<(usize, u64)>,
+
+    /// `?perf=1`: log frames whose work took long, split into engine, publish and render.
+    perf_log: bool,
+    perf_marks: Option<(f64, f64, f64)>,
 
     _keyboard: keyboard::Listener,
     _visibility: keyboard::Listener,
@@ -185,6 +189,8 @@ impl Component for App {
             history_key: None,
             events_key: None,
             samples_key: None,
+            perf_log: url::query_has("perf", "1"),
+            perf_marks: None,
             _keyboard: keyboard,
             _visibility: visibility,
         };
@@ -198,7 +204,15 @@ impl Component for App {
             Msg::Intent(intent) => self.handle(ctx, intent),
             Msg::Frame(ts) => {
                 self.raf = None;
+                let t0 = perf_now();
                 self.frame(ts);
+                let t1 = perf_now();
+                self.publish();
+                self.ensure_loop(ctx);
+                if self.perf_log {
+                    self.perf_marks = Some((t0, t1, perf_now()));
+                }
+                return true;
             }
             Msg::VisibilityChanged => {
                 self.visible = !document_hidden();
@@ -270,6 +284,21 @@ impl Component for App {
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        if let Some((t0, t1, t2)) = self.perf_marks.take() {
+            let t3 = perf_now();
+            if t3 - t0 > 12.0 {
+                web_sys::console::log_1(
+                    &format!(
+                        "statelab slow frame: {:.1} ms (engine {:.1}, publish {:.1}, render {:.1})",
+                        t3 - t0,
+                        t1 - t0,
+                        t2 - t1,
+                        t3 - t2
+                    )
+                    .into(),
+                );
+            }
+        }
         if self.share_link.is_some() {
             // The fallback for a refused clipboard: select the text so Ctrl+C copies it.
             if let Some(input) = web_sys::window()
@@ -514,19 +543,20 @@ impl App {
         let Some(performance) = web_sys::window().and_then(|w| w.performance()) else {
             return;
         };
-        let deadline = performance.now() + FRAME_BUDGET_MS;
-        let out_of_time = || performance.now() >= deadline;
+        let clock = || performance.now();
+        let budget = Budget {
+            clock: &clock,
+            deadline_ms: performance.now() + FRAME_BUDGET_MS,
+        };
         let before = self.driver.sim().now_us();
         if self.driver.goal().is_some() {
-            let (_, message) = self.driver.work_on_goal(&out_of_time);
+            let (_, message) = self.driver.work_on_goal(&budget);
             if let Some(message) = message {
                 self.notice = Some(message);
             }
         } else if self.playing {
             self.target_us += self.speed * dt_ms * 1000.0;
-            let progress = self
-                .driver
-                .advance_towards(self.target_us as u64, &out_of_time);
+            let progress = self.driver.advance_towards(self.target_us as u64, &budget);
             let now = self.driver.sim().now_us() as f64;
             let over = progress == Progress::OutOfBudget;
             // Forgive debt beyond MAX_LAG_MS: the run slows down instead of trying to
@@ -710,6 +740,12 @@ fn nice_stride(x: f64) -> u64 {
         }
         step *= 10;
     }
+}
+
+fn perf_now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
 }
 
 fn prefers_reduced_motion() -> bool {

@@ -1,8 +1,11 @@
-//! The run behind the page: the engine's `Simulation` with the configuration and trace it
-//! was built from, and the stepping goals the frame loop works towards. It turns intents
-//! into engine calls and says, in words, what happened; it knows nothing about Yew or
-//! the DOM, and it never reads a clock (the caller passes a deadline check in), so the
-//! engine's determinism is untouched.
+//! The run behind the page: the engine's `Simulation` with the trace it was built from,
+//! and the stepping goals the frame loop works towards. It turns intents into engine
+//! calls and says, in words, what happened; it knows nothing about Yew or the DOM.
+//!
+//! Engine work is cut into slices of virtual time sized by what slices have cost lately
+//! (the caller passes in a wall clock and a deadline), so one frame's work stays near
+//! its budget even when the cost per virtual second jumps: a checkpoint's copy-on-write
+//! and chunk encoding cost far more than the records around them.
 
 use std::collections::BTreeSet;
 
@@ -15,9 +18,12 @@ use crate::engine::workload::{KeyKind, SourceConfig};
 
 use super::format;
 
-/// Virtual time one engine call may cover before the frame loop checks its budget.
-/// Small enough that one slice at 100k records/s costs well under a millisecond.
+/// The most virtual time one engine call may cover before the frame loop checks its
+/// budget, and the least (below it, per-call overhead dominates).
 pub const SLICE_US: u64 = 10_000;
+const MIN_SLICE_US: u64 = 50;
+/// Wall time one slice should cost, at most, in ms.
+const SLICE_TARGET_MS: f64 = 1.5;
 /// "Step one event" stops after this much virtual time even if nothing was logged.
 pub const STEP_EVENT_LIMIT_US: u64 = 5_000_000;
 /// "Step one checkpoint" gives up after this much virtual time.
@@ -30,6 +36,19 @@ pub enum Goal {
     Event { log_len: usize, deadline_us: u64 },
     /// The next checkpoint that completes or fails, or `deadline_us`.
     Checkpoint { finished: u64, deadline_us: u64 },
+}
+
+/// The frame's budget: a wall clock in ms (the page's `performance.now()`) and the time
+/// by which engine work should stop.
+pub struct Budget<'a> {
+    pub clock: &'a dyn Fn() -> f64,
+    pub deadline_ms: f64,
+}
+
+impl Budget<'_> {
+    fn left_ms(&self) -> f64 {
+        self.deadline_ms - (self.clock)()
+    }
 }
 
 /// How a stretch of frame work ended.
@@ -49,6 +68,10 @@ pub struct Driver {
     corrupted: BTreeSet<ChunkId>,
     /// Bumped whenever the simulation is replaced, so views can drop remembered state.
     generation: u64,
+    /// Wall ms per virtual µs of recent slices (rises at once, falls slowly), and the size
+    /// of the next slice.
+    cost_ms_per_us: f64,
+    slice_us: u64,
 }
 
 impl Driver {
@@ -85,6 +108,8 @@ impl Driver {
                 goal: None,
                 corrupted: BTreeSet::new(),
                 generation: 0,
+                cost_ms_per_us: 0.0,
+                slice_us: MIN_SLICE_US,
             },
             note,
         )
@@ -329,9 +354,49 @@ impl Driver {
         self.goal = None;
     }
 
-    /// Works towards the goal in slices until it is reached or `out_of_time()` says the
-    /// frame budget is spent. Returns `Some(message)` when the goal ended.
-    pub fn work_on_goal(&mut self, out_of_time: &dyn Fn() -> bool) -> (Progress, Option<String>) {
+    /// The next slice of virtual time: what should cost about `SLICE_TARGET_MS` (less near
+    /// the end of the budget), growing at most twofold from the last one, and ending at
+    /// the next checkpoint trigger, after which copy-on-write makes records expensive.
+    fn next_slice(&self, budget: &Budget, until_us: u64) -> u64 {
+        let now = self.sim.now_us();
+        let target_ms = (budget.left_ms() * 0.5).clamp(0.25, SLICE_TARGET_MS);
+        let by_cost = if self.cost_ms_per_us > 0.0 {
+            (target_ms / self.cost_ms_per_us) as u64
+        } else {
+            SLICE_US
+        };
+        let mut slice = by_cost
+            .min(self.slice_us.saturating_mul(2))
+            .clamp(MIN_SLICE_US, SLICE_US);
+        if let Some(trigger) = self.sim.next_trigger_at_us().filter(|t| *t > now) {
+            slice = slice.min(trigger - now);
+        }
+        slice.min(until_us.saturating_sub(now)).max(1)
+    }
+
+    /// Runs `f` (one engine call covering `slice_us`) and learns what it cost.
+    fn timed(&mut self, budget: &Budget, slice_us: u64, f: impl FnOnce(&mut Simulation)) {
+        let log_len = self.sim.log().len();
+        let t0 = (budget.clock)();
+        f(&mut self.sim);
+        let cost = ((budget.clock)() - t0).max(0.0) / slice_us.max(1) as f64;
+        self.cost_ms_per_us = if cost > self.cost_ms_per_us {
+            cost
+        } else {
+            0.8 * self.cost_ms_per_us + 0.2 * cost
+        };
+        // Something happened (a trigger, a completion, a failure): what follows may cost
+        // differently, so start small again.
+        self.slice_us = if self.sim.log().len() != log_len {
+            MIN_SLICE_US
+        } else {
+            slice_us
+        };
+    }
+
+    /// Works towards the goal in slices until it is reached or the frame budget is spent.
+    /// Returns `Some(message)` when the goal ended with something to say.
+    pub fn work_on_goal(&mut self, budget: &Budget) -> (Progress, Option<String>) {
         loop {
             let Some(goal) = self.goal.clone() else {
                 return (Progress::Done, None);
@@ -373,7 +438,7 @@ impl Driver {
                 self.goal = None;
                 return (Progress::Done, message);
             }
-            if out_of_time() {
+            if budget.left_ms() <= 0.0 {
                 return (Progress::OutOfBudget, None);
             }
             let deadline = match goal {
@@ -381,22 +446,29 @@ impl Driver {
                     deadline_us
                 }
             };
-            // `step_event` stops at the exact moment something is logged, so a sequence of
-            // these calls lands on the same virtual time however frames split it.
-            let slice = SLICE_US.min(deadline - self.sim.now_us());
-            self.sim.step_event(slice);
+            // Whole ticks only: `step_event` advances tick by tick and stops at the exact
+            // moment something is logged, so any split into whole ticks makes the same
+            // engine calls, and a step lands on the same virtual time however long
+            // frames took.
+            let tick = self.sim.config().tick_us.max(1);
+            let ticks = (self.next_slice(budget, u64::MAX) / tick).max(1);
+            let slice = (ticks * tick).min(deadline - self.sim.now_us());
+            self.timed(budget, slice, |sim| {
+                sim.step_event(slice);
+            });
         }
     }
 
     /// Advances towards virtual time `target_us` in slices, until it is reached or the
     /// frame budget is spent.
-    pub fn advance_towards(&mut self, target_us: u64, out_of_time: &dyn Fn() -> bool) -> Progress {
+    pub fn advance_towards(&mut self, target_us: u64, budget: &Budget) -> Progress {
         while self.sim.now_us() < target_us {
-            if out_of_time() {
+            if budget.left_ms() <= 0.0 {
                 return Progress::OutOfBudget;
             }
-            let next = target_us.min(self.sim.now_us() + SLICE_US);
-            self.sim.advance_to(next);
+            let slice = self.next_slice(budget, target_us);
+            let next = self.sim.now_us() + slice;
+            self.timed(budget, slice, |sim| sim.advance_to(next));
         }
         Progress::Done
     }

@@ -61,7 +61,7 @@ fn rows(items: Vec<(&str, String)>) -> Html {
 fn action(lab: &LabState, label: &str, intent: Intent, id: &'static str) -> Html {
     let dispatch = lab.dispatch.clone();
     html! {
-        <button type="button" class="action" id={id}
+        <button type="button" class="insp-action" id={id}
             onclick={Callback::from(move |_: MouseEvent| dispatch.emit(intent.clone()))}>
             { label.to_string() }
         </button>

@@ -84,7 +84,8 @@ pub fn top_bar() -> Html {
                 <button type="button" id="reset" class="tb-button" title="Start the run again from virtual time 0"
                     onclick={send(Intent::Reset)}>{ "Reset" }</button>
             </div>
-            <div class="run-state">
+            <div class="run-state" data-offset={view.source.offset.to_string()}
+                data-state-bytes={view.subtasks.iter().map(|s| s.state_bytes).sum::<u64>().to_string()}>
                 <span class="clock-label">{ "virtual time" }</span>
                 <output id="clock" class="clock" data-us={view.now_us.to_string()} aria-live="off">
                     { format::clock(view.now_us) }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use crate::engine::config::Config;
 
 /// Parameters that are not settings: debug and test switches the URL may also carry.
-const RESERVED: [&str; 2] = ["panic", "selftest"];
+const RESERVED: [&str; 3] = ["panic", "selftest", "perf"];
 
 /// What the URL asked for, after every invalid value was replaced by its default.
 pub struct FromUrl {

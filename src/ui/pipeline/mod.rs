@@ -58,6 +58,19 @@ struct PaintState {
     /// A slowly decaying maximum of chunk raw sizes: packets and stored chunks are sized
     /// against it, so sizes compare across frames.
     size_ref: f64,
+    /// The same for key groups' state, so a crash that empties them shows them empty.
+    kg_ref: f64,
+    perf_log: bool,
+}
+
+/// A maximum that follows growth at once and shrinks slowly (about 5 % a second), so
+/// sizes stay comparable over time and a restart does not make everything jump.
+fn decaying_max(current: f64, seen: f64) -> f64 {
+    if seen >= current {
+        seen
+    } else {
+        (current * 0.999).max(seen)
+    }
 }
 
 impl Painter {
@@ -112,8 +125,10 @@ impl PaintState {
         else {
             return false;
         };
+        let was_moving = self.motion.active();
         let moving = self.motion.expire(ts);
-        if !self.dirty && !moving {
+        // One more frame after the last animation ends, so no half-faded flash stays.
+        if !self.dirty && !moving && !was_moving {
             return false;
         }
         self.dirty = false;
@@ -140,12 +155,15 @@ impl PaintState {
             .chain(lab.view.key_groups.iter().map(|k| k.raw_bytes))
             .max()
             .unwrap_or(0) as f64;
-        self.size_ref = if biggest >= self.size_ref {
-            biggest
-        } else {
-            // Shrinks slowly, so a restart does not make everything jump at once.
-            (self.size_ref * 0.995).max(biggest)
-        };
+        self.size_ref = decaying_max(self.size_ref, biggest);
+        let kg_biggest = lab
+            .view
+            .key_groups
+            .iter()
+            .map(|k| k.raw_bytes)
+            .max()
+            .unwrap_or(0) as f64;
+        self.kg_ref = decaying_max(self.kg_ref, kg_biggest);
         let frame = Frame {
             ctx: &ctx,
             w,
@@ -153,8 +171,22 @@ impl PaintState {
             now_ms: ts,
             scale: if lab.large_font { 1.3 } else { 1.0 },
             size_ref: self.size_ref.max(1.0),
+            kg_ref: self.kg_ref.max(1.0),
         };
+        let t0 = web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or(0.0, |p| p.now());
         let (hits, cells) = scene::draw(&frame, &lab, &mut self.motion);
+        if self.perf_log {
+            let t1 = web_sys::window()
+                .and_then(|w| w.performance())
+                .map_or(0.0, |p| p.now());
+            if t1 - t0 > 4.0 {
+                web_sys::console::log_1(
+                    &format!("statelab slow canvas frame: {:.1} ms", t1 - t0).into(),
+                );
+            }
+        }
         self.hits = hits;
         let parallelism = lab.view.subtasks.len() as u32;
         self.motion
@@ -192,6 +224,7 @@ impl Component for Pipeline {
         };
         let painter = Painter::new();
         painter.state.borrow_mut().lab = lab.clone();
+        painter.state.borrow_mut().perf_log = super::url::query_has("perf", "1");
         Self {
             canvas: NodeRef::default(),
             frame: NodeRef::default(),
@@ -275,7 +308,12 @@ impl Component for Pipeline {
                     <li><span class="swatch barrier"></span>{ "barrier" }</li>
                     <li><span class="swatch shared"></span>{ "shared chunk (incremental)" }</li>
                     <li><span class="swatch missing">{ "×" }</span>{ "missing" }</li>
-                    <li><span class="swatch corrupt">{ "〰" }</span>{ "corrupted" }</li>
+                    <li>
+                        <svg class="swatch" viewBox="0 0 10 10" aria-hidden="true">
+                            <polyline points="0,5 3.3,2 6.6,8 10,5" fill="none" stroke="currentColor" stroke-width="1.6" />
+                        </svg>
+                        { "corrupted" }
+                    </li>
                 </ul>
             </section>
         }

@@ -96,6 +96,13 @@ impl Motion {
         self.last_offset = offset;
     }
 
+    pub fn active(&self) -> bool {
+        !self.dots.is_empty()
+            || !self.flashes.is_empty()
+            || !self.moves.is_empty()
+            || self.rewind.is_some()
+    }
+
     /// Drops finished animations; returns whether anything still moves.
     pub fn expire(&mut self, now_ms: f64) -> bool {
         self.dots.retain(|d| now_ms - d.born_ms < DOT_TRAVEL_MS);

@@ -88,6 +88,8 @@ pub struct Frame<'a> {
     pub scale: f64,
     /// Largest raw chunk size seen lately, so sizes compare across frames.
     pub size_ref: f64,
+    /// Largest key group state seen lately.
+    pub kg_ref: f64,
 }
 
 struct Layout {
@@ -228,13 +230,7 @@ pub fn draw(f: &Frame, lab: &LabState, motion: &mut Motion) -> (Vec<Hit>, HashMa
     source(f, lab, &l, motion);
 
     // Channels, subtask boxes and their key-group cells.
-    let max_kg_bytes = view
-        .key_groups
-        .iter()
-        .map(|k| k.raw_bytes)
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
+    let max_kg_bytes = f.kg_ref;
     let mut cell_rects = HashMap::new();
     for (s, b) in view.subtasks.iter().zip(&l.boxes) {
         channel(f, lab, s, *b, &l, down);
@@ -510,7 +506,7 @@ fn subtask_box(
             _ => slot,
         };
         ctx.set_global_alpha(if down { 0.35 } else { 1.0 });
-        key_group_cell(f, kg, drawn, k.raw_bytes, max_kg_bytes, k.dirty);
+        key_group_cell(f, kg, drawn, k.raw_bytes, max_kg_bytes, k.dirty, down);
         ctx.set_global_alpha(1.0);
         if lab.selection == Some(Selection::KeyGroup(kg)) {
             highlight(ctx, drawn);
@@ -534,13 +530,26 @@ fn subtask_box(
     );
 }
 
-fn key_group_cell(f: &Frame, kg: u32, slot: Rect, bytes: u64, reference: f64, dirty: bool) {
+fn key_group_cell(
+    f: &Frame,
+    kg: u32,
+    slot: Rect,
+    bytes: u64,
+    reference: f64,
+    dirty: bool,
+    down: bool,
+) {
     let ctx = f.ctx;
     let inset = if slot.w > 6.0 { 1.0 } else { 0.5 };
     let inner = slot.w - 2.0 * inset;
     ctx.set_fill_style_str("#f1f3f6");
     ctx.fill_rect(slot.x + inset, slot.y + inset, inner, inner);
-    let colour = key_group_colour(kg);
+    // A failed job's key groups are grey: their state is gone until the restore.
+    let colour = if down {
+        "#aeb6c1"
+    } else {
+        key_group_colour(kg)
+    };
     let side = side_for(bytes, reference, inner);
     if side > 0.0 {
         ctx.set_fill_style_str(colour);
@@ -899,17 +908,14 @@ fn status_overlay(f: &Frame, view: &SimView, l: &Layout) {
     let ctx = f.ctx;
     let msg = match &view.status {
         JobStatus::Running => return,
-        JobStatus::Restarting { restart_at_us } => format!(
-            "job failed: state lost · restart in {}",
-            format::duration_us(restart_at_us.saturating_sub(view.now_us))
-        ),
+        JobStatus::Restarting { .. } => "failed: state lost, restarting".to_string(),
         JobStatus::Restoring {
             checkpoint,
             chunks_total,
             chunks_done,
         } => match checkpoint {
-            Some(id) => format!("restoring checkpoint {id}: {chunks_done}/{chunks_total} chunks"),
-            None => "restoring: no checkpoint, starting empty".to_string(),
+            Some(id) => format!("restoring chk {id}: {chunks_done}/{chunks_total}"),
+            None => "no checkpoint: starting empty".to_string(),
         },
     };
     let px = 11.0;
