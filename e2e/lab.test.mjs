@@ -265,6 +265,81 @@ test('screenshots of the running lab at desktop and phone sizes, phone without s
   }
 });
 
+test('a rescale moves the key groups to the new subtasks and recovery stays exactly-once', async () => {
+  const s = await openLab('/?seed=21&job.parallelism=4');
+  const { page } = s;
+  await pause(page);
+  await page.locator('#step-checkpoint').click();
+  await stepDone(page);
+  const faults = page.locator('[data-group="faults"]');
+  if ((await faults.getAttribute('open')) === null) await faults.locator('summary').click();
+  await page.locator('#fault-rescale').fill('6');
+  await page.locator('[data-testid="rescale"]').click();
+  await page.locator('#notice').waitFor();
+  assert.match(await page.locator('#notice').innerText(), /parallelism 4 → 6: the job restarts from checkpoint \d/);
+  for (let i = 0; i < 2; i++) await page.keyboard.press('+');
+  await page.keyboard.press('Space');
+  const badge = page.locator('[data-testid="exactly-once"]');
+  await badge.waitFor({ state: 'visible', timeout: 30000 });
+  assert.equal(await badge.getAttribute('data-ok'), 'true', await badge.innerText());
+  assert.match(await page.locator('.pipeline-canvas').getAttribute('aria-label'), /6 subtasks holding 128 key groups/);
+  // The URL follows the running job, so a reload starts with the new parallelism.
+  assert.equal(new URL(page.url()).searchParams.get('job.parallelism'), '6');
+  await s.finish();
+});
+
+test('with reduced motion the lab waits for play and draws no travelling dots', async () => {
+  const s = await openLab('/');
+  const { page } = s;
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await page.reload({ waitUntil: 'load' });
+  await page.locator('#clock').waitFor({ state: 'visible', timeout: 20000 });
+  assert.equal(await isPlaying(page), false, 'no autoplay with reduced motion');
+  assert.match(await page.locator('.pipeline-legend').innerText(), /not animated \(reduced motion\)/);
+  await page.locator('#play').click();
+  await page.waitForFunction(() => Number(document.querySelector('#clock').dataset.us) > 200000);
+  await pause(page);
+  await s.finish();
+});
+
+test('a hidden tab stops the run and a visible one resumes it', async () => {
+  const s = await openLab('/');
+  const { page } = s;
+  await page.waitForFunction(() => Number(document.querySelector('#clock').dataset.us) > 100000);
+  const setHidden = (hidden) =>
+    page.evaluate((h) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+  await setHidden(true);
+  await page.waitForTimeout(100);
+  const hiddenAt = await clock(page);
+  await page.waitForTimeout(700);
+  assert.equal(await clock(page), hiddenAt, 'nothing is simulated while hidden');
+  await setHidden(false);
+  await page.waitForFunction((t) => Number(document.querySelector('#clock').dataset.us) > t + 100000, hiddenAt);
+  // No catch-up burst: the run resumes where it stopped.
+  assert.ok((await clock(page)) < hiddenAt + 1500000, 'no jump after the tab shows again');
+  await s.finish();
+});
+
+test('copy link puts a link that reproduces the run on the clipboard, or selects it', async () => {
+  const s = await openLab('/?seed=99&checkpointing.codec=lz4');
+  const { page } = s;
+  await lab.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: lab.origin });
+  await page.locator('#copy-link').click();
+  await page.waitForFunction(() => document.querySelector('#share-link') || /link copied/.test(document.querySelector('#notice')?.textContent ?? ''));
+  const link = (await page.locator('#share-link').count())
+    ? await page.locator('#share-link').inputValue()
+    : await page.evaluate(() => navigator.clipboard.readText());
+  const url = new URL(link);
+  assert.equal(url.origin, lab.origin);
+  assert.equal(url.searchParams.get('seed'), '99');
+  assert.equal(url.searchParams.get('checkpointing.codec'), 'lz4');
+  await s.finish();
+});
+
 /** The native engine's reference digest, from the CLI that `cargo test` built. */
 function nativeDigest() {
   const cli = process.env.STATELAB_CLI ?? path.join(ROOT, 'target', 'debug', 'statelab-cli');

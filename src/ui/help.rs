@@ -47,7 +47,7 @@ pub fn help() -> Html {
                     <button type="button" class="notice-close" aria-label="Close help" ref={close_ref}
                         onclick={close}>{ "×" }</button>
                 </div>
-                <table class="keys">
+                <table class="help-keys">
                     <thead><tr><th scope="col">{ "Key" }</th><th scope="col">{ "Does" }</th></tr></thead>
                     <tbody>
                         { for SHORTCUTS.iter().map(|(key, what)| html! {

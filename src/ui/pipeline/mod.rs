@@ -300,16 +300,16 @@ impl Component for Pipeline {
                     <canvas class="pipeline-canvas" ref={self.canvas.clone()} role="img"
                         aria-label={label} data-dot-stride={stride.to_string()} {onclick} />
                 </div>
-                <ul class="legend" aria-label="How to read the pipeline">
-                    <li><span class="swatch dot" style={format!("background:{}", KEY_GROUP_COLOURS[0])}></span>{ dots }</li>
-                    <li><span class="swatch filled"></span>{ "state / encoded bytes (area)" }</li>
-                    <li><span class="swatch ghost"></span>{ "raw bytes" }</li>
-                    <li><span class="swatch dirty"></span>{ "changed since last checkpoint" }</li>
-                    <li><span class="swatch barrier"></span>{ "barrier" }</li>
-                    <li><span class="swatch shared"></span>{ "shared chunk (incremental)" }</li>
-                    <li><span class="swatch missing">{ "×" }</span>{ "missing" }</li>
+                <ul class="pipeline-legend" aria-label="How to read the pipeline">
+                    <li><span class="pl-swatch dot" style={format!("background:{}", KEY_GROUP_COLOURS[0])}></span>{ dots }</li>
+                    <li><span class="pl-swatch filled"></span>{ "state / encoded bytes (area)" }</li>
+                    <li><span class="pl-swatch ghost"></span>{ "raw bytes" }</li>
+                    <li><span class="pl-swatch dirty"></span>{ "changed since last checkpoint" }</li>
+                    <li><span class="pl-swatch barrier"></span>{ "barrier" }</li>
+                    <li><span class="pl-swatch shared"></span>{ "shared chunk (incremental)" }</li>
+                    <li><span class="pl-swatch missing">{ "×" }</span>{ "missing" }</li>
                     <li>
-                        <svg class="swatch" viewBox="0 0 10 10" aria-hidden="true">
+                        <svg class="pl-swatch" viewBox="0 0 10 10" aria-hidden="true">
                             <polyline points="0,5 3.3,2 6.6,8 10,5" fill="none" stroke="currentColor" stroke-width="1.6" />
                         </svg>
                         { "corrupted" }

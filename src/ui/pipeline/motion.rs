@@ -42,7 +42,7 @@ pub struct Motion {
     pub cell_parallelism: u32,
     /// When the source's offset went backwards (a restore rewound it), and from where.
     pub rewind: Option<(f64, u64, u64)>,
-    last_offset: u64,
+    seen_restore: Option<u64>,
     seen_revision: u64,
     generation: u64,
 }
@@ -87,13 +87,22 @@ impl Motion {
                 }
             }
         }
-        let offset = view.source.offset;
-        if offset < self.last_offset {
-            self.rewind = Some((now_ms, self.last_offset, offset));
-            // Dots for records that the rewind took back would lie.
-            self.dots.clear();
+        // A restore rewinds the source to the checkpoint's offset; replay may carry it
+        // past the old offset within the same frame, so watch the recovery, not the offset.
+        let restored = view.latest_recovery.as_ref().and_then(|r| {
+            r.restored_at_us
+                .map(|t| (t, r.offset_at_failure, r.restore_offset))
+        });
+        if let Some((at, from, to)) = restored {
+            if self.seen_restore != Some(at) {
+                if self.seen_restore.is_some() || self.seen_revision > 1 {
+                    self.rewind = Some((now_ms, from, to));
+                    // Dots for records that the rewind took back would lie.
+                    self.dots.clear();
+                }
+                self.seen_restore = Some(at);
+            }
         }
-        self.last_offset = offset;
     }
 
     pub fn active(&self) -> bool {

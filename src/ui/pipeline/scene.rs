@@ -583,7 +583,11 @@ fn highlight(ctx: &Ctx, r: Rect) {
 }
 
 fn dots(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
-    if lab.reduced_motion || motion.dots.is_empty() {
+    if lab.reduced_motion {
+        flows(f, lab, l);
+        return;
+    }
+    if motion.dots.is_empty() {
         return;
     }
     let ctx = f.ctx;
@@ -606,6 +610,33 @@ fn dots(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
         ctx.fill();
         ctx.set_line_width(0.6);
         ctx.set_stroke_style_str(INK);
+        ctx.stroke();
+    }
+}
+
+/// Reduced motion: instead of travelling dots, a still line from the source to each
+/// channel, as wide as that subtask's share of the records just emitted.
+fn flows(f: &Frame, lab: &LabState, l: &Layout) {
+    let ctx = f.ctx;
+    let (sx, sy) = source_port(l);
+    let mut share = vec![0usize; l.boxes.len()];
+    for r in lab.emitted.iter() {
+        if let Some(n) = share.get_mut(r.subtask as usize) {
+            *n += 1;
+        }
+    }
+    let total = share.iter().sum::<usize>().max(1) as f64;
+    for (b, n) in l.boxes.iter().zip(&share) {
+        let w = if *n == 0 {
+            1.0
+        } else {
+            1.0 + 5.0 * *n as f64 / total * l.boxes.len() as f64 / 2.0
+        };
+        ctx.set_stroke_style_str(if *n == 0 { LINE } else { "#9aa6b5" });
+        ctx.set_line_width(w.min(6.0));
+        ctx.begin_path();
+        ctx.move_to(sx, sy);
+        ctx.line_to(l.channels_x, b.cy());
         ctx.stroke();
     }
 }
