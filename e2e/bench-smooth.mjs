@@ -9,7 +9,8 @@
 //
 // Prints: frame time p50 / p95 / p99 / max, the longest task, how many long tasks, and
 // how fast the run really went (virtual seconds per wall second) with the state size.
-// Options: --seconds N (default 30), --warmup-mb N (default 48), --dist DIR.
+// Options: --seconds N (default 30), --warmup-mb N (default 48), --dist DIR, --perf (also
+// print the app's own breakdown of frames that took over 40 ms: engine, publish, render).
 
 import { startLab, DESKTOP } from './harness.mjs';
 
@@ -20,6 +21,7 @@ const opt = (name, fallback) => {
 };
 const SECONDS = Number(opt('seconds', 30));
 const WARMUP_MB = Number(opt('warmup-mb', 48));
+const PERF = args.includes('--perf');
 if (opt('dist')) process.env.STATELAB_DIST = opt('dist');
 
 const CONFIG = new URLSearchParams({
@@ -41,8 +43,13 @@ const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q 
 
 const lab = await startLab();
 try {
-  const s = await lab.open(`/?${CONFIG}`, { viewport: DESKTOP });
+  const s = await lab.open(`/?${PERF ? 'perf=1&' : ''}${CONFIG}`, { viewport: DESKTOP });
   const { page } = s;
+  let measuring = false;
+  page.on('console', (m) => {
+    const ms = Number((m.text().match(/slow (?:canvas )?frame: ([\d.]+) ms/) ?? [])[1]);
+    if (measuring && ms > 40) console.log(`  ${m.text()}`);
+  });
   await page.locator('#clock').waitFor({ state: 'visible', timeout: 30000 });
   const notice = await page.locator('#notice').count();
   if (notice) console.log('notice:', await page.locator('#notice').innerText());
@@ -88,7 +95,9 @@ try {
     requestAnimationFrame(tick);
   });
   const before = await readRun();
+  measuring = true;
   await page.waitForTimeout(SECONDS * 1000);
+  measuring = false;
   const after = await readRun();
   const { frames, tasks } = await page.evaluate(() => {
     window.__bench.stop = true;

@@ -37,6 +37,9 @@ const MAX_FRAME_DT_MS: f64 = 100.0;
 /// How far behind the requested speed the run may fall before the debt is forgiven, in
 /// ms of wall time.
 const MAX_LAG_MS: f64 = 250.0;
+/// Publishing a state (building the view, history, log and samples) should stay under
+/// this per frame; past it, states are published every few frames instead.
+const PUBLISH_BUDGET_MS: f64 = 2.5;
 pub const MIN_SPEED: f64 = 0.01;
 pub const MAX_SPEED: f64 = 100.0;
 /// Dots per wall second the pipeline can show legibly; above that, dots are sampled.
@@ -98,6 +101,8 @@ pub struct App {
     /// Smoothed records emitted per wall second, for choosing the dot sampling.
     emit_rate: f64,
     dot_stride: u64,
+    /// The source offset at the previous frame, for `emit_rate`.
+    frame_offset: u64,
 
     // What the published state was built from, to skip rebuilding unchanged parts.
     published_offset: u64,
@@ -106,6 +111,9 @@ pub struct App {
     events_key: Option<usize>,
     samples_key: Option<(usize, u64)>,
 
+    /// Smoothed cost of building a published state, and frames since the last one.
+    publish_ms: f64,
+    frames_unpublished: u32,
     /// `?perf=1`: log frames whose work took long, split into engine, publish and render.
     perf_log: bool,
     perf_marks: Option<(f64, f64, f64)>,
@@ -184,11 +192,14 @@ impl Component for App {
             behind: 0.0,
             emit_rate: 0.0,
             dot_stride: 1,
+            frame_offset: 0,
             published_offset: 0,
             published_generation: 0,
             history_key: None,
             events_key: None,
             samples_key: None,
+            publish_ms: 0.0,
+            frames_unpublished: 0,
             perf_log: url::query_has("perf", "1"),
             perf_marks: None,
             _keyboard: keyboard,
@@ -207,10 +218,22 @@ impl Component for App {
                 let t0 = perf_now();
                 self.frame(ts);
                 let t1 = perf_now();
-                self.publish();
+                // Building the view of a huge job (thousands of key groups) can cost
+                // several ms; then the views are refreshed every few frames while the
+                // engine keeps its per-frame budget. Stepping and pausing always publish.
+                let every = (self.publish_ms / PUBLISH_BUDGET_MS).ceil().max(1.0) as u32;
+                self.frames_unpublished += 1;
+                let due = self.frames_unpublished >= every || !self.playing;
                 self.ensure_loop(ctx);
+                if !due {
+                    return false;
+                }
+                self.frames_unpublished = 0;
+                self.publish();
+                let t2 = perf_now();
+                self.publish_ms = 0.8 * self.publish_ms + 0.2 * (t2 - t1);
                 if self.perf_log {
-                    self.perf_marks = Some((t0, t1, perf_now()));
+                    self.perf_marks = Some((t0, t1, t2));
                 }
                 return true;
             }
@@ -571,11 +594,9 @@ impl App {
             }
             self.behind = 0.95 * self.behind + 0.05 * f64::from(u8::from(over));
         }
-        let emitted = self
-            .driver
-            .sim()
-            .source_offset()
-            .saturating_sub(self.published_offset);
+        let offset = self.driver.sim().source_offset();
+        let emitted = offset.saturating_sub(self.frame_offset.min(offset));
+        self.frame_offset = offset;
         if dt_ms > 0.0 {
             let rate = emitted as f64 * 1000.0 / dt_ms;
             self.emit_rate = 0.9 * self.emit_rate + 0.1 * rate;

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use crate::engine::config::Config;
 use crate::engine::faults::Fault;
-use crate::engine::sim::{JobStatus, Reconfigured, Simulation};
+use crate::engine::sim::{CheckpointStatus, JobStatus, Reconfigured, Simulation};
 use crate::engine::store::ChunkId;
 use crate::engine::trace::Trace;
 use crate::engine::workload::{KeyKind, SourceConfig};
@@ -22,6 +22,9 @@ use super::format;
 /// budget, and the least (below it, per-call overhead dominates).
 pub const SLICE_US: u64 = 10_000;
 const MIN_SLICE_US: u64 = 50;
+/// Slices around a checkpoint's barriers, and how long after the last barrier.
+const SNAPSHOT_SLICE_US: u64 = 100;
+const SNAPSHOT_WINDOW_US: u64 = 5_000;
 /// Wall time one slice should cost, at most, in ms.
 const SLICE_TARGET_MS: f64 = 1.5;
 /// "Step one event" stops after this much virtual time even if nothing was logged.
@@ -371,7 +374,33 @@ impl Driver {
         if let Some(trigger) = self.sim.next_trigger_at_us().filter(|t| *t > now) {
             slice = slice.min(trigger - now);
         }
+        if self.in_snapshot_window() {
+            slice = slice.min(SNAPSHOT_SLICE_US);
+        }
         slice.min(until_us.saturating_sub(now)).max(1)
+    }
+
+    /// Whether a running checkpoint's barriers are still on their way to some subtask, or
+    /// reached the last one moments ago. Right after its barrier a subtask's next writes
+    /// copy the key groups its snapshot still holds (copy-on-write), which costs far more
+    /// than the records themselves; small slices spread that over frames.
+    fn in_snapshot_window(&self) -> bool {
+        let now = self.sim.now_us();
+        self.sim
+            .history()
+            .iter()
+            .rev()
+            .take_while(|h| h.status == CheckpointStatus::InProgress)
+            .any(|h| {
+                let mut last = h.trigger_time_us;
+                for st in &h.subtasks {
+                    match st.start_delay_us {
+                        None => return true,
+                        Some(d) => last = last.max(h.trigger_time_us + d),
+                    }
+                }
+                now < last + SNAPSHOT_WINDOW_US
+            })
     }
 
     /// Runs `f` (one engine call covering `slice_us`) and learns what it cost.

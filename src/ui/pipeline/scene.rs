@@ -214,6 +214,12 @@ fn grid(n: usize, area: Rect) -> (usize, f64) {
     best
 }
 
+/// How many key groups share one cell so that cells stay at least 3 px wide.
+fn bin_size(n: usize, area: Rect) -> usize {
+    let capacity = ((area.w / 3.0).floor() * (area.h / 3.0).floor()).max(1.0) as usize;
+    n.div_ceil(capacity).max(1)
+}
+
 /// Draws a frame; returns the hit regions (topmost last) and the key group cell rects.
 pub fn draw(f: &Frame, lab: &LabState, motion: &mut Motion) -> (Vec<Hit>, HashMap<u32, Rect>) {
     let ctx = f.ctx;
@@ -226,19 +232,20 @@ pub fn draw(f: &Frame, lab: &LabState, motion: &mut Motion) -> (Vec<Hit>, HashMa
     let l = layout(f, view);
     let down = !matches!(view.status, JobStatus::Running);
 
-    headings(f, &l);
     source(f, lab, &l, motion);
 
     // Channels, subtask boxes and their key-group cells.
     let max_kg_bytes = f.kg_ref;
     let mut cell_rects = HashMap::new();
+    let mut max_bin = 1;
+    let mut cells = CellBatch::default();
     for (s, b) in view.subtasks.iter().zip(&l.boxes) {
         channel(f, lab, s, *b, &l, down);
         let flash = motion
             .flashes
             .get(&s.index)
             .map(|t| 1.0 - (f.now_ms - t) / FLASH_MS);
-        subtask_box(
+        let bin = subtask_box(
             f,
             lab,
             s,
@@ -249,8 +256,12 @@ pub fn draw(f: &Frame, lab: &LabState, motion: &mut Motion) -> (Vec<Hit>, HashMa
             &mut cell_rects,
             &mut hits,
             motion,
+            &mut cells,
         );
+        max_bin = max_bin.max(bin);
     }
+    cells.flush(ctx, if down { 0.35 } else { 1.0 });
+    headings(f, &l, max_bin);
     dots(f, lab, &l, motion);
     link(f, lab, &l, &mut hits);
     store(f, lab, &l, &mut hits);
@@ -261,7 +272,7 @@ pub fn draw(f: &Frame, lab: &LabState, motion: &mut Motion) -> (Vec<Hit>, HashMa
     (hits, cell_rects)
 }
 
-fn headings(f: &Frame, l: &Layout) {
+fn headings(f: &Frame, l: &Layout, bin: usize) {
     let ctx = f.ctx;
     ctx.set_fill_style_str(MUTED);
     ctx.set_font(&font(f, 10.5, true));
@@ -278,7 +289,12 @@ fn headings(f: &Frame, l: &Layout) {
         label("SUBTASKS", l.subtasks_x, l.subtasks_w);
         label("STORE", l.store.x, l.store.w);
     } else {
-        label("KEYED SUBTASKS · KEY GROUPS", l.subtasks_x, l.subtasks_w);
+        if bin > 1 {
+            let heading = format!("KEYED SUBTASKS · 1 CELL = {bin} KEY GROUPS");
+            label(&heading, l.subtasks_x, l.subtasks_w);
+        } else {
+            label("KEYED SUBTASKS · KEY GROUPS", l.subtasks_x, l.subtasks_w);
+        }
         label("LINK", l.link_x + 4.0, l.link_w);
         label("CHECKPOINT STORE", l.store.x, l.store.w);
     }
@@ -427,7 +443,8 @@ fn subtask_box(
     cell_rects: &mut HashMap<u32, Rect>,
     hits: &mut Vec<Hit>,
     motion: &Motion,
-) {
+    batch: &mut CellBatch,
+) -> usize {
     let ctx = f.ctx;
     let view = &lab.view;
     let selected = lab.selection == Some(Selection::Subtask(s.index));
@@ -487,34 +504,54 @@ fn subtask_box(
 
     let range = s.key_groups;
     let n = range.len() as usize;
-    let (cols, side) = grid(n, cells_area);
+    // Thousands of key groups do not fit as cells: neighbours share a cell then (its
+    // size their summed state, marked if any changed), and the footer says so.
+    let bin = bin_size(n, cells_area);
+    let cells = n.div_ceil(bin);
+    let (cols, side) = grid(cells, cells_area);
     let moving = !motion.moves.is_empty();
     let t = motion.move_progress(f.now_ms);
-    for (i, kg) in range.iter().enumerate() {
-        let Some(k) = view.key_groups.get(kg as usize) else {
+    let mut pushed = 0;
+    for i in 0..cells {
+        let first = range.start + (i * bin) as u32;
+        let last = (first + bin as u32 - 1).min(range.end);
+        let members = view
+            .key_groups
+            .get(first as usize..=last as usize)
+            .unwrap_or(&[]);
+        if members.is_empty() {
             continue;
-        };
+        }
+        let bytes: u64 = members.iter().map(|k| k.raw_bytes).sum();
+        let dirty = members.iter().any(|k| k.dirty);
         let slot = Rect::new(
             cells_area.x + (i % cols) as f64 * side,
             cells_area.y + (i / cols) as f64 * side,
             side,
             side,
         );
-        cell_rects.insert(kg, slot);
-        let drawn = match motion.moves.get(&kg) {
+        cell_rects.insert(first, slot);
+        let drawn = match motion.moves.get(&first) {
             Some((from, to)) if moving => Rect::lerp(*from, *to, t),
             _ => slot,
         };
-        ctx.set_global_alpha(if down { 0.35 } else { 1.0 });
-        key_group_cell(f, kg, drawn, k.raw_bytes, max_kg_bytes, k.dirty, down);
-        ctx.set_global_alpha(1.0);
-        if lab.selection == Some(Selection::KeyGroup(kg)) {
-            highlight(ctx, drawn);
+        key_group_cell(
+            batch,
+            first,
+            drawn,
+            bytes,
+            max_kg_bytes * bin as f64,
+            dirty,
+            down,
+        );
+        if matches!(lab.selection, Some(Selection::KeyGroup(kg)) if (first..=last).contains(&kg)) {
+            batch.highlights.push(drawn);
         }
         hits.push(Hit {
             rect: slot,
-            selection: Selection::KeyGroup(kg),
+            selection: Selection::KeyGroup(first),
         });
+        pushed += 1;
     }
     if selected {
         highlight(ctx, b);
@@ -522,16 +559,121 @@ fn subtask_box(
     // The box itself is selectable where no cell is: its label strip and margins. Cells
     // were pushed first, so they win where they overlap (hits are searched last first).
     hits.insert(
-        hits.len() - n.min(hits.len()),
+        hits.len() - pushed.min(hits.len()),
         Hit {
             rect: b,
             selection: Selection::Subtask(s.index),
         },
     );
+    bin
 }
 
+/// Cells drawn in layers, one canvas path per colour and layer: thousands of cells cost
+/// a few dozen canvas calls instead of thousands (each call crosses into JavaScript).
+#[derive(Default)]
+struct CellBatch {
+    backgrounds: Vec<Rect>,
+    ghosts: Vec<Rect>,
+    /// Indexed by key group colour; the last one is grey.
+    fills: [Vec<Rect>; 8],
+    hollows: [Vec<Rect>; 7],
+    corners: Vec<Rect>,
+    crosses: Vec<Rect>,
+    zigzags: Vec<Rect>,
+    highlights: Vec<Rect>,
+}
+
+const GREY: usize = 7;
+
+fn colour_index(kg: u32) -> usize {
+    (kg % 7) as usize
+}
+
+impl CellBatch {
+    fn flush(&self, ctx: &Ctx, alpha: f64) {
+        let rects = |list: &[Rect]| {
+            ctx.begin_path();
+            for r in list {
+                ctx.rect(r.x, r.y, r.w, r.h);
+            }
+        };
+        ctx.set_global_alpha(alpha);
+        if !self.backgrounds.is_empty() {
+            ctx.set_fill_style_str("#f1f3f6");
+            rects(&self.backgrounds);
+            ctx.fill();
+        }
+        if !self.ghosts.is_empty() {
+            ctx.set_stroke_style_str("#9aa6b5");
+            ctx.set_line_width(0.8);
+            rects(&self.ghosts);
+            ctx.stroke();
+        }
+        for (i, list) in self.fills.iter().enumerate() {
+            if !list.is_empty() {
+                ctx.set_fill_style_str(if i == GREY {
+                    "#aeb6c1"
+                } else {
+                    KEY_GROUP_COLOURS[i]
+                });
+                rects(list);
+                ctx.fill();
+            }
+        }
+        for (i, list) in self.hollows.iter().enumerate() {
+            if !list.is_empty() {
+                ctx.set_stroke_style_str(KEY_GROUP_COLOURS[i]);
+                ctx.set_line_width(1.4);
+                rects(list);
+                ctx.stroke();
+            }
+        }
+        if !self.corners.is_empty() {
+            ctx.set_fill_style_str(INK);
+            ctx.begin_path();
+            for r in &self.corners {
+                ctx.move_to(r.x, r.y);
+                ctx.line_to(r.x + r.w, r.y);
+                ctx.line_to(r.x + r.w, r.y + r.h);
+                ctx.close_path();
+            }
+            ctx.fill();
+        }
+        if !self.crosses.is_empty() {
+            ctx.set_stroke_style_str(ALERT);
+            ctx.set_line_width(1.6);
+            ctx.begin_path();
+            for r in &self.crosses {
+                ctx.move_to(r.x, r.y);
+                ctx.line_to(r.right(), r.bottom());
+                ctx.move_to(r.right(), r.y);
+                ctx.line_to(r.x, r.bottom());
+            }
+            ctx.stroke();
+        }
+        if !self.zigzags.is_empty() {
+            ctx.set_stroke_style_str(INK);
+            ctx.set_line_width(1.4);
+            ctx.begin_path();
+            for r in &self.zigzags {
+                let y = r.cy();
+                ctx.move_to(r.x, y);
+                ctx.line_to(r.x + r.w * 0.33, y - r.h * 0.3);
+                ctx.line_to(r.x + r.w * 0.66, y + r.h * 0.3);
+                ctx.line_to(r.right(), y);
+            }
+            ctx.stroke();
+        }
+        ctx.set_global_alpha(1.0);
+        for r in &self.highlights {
+            highlight(ctx, *r);
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn key_group_cell(
-    f: &Frame,
+    batch: &mut CellBatch,
     kg: u32,
     slot: Rect,
     bytes: u64,
@@ -539,37 +681,28 @@ fn key_group_cell(
     dirty: bool,
     down: bool,
 ) {
-    let ctx = f.ctx;
     let inset = if slot.w > 6.0 { 1.0 } else { 0.5 };
     let inner = slot.w - 2.0 * inset;
-    ctx.set_fill_style_str("#f1f3f6");
-    ctx.fill_rect(slot.x + inset, slot.y + inset, inner, inner);
+    batch
+        .backgrounds
+        .push(Rect::new(slot.x + inset, slot.y + inset, inner, inner));
     // A failed job's key groups are grey: their state is gone until the restore.
-    let colour = if down {
-        "#aeb6c1"
-    } else {
-        key_group_colour(kg)
-    };
+    let colour = if down { GREY } else { colour_index(kg) };
     let side = side_for(bytes, reference, inner);
     if side > 0.0 {
-        ctx.set_fill_style_str(colour);
-        ctx.fill_rect(
+        batch.fills[colour].push(Rect::new(
             slot.x + inset + (inner - side) / 2.0,
             slot.y + inset + (inner - side) / 2.0,
             side,
             side,
-        );
+        ));
     }
     if dirty && inner >= 5.0 {
         // Changed since the last completed checkpoint: a dark corner.
         let m = (inner * 0.38).max(3.0);
-        ctx.set_fill_style_str(INK);
-        ctx.begin_path();
-        ctx.move_to(slot.x + inset + inner - m, slot.y + inset);
-        ctx.line_to(slot.x + inset + inner, slot.y + inset);
-        ctx.line_to(slot.x + inset + inner, slot.y + inset + m);
-        ctx.close_path();
-        ctx.fill();
+        batch
+            .corners
+            .push(Rect::new(slot.x + inset + inner - m, slot.y + inset, m, m));
     }
 }
 
@@ -773,6 +906,7 @@ fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
     let head = 24.0 * f.scale;
     let max_p = view.key_groups.len().max(1);
     let latest = view.store.checkpoints.last().map(|c| c.id);
+    let mut batch = CellBatch::default();
     for (i, c) in view.store.checkpoints.iter().enumerate() {
         let col = Rect::new(
             area.x + gap + i as f64 * (col_w + gap),
@@ -803,10 +937,15 @@ fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
         }
         let header = Rect::new(col.x, col.y, col.w, head);
         let cells = Rect::new(col.x + 2.0, col.y + head, col.w - 4.0, col.h - head - 2.0);
-        let (cols, side) = grid(max_p, cells);
+        let bin = bin_size(max_p, cells);
+        let (cols, side) = grid(max_p.div_ceil(bin), cells);
         let mut chunk_hits = Vec::new();
         for ch in &c.chunks {
-            let i = ch.key_group as usize;
+            // Binned: the first chunk of each cell's key groups stands for them all.
+            if ch.key_group as usize % bin != 0 {
+                continue;
+            }
+            let i = ch.key_group as usize / bin;
             let slot = Rect::new(
                 cells.x + (i % cols) as f64 * side,
                 cells.y + (i / cols) as f64 * side,
@@ -814,14 +953,14 @@ fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
                 side,
             );
             let corrupted = lab.corrupted.contains(&ch.chunk);
-            chunk_cell(f, ch, slot, corrupted);
+            chunk_cell(f, &mut batch, ch, slot, corrupted);
             let chosen = match &lab.selection {
                 Some(Selection::Chunk(id)) => *id == ch.chunk,
                 Some(Selection::KeyGroup(kg)) => *kg == ch.key_group,
                 _ => false,
             };
             if chosen {
-                highlight(ctx, slot);
+                batch.highlights.push(slot);
             }
             chunk_hits.push(Hit {
                 rect: slot,
@@ -829,7 +968,7 @@ fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
             });
         }
         if selected {
-            highlight(ctx, col);
+            batch.highlights.push(col);
         }
         hits.push(Hit {
             rect: col,
@@ -841,6 +980,7 @@ fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
         });
         hits.extend(chunk_hits);
     }
+    batch.flush(ctx, 1.0);
     for (j, h) in in_progress.iter().enumerate() {
         let i = view.store.checkpoints.len() + j;
         let col = Rect::new(
@@ -885,21 +1025,19 @@ fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
     }
 }
 
-fn chunk_cell(f: &Frame, ch: &crate::engine::view::StoredChunkView, slot: Rect, corrupted: bool) {
-    let ctx = f.ctx;
+fn chunk_cell(
+    f: &Frame,
+    batch: &mut CellBatch,
+    ch: &crate::engine::view::StoredChunkView,
+    slot: Rect,
+    corrupted: bool,
+) {
     let inset = if slot.w > 6.0 { 1.0 } else { 0.5 };
     let inner = slot.w - 2.0 * inset;
-    let colour = key_group_colour(ch.key_group);
+    let inner_rect = Rect::new(slot.x + inset, slot.y + inset, inner, inner);
     if !ch.present {
         // Missing: a cross.
-        ctx.set_stroke_style_str(ALERT);
-        ctx.set_line_width(1.6);
-        ctx.begin_path();
-        ctx.move_to(slot.x + inset, slot.y + inset);
-        ctx.line_to(slot.x + inset + inner, slot.y + inset + inner);
-        ctx.move_to(slot.x + inset + inner, slot.y + inset);
-        ctx.line_to(slot.x + inset, slot.y + inset + inner);
-        ctx.stroke();
+        batch.crosses.push(inner_rect);
         return;
     }
     let raw = side_for(ch.raw_bytes, f.size_ref, inner);
@@ -907,31 +1045,29 @@ fn chunk_cell(f: &Frame, ch: &crate::engine::view::StoredChunkView, slot: Rect, 
     let (cx, cy) = (slot.cx(), slot.cy());
     if ch.shared_from.is_some() {
         // Shared with an earlier checkpoint (incremental): a reference, drawn hollow.
-        ctx.set_stroke_style_str(colour);
-        ctx.set_line_width(1.4);
         let s = raw.max(3.0);
-        ctx.stroke_rect(cx - s / 2.0 + 0.5, cy - s / 2.0 + 0.5, s - 1.0, s - 1.0);
+        batch.hollows[colour_index(ch.key_group)].push(Rect::new(
+            cx - s / 2.0 + 0.5,
+            cy - s / 2.0 + 0.5,
+            s - 1.0,
+            s - 1.0,
+        ));
     } else {
         if inner >= 6.0 {
-            ctx.set_stroke_style_str("#9aa6b5");
-            ctx.set_line_width(0.8);
-            ctx.stroke_rect(cx - raw / 2.0, cy - raw / 2.0, raw, raw);
+            batch
+                .ghosts
+                .push(Rect::new(cx - raw / 2.0, cy - raw / 2.0, raw, raw));
         }
-        ctx.set_fill_style_str(colour);
-        ctx.fill_rect(cx - enc / 2.0, cy - enc / 2.0, enc, enc);
+        batch.fills[colour_index(ch.key_group)].push(Rect::new(
+            cx - enc / 2.0,
+            cy - enc / 2.0,
+            enc,
+            enc,
+        ));
     }
     if corrupted {
         // Corrupted from this page: a zigzag across the cell.
-        ctx.set_stroke_style_str(INK);
-        ctx.set_line_width(1.4);
-        ctx.begin_path();
-        let y = cy;
-        let x = slot.x + inset;
-        ctx.move_to(x, y);
-        ctx.line_to(x + inner * 0.33, y - inner * 0.3);
-        ctx.line_to(x + inner * 0.66, y + inner * 0.3);
-        ctx.line_to(x + inner, y);
-        ctx.stroke();
+        batch.zigzags.push(inner_rect);
     }
 }
 
