@@ -138,7 +138,7 @@ fn key_group(lab: &LabState, kg: u32) -> Html {
     let mut facts = vec![
         ("subtask", k.subtask.to_string()),
         ("keys", format::count(u64::from(k.keys))),
-        ("state (raw)", format::bytes(k.raw_bytes)),
+        ("state size", format::bytes(k.raw_bytes)),
         (
             "since the last checkpoint",
             if k.dirty {
@@ -153,7 +153,7 @@ fn key_group(lab: &LabState, kg: u32) -> Html {
         ),
         (
             "chunk in the latest checkpoint",
-            k.chunk.map_or("none".into(), |c| c.to_string()),
+            k.chunk.map_or("none".into(), |c| format!("chunk {c}")),
         ),
         (
             "retained checkpoints holding it",

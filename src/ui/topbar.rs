@@ -99,7 +99,8 @@ pub fn top_bar() -> Html {
                     title="Copy a link that reproduces this configuration and seed">{ "Copy link" }</button>
                 <button type="button" id="large-font-toggle" class="tb-button toggle"
                     aria-pressed={lab.large_font.to_string()} onclick={send(Intent::ToggleLargeFont)}>
-                    { if lab.large_font { "Large font: on" } else { "Large font: off" } }
+                    { "Large font" }
+                    <span class="tb-state">{ if lab.large_font { ": on" } else { ": off" } }</span>
                 </button>
                 <button type="button" id="help-button" class="tb-button round" aria-label="Help and keyboard shortcuts"
                     title="Help and keyboard shortcuts (?)" onclick={send(Intent::ToggleHelp)}>{ "?" }</button>

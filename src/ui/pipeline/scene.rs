@@ -895,8 +895,10 @@ fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
         ctx.set_fill_style_str(MUTED);
         ctx.set_font(&font(f, 10.0, false));
         ctx.set_text_align("center");
-        for (i, line) in ["no completed", "checkpoint yet"].iter().enumerate() {
-            text(ctx, line, area.cx(), area.cy() + i as f64 * 13.0 * f.scale);
+        for (i, line) in ["no completed", "checkpoint", "yet"].iter().enumerate() {
+            if let Some(t) = fit(line, area.w - 4.0, 10.0 * f.scale) {
+                text(ctx, &t, area.cx(), area.cy() + i as f64 * 13.0 * f.scale);
+            }
         }
         ctx.set_text_align("left");
         return;
