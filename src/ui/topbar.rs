@@ -39,7 +39,7 @@ pub fn top_bar() -> Html {
     let behind = lab.effective_speed.map(|s| {
         html! {
             <span class="behind" role="status" title="The engine work per frame is capped so the page stays smooth; the run falls behind instead of freezing.">
-                { format!("running at {} — the engine cannot keep up", format::speed(s)) }
+                { format!("running at {} of the {} asked: the engine cannot keep up", format::speed(s), format::speed(lab.speed)) }
             </span>
         }
     });
