@@ -47,18 +47,7 @@ impl Codec {
                 out.extend_from_slice(raw);
                 out
             }
-            Codec::Lz4 => {
-                let info = lz4_flex::frame::FrameInfo::new()
-                    .content_checksum(true)
-                    .content_size(Some(raw.len() as u64));
-                let mut enc = lz4_flex::frame::FrameEncoder::with_frame_info(
-                    info,
-                    Vec::with_capacity(raw.len() / 2 + 64),
-                );
-                // Writing to a Vec cannot fail.
-                enc.write_all(raw).expect("in-memory write");
-                enc.finish().expect("in-memory write")
-            }
+            Codec::Lz4 => lz4_frame(raw),
             Codec::Snappy => {
                 let mut enc =
                     snap::write::FrameEncoder::new(Vec::with_capacity(raw.len() / 2 + 64));
@@ -128,6 +117,47 @@ impl std::str::FromStr for Codec {
             .ok_or_else(|| format!("unknown codec `{s}`; allowed: none, lz4, snappy"))
     }
 }
+
+/// Writes a standard LZ4 frame (magic, descriptor with content size and content checksum,
+/// independent blocks, end mark, xxHash32 of the content).
+///
+/// Written here rather than with lz4_flex's `FrameEncoder` because that encoder hashes 5
+/// bytes on 64-bit targets and 4 on 32-bit ones, so the same state would compress to
+/// different bytes natively and in wasm, and the run would stop being reproducible across
+/// targets. lz4_flex's block compressor with inputs below 64 KiB uses the 4-byte hash on
+/// every target, so the frame is assembled from blocks of at most `LZ4_BLOCK` bytes.
+fn lz4_frame(raw: &[u8]) -> Vec<u8> {
+    const MAGIC: u32 = 0x184D_2204;
+    // Version 01, independent blocks, content size present, content checksum present.
+    const FLG: u8 = 0b0110_1100;
+    // Block maximum size 64 KiB.
+    const BD: u8 = 0b0100_0000;
+    let mut out = Vec::with_capacity(raw.len() / 2 + 64);
+    out.extend_from_slice(&MAGIC.to_le_bytes());
+    let descriptor_start = out.len();
+    out.push(FLG);
+    out.push(BD);
+    out.extend_from_slice(&(raw.len() as u64).to_le_bytes());
+    let header_checksum = (twox_hash::XxHash32::oneshot(0, &out[descriptor_start..]) >> 8) as u8;
+    out.push(header_checksum);
+    for block in raw.chunks(LZ4_BLOCK) {
+        let compressed = lz4_flex::block::compress(block);
+        if compressed.len() < block.len() {
+            out.extend_from_slice(&(compressed.len() as u32).to_le_bytes());
+            out.extend_from_slice(&compressed);
+        } else {
+            // Incompressible: stored as is, flagged by the size's high bit.
+            out.extend_from_slice(&(block.len() as u32 | 0x8000_0000).to_le_bytes());
+            out.extend_from_slice(block);
+        }
+    }
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&twox_hash::XxHash32::oneshot(0, raw).to_le_bytes());
+    out
+}
+
+/// Below lz4_flex's 64 KiB threshold for its target-independent hash table.
+const LZ4_BLOCK: usize = 32 * 1024;
 
 const RAW_MAGIC: &[u8; 4] = b"SLRW";
 const RAW_HEADER_LEN: usize = 12;
