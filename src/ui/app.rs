@@ -399,10 +399,7 @@ impl App {
                 let result = self.driver.trigger_checkpoint();
                 self.report(result.map(|()| None));
             }
-            Intent::CrashJob => {
-                self.driver.crash_job();
-                self.notice = None;
-            }
+            Intent::CrashJob => self.driver.crash_job(),
             Intent::CrashSubtask(i) => {
                 let result = self.driver.crash_subtask(i);
                 self.report(result.map(|()| None));

@@ -113,14 +113,15 @@ fn typing_into_a_field(event: &web_sys::KeyboardEvent) -> bool {
         return true;
     }
     if tag == "input" {
-        // A checkbox or a button-like input takes no text; shortcuts stay on there.
+        // A checkbox or a button-like input takes no text; shortcuts stay on there. A
+        // slider keeps its keys (arrows, +/−) to itself.
         let kind = target
             .get_attribute("type")
             .unwrap_or_default()
             .to_ascii_lowercase();
         return !matches!(
             kind.as_str(),
-            "checkbox" | "radio" | "button" | "submit" | "reset" | "range"
+            "checkbox" | "radio" | "button" | "submit" | "reset"
         );
     }
     target
