@@ -246,6 +246,24 @@ test('clicking the pipeline selects what is drawn there and the inspector shows 
   await s.finish();
 });
 
+test('a tap on the phone selects a subtask or key group, as a click does', async () => {
+  const s = await openLab('/?seed=3', PHONE);
+  const { page } = s;
+  await pause(page);
+  const box = await page.locator('.pipeline-canvas').boundingBox();
+  // A real touch sequence through the DevTools protocol: no mouse, no hover.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
+  const point = { x: box.x + box.width * 0.5, y: box.y + box.height * 0.2 };
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [point] });
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await page.waitForFunction(() =>
+    /Subtask \d|Key group \d/.test(document.querySelector('[data-region="inspector"] h3')?.textContent ?? ''),
+  );
+  await cdp.detach();
+  await s.finish();
+});
+
 test('screenshots of the running lab at desktop and phone sizes, phone without sideways scrolling', async () => {
   for (const [viewport, name] of [
     [DESKTOP, 'lab-1280x720'],
