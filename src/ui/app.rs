@@ -264,9 +264,20 @@ impl Component for App {
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let notice = self.notice.as_ref().map(|text| {
+            // Several messages (the URL's refusals) read better as a list.
+            let parts: Vec<&str> = text.split(" · ").collect();
+            let body = if parts.len() > 1 {
+                html! {
+                    <ul class="notice-text notice-list">
+                        { for parts.iter().map(|p| html! { <li>{ with_code(p) }</li> }) }
+                    </ul>
+                }
+            } else {
+                html! { <p class="notice-text">{ with_code(text) }</p> }
+            };
             html! {
                 <div class="notice" role="status" id="notice">
-                    <p class="notice-text">{ text }</p>
+                    { body }
                     <button type="button" class="notice-close" aria-label="Dismiss message"
                         onclick={link.callback(|_| Msg::DismissNotice)}>{ "×" }</button>
                 </div>
@@ -740,6 +751,17 @@ impl App {
             reduced_motion: self.reduced_motion,
             generation,
         };
+    }
+}
+
+/// Text with `backticked` parts set as code (setting names and values in messages).
+fn with_code(text: &str) -> Html {
+    html! {
+        { for text.split('`').enumerate().map(|(i, part)| if i % 2 == 1 {
+            html! { <code>{ part.to_string() }</code> }
+        } else {
+            html! { { part.to_string() } }
+        }) }
     }
 }
 
