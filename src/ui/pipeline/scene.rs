@@ -374,14 +374,16 @@ fn source(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
         ctx.set_global_alpha(a.max(0.35));
         ctx.set_fill_style_str(ALERT);
         ctx.set_font(&font(f, 9.5, true));
-        let y0 = (r.y - 18.0 * f.scale).max(l.top + 2.0);
+        // Two short lines above the source box; the offset it failed at is in the
+        // replay bar below and in the inspector of the recovery.
         let _ = from;
-        if let Some(s) = fit(
-            &format!("↶ rewound to {}", format::count(to)),
-            r.w + 30.0,
-            9.5 * f.scale,
-        ) {
-            text(ctx, &s, r.x, y0 + 10.0);
+        let lines = ["↶ rewound".to_string(), format!("to {}", format::count(to))];
+        let line_h = 11.0 * f.scale;
+        let y0 = (r.y - 2.0 * line_h - 4.0).max(l.top + 2.0);
+        for (i, line) in lines.iter().enumerate() {
+            if let Some(s) = fit(line, l.channels_x - r.x, 9.5 * f.scale) {
+                text(ctx, &s, r.x, y0 + line_h * (i as f64 + 1.0));
+            }
         }
         ctx.set_global_alpha(1.0);
     }
