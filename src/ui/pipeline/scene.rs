@@ -374,8 +374,8 @@ fn source(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
         ctx.set_global_alpha(a.max(0.35));
         ctx.set_fill_style_str(ALERT);
         ctx.set_font(&font(f, 9.5, true));
-        // Two short lines above the source box; the offset it failed at is in the
-        // replay bar below and in the inspector of the recovery.
+        // Two short lines above the source box; how far it replays shows in the bar
+        // under it, and the metrics' recovery readout has the offsets.
         let _ = from;
         let lines = ["↶ rewound".to_string(), format!("to {}", format::count(to))];
         let line_h = 11.0 * f.scale;
