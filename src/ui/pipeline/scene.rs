@@ -369,14 +369,13 @@ fn source(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
             text(ctx, &t, r.x, bar.bottom() + 11.0 * f.scale);
         }
     }
-    if let Some((t, from, to)) = motion.rewind {
+    if let Some((t, _, to)) = motion.rewind {
         let a = 1.0 - ((f.now_ms - t) / REWIND_MS).clamp(0.0, 1.0);
         ctx.set_global_alpha(a.max(0.35));
         ctx.set_fill_style_str(ALERT);
         ctx.set_font(&font(f, 9.5, true));
         // Two short lines above the source box; how far it replays shows in the bar
         // under it, and the metrics' recovery readout has the offsets.
-        let _ = from;
         let lines = ["↶ rewound".to_string(), format!("to {}", format::count(to))];
         let line_h = 11.0 * f.scale;
         let y0 = (r.y - 2.0 * line_h - 4.0).max(l.top + 2.0);
