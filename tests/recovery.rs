@@ -156,6 +156,11 @@ fn rescale_moves_whole_key_groups() {
     .unwrap();
     sim.advance_to(1_200_000);
     sim.rescale(3).unwrap();
+    assert_eq!(
+        sim.config().job.parallelism,
+        3,
+        "the config follows the rescale"
+    );
     sim.advance_by(500_000);
     assert_eq!(sim.partitioning().parallelism(), 3);
     run_to_end(&mut sim, 5_000);

@@ -477,6 +477,12 @@ fn the_async_phase_encodes_each_chunk_only_when_the_link_takes_it() {
         v.uploads.len()
     );
     let raw_so_far = sim.history().last().unwrap().raw_data_size;
+    // The store already holds what the link delivered; the view shows it under the
+    // running checkpoint.
+    sim.advance_to(1_150_000);
+    let running = sim.view().store.in_progress;
+    assert_eq!(running.len(), 1);
+    assert!(!running[0].chunks.is_empty() && running[0].chunks.len() < 32);
     sim.advance_to(1_400_000);
     assert!(sim.view().upload_backlog.len() < v.upload_backlog.len());
     assert!(sim.history().last().unwrap().raw_data_size > raw_so_far);

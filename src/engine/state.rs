@@ -6,6 +6,7 @@
 
 use super::rng::{draw, SeqRng, Stream};
 use super::workload::{KeySpace, Record, ValueModel};
+use std::sync::Arc;
 
 /// One event kept by the `Events` value model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,20 +163,34 @@ pub fn encoded_key_len(key: &super::keygroups::Key) -> usize {
 /// Size of a key group snapshot's header: magic, version, model, key group, entry count.
 pub const SNAPSHOT_HEADER_LEN: u64 = 4 + 1 + 1 + 2 + 4 + 4;
 
+/// Entries per copy-on-write page. A snapshot shares every page; the first write after it
+/// copies only the page it lands in, so taking a snapshot never costs a copy of the whole
+/// key group (Flink's heap backend copies per entry; a page of 64 is close to that).
+const PAGE: usize = 64;
+
 /// All keys of one key group that have state, in key order (by slot).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyGroupState {
     key_group: u32,
-    entries: Vec<Option<KeyValue>>,
+    pages: Vec<Arc<Vec<Option<KeyValue>>>>,
     live: u32,
     raw_bytes: u64,
+}
+
+fn paged(mut entries: Vec<Option<KeyValue>>) -> Vec<Arc<Vec<Option<KeyValue>>>> {
+    let mut pages = Vec::with_capacity(entries.len().div_ceil(PAGE));
+    while !entries.is_empty() {
+        let rest = entries.split_off(entries.len().min(PAGE));
+        pages.push(Arc::new(std::mem::replace(&mut entries, rest)));
+    }
+    pages
 }
 
 impl KeyGroupState {
     pub fn empty(key_group: u32, keys: &KeySpace) -> Self {
         Self {
             key_group,
-            entries: vec![None; keys.members(key_group).len()],
+            pages: paged(vec![None; keys.members(key_group).len()]),
             live: 0,
             raw_bytes: SNAPSHOT_HEADER_LEN,
         }
@@ -197,7 +212,7 @@ impl KeyGroupState {
         }
         Self {
             key_group,
-            entries,
+            pages: paged(entries),
             live,
             raw_bytes,
         }
@@ -223,14 +238,18 @@ impl KeyGroupState {
 
     /// (slot, value) of every key with state, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (usize, &KeyValue)> {
-        self.entries
-            .iter()
-            .enumerate()
-            .filter_map(|(slot, v)| v.as_ref().map(|v| (slot, v)))
+        self.pages.iter().enumerate().flat_map(|(p, page)| {
+            page.iter()
+                .enumerate()
+                .filter_map(move |(i, v)| v.as_ref().map(|v| (p * PAGE + i, v)))
+        })
     }
 
     pub fn get(&self, slot: usize) -> Option<&KeyValue> {
-        self.entries.get(slot).and_then(Option::as_ref)
+        self.pages
+            .get(slot / PAGE)
+            .and_then(|page| page.get(slot % PAGE))
+            .and_then(Option::as_ref)
     }
 
     /// Applies one record and returns the snapshot bytes of the entry it wrote, which is
@@ -238,7 +257,7 @@ impl KeyGroupState {
     pub fn apply(&mut self, record: &Record, model: ValueModel, keys: &KeySpace, seed: u64) -> u64 {
         let slot = keys.slot(record.key);
         let key_len = encoded_key_len(keys.key(record.key)) as u64;
-        let entry = &mut self.entries[slot];
+        let entry = &mut Arc::make_mut(&mut self.pages[slot / PAGE])[slot % PAGE];
         let before = match entry {
             Some(v) => key_len + v.encoded_len() as u64,
             None => {

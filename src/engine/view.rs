@@ -114,6 +114,9 @@ pub struct QueuedSnapshotView {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StoreView {
     pub checkpoints: Vec<StoredCheckpointView>,
+    /// Checkpoints still running: the chunks the store has acknowledged so far, and the
+    /// older chunks they reference.
+    pub in_progress: Vec<InProgressCheckpointView>,
     pub chunk_count: u32,
     pub stored_bytes: u64,
 }
@@ -124,6 +127,12 @@ pub struct StoredCheckpointView {
     pub offset: u64,
     pub completed_at_us: u64,
     pub parallelism: u32,
+    pub chunks: Vec<StoredChunkView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InProgressCheckpointView {
+    pub id: CheckpointId,
     pub chunks: Vec<StoredChunkView>,
 }
 
@@ -272,6 +281,7 @@ impl Simulation {
             downloads,
             store: StoreView {
                 checkpoints,
+                in_progress: self.in_progress_chunks(),
                 chunk_count: self.store.chunks().count() as u32,
                 stored_bytes: self.store.stored_bytes(),
             },

@@ -59,6 +59,16 @@ pub fn run_to_end(sim: &mut Simulation, limit: u64, budget_us: u64) {
         "source did not reach its end; status {:?}",
         sim.status()
     );
+    let model = sim.workload().config().value_model;
+    for kg in 0..sim.partitioning().max_parallelism() {
+        let st = sim.key_group_state(kg);
+        let bytes = statelab::engine::snapshot::serialize(st, model, sim.workload().keys());
+        assert_eq!(
+            st.raw_bytes(),
+            bytes.len() as u64,
+            "key group {kg}: the size kept on every write must be the serialised size"
+        );
+    }
     let report = sim.exactly_once_check().expect("drained");
     assert!(
         report.ok(),

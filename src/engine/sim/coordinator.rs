@@ -137,6 +137,32 @@ impl Simulation {
         self.next_trigger_at = Some(at.max(self.now));
     }
 
+    /// What running checkpoints hold in the store so far, for the view.
+    pub(crate) fn in_progress_chunks(&self) -> Vec<crate::engine::view::InProgressCheckpointView> {
+        self.pending
+            .iter()
+            .map(|(id, p)| crate::engine::view::InProgressCheckpointView {
+                id: *id,
+                chunks: p
+                    .manifest
+                    .iter()
+                    .filter_map(|(kg, e)| {
+                        let c = self.store.chunk(e.chunk?)?;
+                        Some(crate::engine::view::StoredChunkView {
+                            key_group: *kg,
+                            chunk: c.id,
+                            shared_from: (c.checkpoint != *id).then_some(c.checkpoint),
+                            encoded_bytes: c.bytes.len() as u64,
+                            raw_bytes: c.raw_len,
+                            codec: c.codec,
+                            present: true,
+                        })
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
     pub(super) fn stats_mut(&mut self, id: CheckpointId) -> Option<&mut CheckpointStats> {
         self.history.iter_mut().rev().find(|h| h.id == id)
     }
@@ -176,7 +202,7 @@ impl Simulation {
             );
             self.last_ship[kg as usize] = Some(reason);
             let entry = ManifestEntry {
-                chunk: 0,
+                chunk: None,
                 version: t.version,
                 offset,
                 captured_at_us: at,
@@ -195,7 +221,7 @@ impl Simulation {
                     referenced.push((
                         kg,
                         ManifestEntry {
-                            chunk: c.chunk,
+                            chunk: Some(c.chunk),
                             version: c.version,
                             offset: valid_at,
                             captured_at_us: captured,
@@ -215,11 +241,12 @@ impl Simulation {
         let sync_us = (raw as f64 / self.config.costs.sync_snapshot_mb_s).ceil() as u64;
         let (shipped, skipped) = (captures.len() as u32, referenced.len() as u32);
         for (_, e) in &referenced {
-            self.store.pin(e.chunk);
+            self.store
+                .pin(e.chunk.expect("references name a stored chunk"));
         }
         let pending = self.pending.get_mut(&id).expect("checked");
         for (kg, e) in referenced {
-            pending.pins.push(e.chunk);
+            pending.pins.extend(e.chunk);
             pending.manifest.insert(kg, e);
         }
         pending.captures[subtask as usize] = captures;
@@ -295,7 +322,7 @@ impl Simulation {
         let chunk = self.store.put(checkpoint, key_group, codec, raw_len, bytes);
         let pending = self.pending.get_mut(&checkpoint).expect("checked");
         if let Some(e) = pending.manifest.get_mut(&key_group) {
-            e.chunk = chunk;
+            e.chunk = Some(chunk);
         }
         pending.chunks_outstanding[subtask as usize] -= 1;
         self.shipped_encoded_total += size;
@@ -346,10 +373,12 @@ impl Simulation {
             .find(|h| h.id == id)
             .map(|h| (h.offset, h.trigger_time_us))
             .expect("history row");
+        // Every entry is acknowledged by now: that is what completing means.
+        let acknowledged = |e: &ManifestEntry| e.chunk.expect("all chunks acknowledged");
         for (kg, e) in &pending.manifest {
             let t = &mut self.tracking[*kg as usize];
             t.confirmed = Some(Confirmed {
-                chunk: e.chunk,
+                chunk: acknowledged(e),
                 version: e.version,
                 offset: e.offset,
                 captured_at_us: e.captured_at_us,
@@ -368,7 +397,7 @@ impl Simulation {
                 .iter()
                 .map(|(kg, e)| ChunkRef {
                     key_group: *kg,
-                    chunk: e.chunk,
+                    chunk: acknowledged(e),
                     offset: e.offset,
                 })
                 .collect(),

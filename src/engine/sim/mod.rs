@@ -93,7 +93,8 @@ impl KeyGroupTracking {
 /// A key group's entry in a running checkpoint's manifest.
 #[derive(Clone, Copy, Debug)]
 struct ManifestEntry {
-    chunk: ChunkId,
+    /// `None` until the store acknowledges the upload.
+    chunk: Option<ChunkId>,
     version: u64,
     offset: u64,
     captured_at_us: u64,

@@ -39,6 +39,8 @@ impl Simulation {
             ));
         }
         self.pending_partitioning = Some(new);
+        // The config says what the job runs with, so a later settings change keeps it.
+        self.config.job.parallelism = parallelism;
         self.fail_job(format!(
             "rescale from parallelism {} to {parallelism}: restart from the latest checkpoint",
             self.partitioning.parallelism()
