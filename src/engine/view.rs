@@ -28,6 +28,40 @@ pub struct SimView {
     pub latest_recovery: Option<RecoveryStats>,
     pub policy: PolicyView,
     pub link: LinkView,
+    /// The state change rate D over the sliding window, in bytes and in keys per second.
+    pub change_bytes_per_s: f64,
+    pub changed_keys_per_s: f64,
+}
+
+impl SimView {
+    /// The seed document's three formulas with these numbers. `target_partition_bytes` is
+    /// Z, the partition size a person aims for.
+    pub fn seed_model(&self, target_partition_bytes: u64) -> SeedModel {
+        let state_bytes: u64 = self.key_groups.iter().map(|k| k.raw_bytes).sum();
+        let (raw, encoded) = self.store.checkpoints.last().map_or((0, 0), |c| {
+            c.chunks
+                .iter()
+                .filter(|ch| ch.present)
+                .fold((0, 0), |(r, e), ch| {
+                    (r + ch.raw_bytes, e + ch.encoded_bytes)
+                })
+        });
+        let z = target_partition_bytes.max(1);
+        SeedModel {
+            state_bytes,
+            target_partition_bytes: z,
+            partitions: state_bytes.div_ceil(z).max(1),
+            checkpoint_raw_bytes: raw,
+            checkpoint_encoded_bytes: encoded,
+            compression_ratio: (encoded > 0).then(|| raw as f64 / encoded as f64),
+            change_bytes_per_s: self.change_bytes_per_s,
+            interval_ms: self
+                .policy
+                .decision
+                .as_ref()
+                .map(|d| d.interval_us as f64 / 1000.0),
+        }
+    }
 }
 
 /// The scheduling policy explaining itself: its inputs, its interval, when the next
@@ -302,6 +336,8 @@ impl Simulation {
                     .collect(),
             },
             link: self.link_view(),
+            change_bytes_per_s: self.change_rate().0,
+            changed_keys_per_s: self.change_rate().1,
         }
     }
 
@@ -328,32 +364,9 @@ impl Simulation {
         }
     }
 
-    /// The seed document's three formulas with this run's numbers. `target_partition_bytes`
-    /// is Z, the partition size a person aims for.
+    /// The seed document's three formulas with this run's numbers (see `SimView::seed_model`).
     pub fn seed_model(&self, target_partition_bytes: u64) -> SeedModel {
-        let state_bytes: u64 = self.state.iter().map(|s| s.raw_bytes()).sum();
-        let (raw, encoded) = self.store.latest().map_or((0, 0), |c| {
-            c.manifest
-                .iter()
-                .filter_map(|m| self.store.chunk(m.chunk))
-                .fold((0, 0), |(r, e), ch| {
-                    (r + ch.raw_len, e + ch.bytes.len() as u64)
-                })
-        });
-        let z = target_partition_bytes.max(1);
-        let (d, _) = self.change_rate();
-        SeedModel {
-            state_bytes,
-            target_partition_bytes: z,
-            partitions: state_bytes.div_ceil(z).max(1),
-            checkpoint_raw_bytes: raw,
-            checkpoint_encoded_bytes: encoded,
-            compression_ratio: (encoded > 0).then(|| raw as f64 / encoded as f64),
-            change_bytes_per_s: d,
-            interval_ms: self
-                .interval_decision()
-                .map(|i| i.interval_us as f64 / 1000.0),
-        }
+        self.view().seed_model(target_partition_bytes)
     }
 
     /// Log entries at or after `t_us`, oldest first.

@@ -33,12 +33,15 @@ pub fn model(props: &ModelProps) -> Html {
         })
     };
 
+    // The numbers come from the engine's model; this component only words them.
+    let z_bytes = z_mib.as_ref().map_or(64.0 * MIB, |z| z * MIB) as u64;
+    let model = view.seed_model(z_bytes.max(1));
     // P = S / Z
-    let s: u64 = view.key_groups.iter().map(|k| k.raw_bytes).sum();
+    let s = model.state_bytes;
     let key_groups = view.key_groups.len();
     let p_line = match &z_mib {
         Ok(z) => {
-            let p = ((s as f64) / (z * MIB)).ceil().max(1.0) as u64;
+            let p = model.partitions;
             html! {
                 <>
                     <p class="formula" data-testid="formula-p">
@@ -62,16 +65,9 @@ pub fn model(props: &ModelProps) -> Html {
     // C = S / T, from the latest completed checkpoint.
     let c_line = match view.store.checkpoints.last() {
         Some(cp) => {
-            let present = cp.chunks.iter().filter(|c| c.present);
-            let (raw, enc) = present.fold((0u64, 0u64), |(r, e), c| {
-                (r + c.raw_bytes, e + c.encoded_bytes)
-            });
+            let (raw, enc) = (model.checkpoint_raw_bytes, model.checkpoint_encoded_bytes);
             let codec = cp.chunks.first().map_or("—", |c| c.codec.name());
-            let c = if enc > 0 {
-                raw as f64 / enc as f64
-            } else {
-                0.0
-            };
+            let c = model.compression_ratio.unwrap_or(0.0);
             html! {
                 <>
                     <p class="formula" data-testid="formula-c">
@@ -95,12 +91,9 @@ pub fn model(props: &ModelProps) -> Html {
     };
 
     // T = D / F, read by statelab as "how long D takes to fill a change budget".
-    let d = lab.samples.last().map_or(0.0, |s| s.change_bytes_per_s);
+    let d = model.change_bytes_per_s;
     let policy = &view.policy;
-    let interval_s = policy
-        .decision
-        .as_ref()
-        .map(|dec| dec.interval_us as f64 / 1e6);
+    let interval_s = model.interval_ms.map(|ms| ms / 1e3);
     let t_text = interval_s.map_or_else(|| "off".to_string(), |t| format!("{} s", sig3(t)));
     let t_sentence = match (&lab.config.checkpointing.policy, interval_s) {
         (_, None) => "Checkpointing is off: nothing is shipped, and a failure replays from \
