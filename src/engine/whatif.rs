@@ -1,8 +1,11 @@
 //! The what-if calculator: the same job, workload and link under each scheduling policy,
 //! measured by running forks of the current simulation rather than estimated by formula.
+//!
+//! A `WhatIfRun` advances in small steps so the browser can spread it over frames; the CLI
+//! and tests run it to the end with `what_if`.
 
 use super::policy::PolicyConfig;
-use super::sim::Simulation;
+use super::sim::{CheckpointCounts, Simulation, Totals};
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -28,75 +31,184 @@ pub struct WhatIfRow {
 /// Forks the simulation once per policy, runs each fork `horizon_us` further, then
 /// crashes it and measures the recovery.
 pub fn what_if(sim: &Simulation, horizon_us: u64) -> Vec<WhatIfRow> {
-    let current = sim.config().checkpointing.policy.clone();
-    let pick = |default: PolicyConfig| -> PolicyConfig {
-        if std::mem::discriminant(&current) == std::mem::discriminant(&default) {
-            current.clone()
-        } else {
-            default
-        }
-    };
-    [
-        PolicyConfig::Fixed,
-        pick(PolicyConfig::default_adaptive()),
-        pick(PolicyConfig::default_young_daly()),
-    ]
-    .into_iter()
-    .map(|policy| run_fork(sim, policy, horizon_us))
-    .collect()
+    let mut run = WhatIfRun::start(sim, horizon_us);
+    while !run.step(horizon_us.div_ceil(50).max(1)) {}
+    run.rows().unwrap_or_default()
 }
 
-fn run_fork(sim: &Simulation, policy: PolicyConfig, horizon_us: u64) -> WhatIfRow {
-    let mut fork = sim.clone();
-    let mut config = fork.config().clone();
-    let adaptive = matches!(policy, PolicyConfig::Adaptive { .. });
-    config.checkpointing.incremental |= adaptive;
-    config.checkpointing.interval_ms = config.checkpointing.interval_ms.or(Some(10_000));
-    config.checkpointing.policy = policy.clone();
-    // Only checkpointing changes, which always applies live.
-    let _ = fork.reconfigure(config);
-    let start = fork.totals();
-    let start_counts = fork.counts().clone();
-    let begin = fork.now_us();
-    let mut intervals = Vec::new();
-    while fork.now_us() < begin + horizon_us {
-        fork.advance_by(horizon_us.div_ceil(50).max(1));
-        if let Some(d) = fork.interval_decision() {
-            intervals.push(d.interval_us as f64 / 1e6);
+#[derive(Clone, Debug)]
+pub struct WhatIfRun {
+    forks: Vec<Fork>,
+    horizon_us: u64,
+}
+
+#[derive(Clone, Debug)]
+struct Fork {
+    sim: Simulation,
+    policy: PolicyConfig,
+    begin_us: u64,
+    start: Totals,
+    start_counts: CheckpointCounts,
+    intervals: Vec<f64>,
+    phase: Phase,
+}
+
+#[derive(Clone, Debug)]
+enum Phase {
+    Running,
+    /// Crashed at the horizon; waiting to catch up until the deadline.
+    Recovering {
+        end: Totals,
+        recoveries_before: usize,
+        deadline_us: u64,
+    },
+    Done(WhatIfRow),
+}
+
+impl WhatIfRun {
+    pub fn start(sim: &Simulation, horizon_us: u64) -> Self {
+        let current = sim.config().checkpointing.policy.clone();
+        let pick = |default: PolicyConfig| -> PolicyConfig {
+            if std::mem::discriminant(&current) == std::mem::discriminant(&default) {
+                current.clone()
+            } else {
+                default
+            }
+        };
+        let forks = [
+            PolicyConfig::Fixed,
+            pick(PolicyConfig::default_adaptive()),
+            pick(PolicyConfig::default_young_daly()),
+        ]
+        .into_iter()
+        .map(|policy| {
+            let mut fork = sim.clone();
+            let mut config = fork.config().clone();
+            config.checkpointing.incremental |= matches!(policy, PolicyConfig::Adaptive { .. });
+            config.checkpointing.interval_ms = config.checkpointing.interval_ms.or(Some(10_000));
+            config.checkpointing.policy = policy.clone();
+            // Only checkpointing changes, which always applies live.
+            let _ = fork.reconfigure(config);
+            Fork {
+                begin_us: fork.now_us(),
+                start: fork.totals(),
+                start_counts: fork.counts().clone(),
+                sim: fork,
+                policy,
+                intervals: Vec::new(),
+                phase: Phase::Running,
+            }
+        })
+        .collect();
+        Self { forks, horizon_us }
+    }
+
+    /// Advances the first unfinished fork by up to `slice_us` of virtual time. Returns
+    /// true once every fork is measured.
+    pub fn step(&mut self, slice_us: u64) -> bool {
+        let horizon = self.horizon_us;
+        let Some(fork) = self
+            .forks
+            .iter_mut()
+            .find(|f| !matches!(f.phase, Phase::Done(_)))
+        else {
+            return true;
+        };
+        fork.step(slice_us.max(1), horizon);
+        self.forks.iter().all(|f| matches!(f.phase, Phase::Done(_)))
+    }
+
+    /// 0 to 1, by virtual time covered.
+    pub fn progress(&self) -> f64 {
+        let per_fork = |f: &Fork| match &f.phase {
+            Phase::Running => {
+                (f.sim.now_us() - f.begin_us) as f64 / self.horizon_us.max(1) as f64 * 0.8
+            }
+            Phase::Recovering { .. } => 0.9,
+            Phase::Done(_) => 1.0,
+        };
+        self.forks.iter().map(per_fork).sum::<f64>() / self.forks.len() as f64
+    }
+
+    pub fn horizon_us(&self) -> u64 {
+        self.horizon_us
+    }
+
+    /// The measurements, once every fork is done.
+    pub fn rows(&self) -> Option<Vec<WhatIfRow>> {
+        self.forks
+            .iter()
+            .map(|f| match &f.phase {
+                Phase::Done(row) => Some(row.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+impl Fork {
+    fn step(&mut self, slice_us: u64, horizon_us: u64) {
+        match &self.phase {
+            Phase::Running => {
+                let until = (self.sim.now_us() + slice_us).min(self.begin_us + horizon_us);
+                self.sim.advance_to(until);
+                if let Some(d) = self.sim.interval_decision() {
+                    self.intervals.push(d.interval_us as f64 / 1e6);
+                }
+                if self.sim.now_us() >= self.begin_us + horizon_us {
+                    let end = self.sim.totals();
+                    let recoveries_before = self.sim.recoveries().len();
+                    self.sim.crash_job();
+                    self.phase = Phase::Recovering {
+                        end,
+                        recoveries_before,
+                        deadline_us: self.sim.now_us() + horizon_us.max(60_000_000) * 5,
+                    };
+                }
+            }
+            Phase::Recovering {
+                end,
+                recoveries_before,
+                deadline_us,
+            } => {
+                let (end, before, deadline) = (*end, *recoveries_before, *deadline_us);
+                self.sim
+                    .advance_to((self.sim.now_us() + slice_us).min(deadline));
+                let caught_up = self.sim.recoveries()[before..]
+                    .last()
+                    .is_some_and(|r| r.caught_up_at_us.is_some());
+                if caught_up || self.sim.now_us() >= deadline {
+                    self.phase = Phase::Done(self.row(end, before, horizon_us));
+                }
+            }
+            Phase::Done(_) => {}
         }
     }
-    let end = fork.totals();
-    let hours = horizon_us as f64 / 3.6e9;
-    let secs = horizon_us as f64 / 1e6;
-    let capacity = fork.config().link.bandwidth_mbit_s * 1e6 / 8.0 * secs;
-    let recoveries_before = fork.recoveries().len();
-    fork.crash_job();
-    let deadline = fork.now_us() + horizon_us.max(60_000_000) * 5;
-    while fork.now_us() < deadline
-        && fork.recoveries()[recoveries_before..]
-            .last()
-            .is_none_or(|r| r.caught_up_at_us.is_none())
-    {
-        fork.advance_by(100_000);
-    }
-    let rec = fork.recoveries()[recoveries_before..].last();
-    WhatIfRow {
-        policy: policy.name(),
-        in_flink: policy.in_flink(),
-        incremental: fork.config().checkpointing.incremental,
-        checkpoints_completed: end.completed - start_counts.completed,
-        checkpoints_failed: end.failed - start_counts.failed,
-        bytes_shipped_per_hour: (end.shipped_encoded - start.shipped_encoded) as f64 / hours,
-        raw_bytes_per_hour: (end.shipped_raw - start.shipped_raw) as f64 / hours,
-        link_utilisation: (end.uploaded - start.uploaded) as f64 / capacity,
-        mean_interval_s: (!intervals.is_empty())
-            .then(|| intervals.iter().sum::<f64>() / intervals.len() as f64),
-        recovery_time_s: rec
-            .and_then(|r| r.recovery_time_us())
-            .map(|us| us as f64 / 1e6),
-        replayed_records: rec
-            .filter(|r| r.caught_up_at_us.is_some())
-            .map(|r| r.replayed_records),
-        exactly_once: rec.and_then(|r| r.exactly_once.as_ref()).map(|r| r.ok()),
+
+    fn row(&self, end: Totals, recoveries_before: usize, horizon_us: u64) -> WhatIfRow {
+        let hours = horizon_us as f64 / 3.6e9;
+        let secs = horizon_us as f64 / 1e6;
+        let capacity = self.sim.config().link.bandwidth_mbit_s * 1e6 / 8.0 * secs;
+        let rec = self.sim.recoveries()[recoveries_before..].last();
+        WhatIfRow {
+            policy: self.policy.name(),
+            in_flink: self.policy.in_flink(),
+            incremental: self.sim.config().checkpointing.incremental,
+            checkpoints_completed: end.completed - self.start_counts.completed,
+            checkpoints_failed: end.failed - self.start_counts.failed,
+            bytes_shipped_per_hour: (end.shipped_encoded - self.start.shipped_encoded) as f64
+                / hours,
+            raw_bytes_per_hour: (end.shipped_raw - self.start.shipped_raw) as f64 / hours,
+            link_utilisation: (end.uploaded - self.start.uploaded) as f64 / capacity,
+            mean_interval_s: (!self.intervals.is_empty())
+                .then(|| self.intervals.iter().sum::<f64>() / self.intervals.len() as f64),
+            recovery_time_s: rec
+                .and_then(|r| r.recovery_time_us())
+                .map(|us| us as f64 / 1e6),
+            replayed_records: rec
+                .filter(|r| r.caught_up_at_us.is_some())
+                .map(|r| r.replayed_records),
+            exactly_once: rec.and_then(|r| r.exactly_once.as_ref()).map(|r| r.ok()),
+        }
     }
 }

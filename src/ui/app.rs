@@ -16,13 +16,14 @@ use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 use crate::engine::view::KeyGroupInspection;
+use crate::engine::whatif::WhatIfRun;
 
 use super::controls::Controls;
 use super::driver::{Budget, Driver, Progress};
 use super::help::Help;
 use super::inspector::Inspector;
 use super::keyboard;
-use super::lab::{EmittedRecord, Intent, LabState, Selection};
+use super::lab::{EmittedRecord, Intent, LabState, Selection, WhatIfStatus};
 use super::metrics::Metrics;
 use super::pipeline::Pipeline;
 use super::topbar::TopBar;
@@ -31,6 +32,8 @@ use super::url;
 /// Engine work allowed per animation frame, in ms of wall time: well under half a 60 Hz
 /// frame, leaving the rest for the views, the canvas and the browser.
 const FRAME_BUDGET_MS: f64 = 7.0;
+/// Extra engine time per frame for the what-if forks while a comparison runs.
+const WHAT_IF_BUDGET_MS: f64 = 4.0;
 /// Wall time a frame may stand for; longer gaps (a stalled tab) do not turn into a burst
 /// of catch-up work.
 const MAX_FRAME_DT_MS: f64 = 100.0;
@@ -118,6 +121,10 @@ pub struct App {
     perf_log: bool,
     perf_marks: Option<(f64, f64, f64)>,
 
+    /// A what-if comparison in progress: the forks, its horizon and when it was taken.
+    what_if: Option<(WhatIfRun, u32, u64)>,
+    what_if_status: WhatIfStatus,
+
     _keyboard: keyboard::Listener,
     _visibility: keyboard::Listener,
 }
@@ -164,6 +171,7 @@ impl Component for App {
             effective_speed: None,
             reduced_motion,
             generation: driver.generation(),
+            what_if: WhatIfStatus::Idle,
         };
         let mut app = Self {
             driver,
@@ -202,6 +210,8 @@ impl Component for App {
             frames_unpublished: 0,
             perf_log: url::query_has("perf", "1"),
             perf_marks: None,
+            what_if: None,
+            what_if_status: WhatIfStatus::Idle,
             _keyboard: keyboard,
             _visibility: visibility,
         };
@@ -465,6 +475,23 @@ impl App {
                     self.inspection = None;
                 }
             }
+            Intent::RunWhatIf { horizon_s } => {
+                let horizon_us = u64::from(horizon_s.clamp(1, 3_600)) * 1_000_000;
+                self.what_if = Some((
+                    WhatIfRun::start(self.driver.sim(), horizon_us),
+                    horizon_s,
+                    self.driver.sim().now_us(),
+                ));
+                self.what_if_status = WhatIfStatus::Running {
+                    progress: 0.0,
+                    horizon_s,
+                };
+                self.ensure_loop(ctx);
+            }
+            Intent::CancelWhatIf => {
+                self.what_if = None;
+                self.what_if_status = WhatIfStatus::Idle;
+            }
             #[allow(unreachable_patterns)]
             other => self.handle_more(other),
         }
@@ -488,6 +515,9 @@ impl App {
     fn after_new_run(&mut self) {
         self.selection = None;
         self.inspection = None;
+        // A comparison forked from the old run says nothing about the new one.
+        self.what_if = None;
+        self.what_if_status = WhatIfStatus::Idle;
         self.target_us = self.driver.sim().now_us() as f64;
     }
 
@@ -539,7 +569,7 @@ impl App {
     }
 
     fn ensure_loop(&mut self, ctx: &Context<Self>) {
-        let busy = self.playing || self.driver.goal().is_some();
+        let busy = self.playing || self.driver.goal().is_some() || self.what_if.is_some();
         if !busy {
             self.last_frame_ms = None;
         }
@@ -609,7 +639,36 @@ impl App {
             let rate = emitted as f64 * 1000.0 / dt_ms;
             self.emit_rate = 0.9 * self.emit_rate + 0.1 * rate;
         }
+        self.work_on_what_if(&clock);
         self.refresh_inspection(false);
+    }
+
+    /// The what-if forks get their own slice of each frame, after the run's own work, so
+    /// a comparison never freezes the page.
+    fn work_on_what_if(&mut self, clock: &dyn Fn() -> f64) {
+        let Some((run, horizon_s, from_us)) = self.what_if.as_mut() else {
+            return;
+        };
+        let deadline = clock() + WHAT_IF_BUDGET_MS;
+        let slice = (run.horizon_us() / 400).max(1_000);
+        let mut done = false;
+        while !done && clock() < deadline {
+            done = run.step(slice);
+        }
+        self.what_if_status = match run.rows().filter(|_| done) {
+            Some(rows) => WhatIfStatus::Done {
+                rows: Rc::new(rows),
+                horizon_s: *horizon_s,
+                from_us: *from_us,
+            },
+            None => WhatIfStatus::Running {
+                progress: run.progress(),
+                horizon_s: *horizon_s,
+            },
+        };
+        if done {
+            self.what_if = None;
+        }
     }
 
     fn refresh_inspection(&mut self, force: bool) {
@@ -750,6 +809,7 @@ impl App {
             effective_speed,
             reduced_motion: self.reduced_motion,
             generation,
+            what_if: self.what_if_status.clone(),
         };
     }
 }

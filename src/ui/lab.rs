@@ -15,6 +15,7 @@ use crate::engine::metrics::Sample;
 use crate::engine::sim::CheckpointStats;
 use crate::engine::store::{CheckpointId, ChunkId};
 use crate::engine::view::{KeyGroupInspection, SimView};
+use crate::engine::whatif::WhatIfRow;
 use yew::Callback;
 
 /// Something a person clicked, typed or pressed.
@@ -53,6 +54,12 @@ pub enum Intent {
     CopyLink,
     /// Esc: close the help overlay if it is open, otherwise clear the selection.
     Dismiss,
+    /// Measure every scheduling policy on forks of the run, `horizon_s` virtual seconds
+    /// ahead (spread over frames).
+    RunWhatIf {
+        horizon_s: u32,
+    },
+    CancelWhatIf,
 }
 
 /// What the inspector shows.
@@ -105,6 +112,24 @@ pub struct LabState {
     /// Changes whenever the simulation is replaced (reset, seed, a new run), so views
     /// can forget what they remembered about the old one.
     pub generation: u64,
+    pub what_if: WhatIfStatus,
+}
+
+/// The what-if calculator's progress and its last result.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum WhatIfStatus {
+    #[default]
+    Idle,
+    Running {
+        progress: f64,
+        horizon_s: u32,
+    },
+    Done {
+        rows: Rc<Vec<WhatIfRow>>,
+        horizon_s: u32,
+        /// Virtual time of the run when the forks were taken.
+        from_us: u64,
+    },
 }
 
 /// One record as it left the source, for drawing.

@@ -8,6 +8,7 @@ pub mod format;
 mod history;
 mod model;
 mod recovery;
+mod whatif;
 
 use yew::prelude::*;
 
@@ -47,6 +48,10 @@ pub fn metrics() -> Html {
                 <section class="metrics-block" aria-labelledby="m-model">
                     <h3 id="m-model">{ "The seed document's model, live" }</h3>
                     <model::Model lab={lab.clone()} />
+                </section>
+                <section class="metrics-block wide" aria-labelledby="m-what-if">
+                    <h3 id="m-what-if">{ "What if: every policy on this run" }</h3>
+                    <whatif::WhatIf lab={lab.clone()} />
                 </section>
                 <section class="metrics-block wide" aria-labelledby="m-history">
                     <h3 id="m-history">{ "Checkpoint history" }</h3>
