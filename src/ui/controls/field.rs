@@ -156,23 +156,7 @@ pub fn field(props: &FieldProps) -> Html {
     let invalid = error.is_some();
     let input = match &spec.kind {
         Kind::Number { decimal } => {
-            let oninput = {
-                let check = check.clone();
-                Callback::from(move |e: InputEvent| {
-                    let el: HtmlInputElement = e.target_unchecked_into();
-                    // The message shows while typing; nothing is sent until `change`.
-                    let _ = check(el.value());
-                })
-            };
-            let onchange = {
-                let check = check.clone();
-                let commit = commit.clone();
-                Callback::from(move |e: Event| {
-                    let el: HtmlInputElement = e.target_unchecked_into();
-                    let text = el.value();
-                    commit(check(text.clone()), &text);
-                })
-            };
+            let (oninput, onchange) = text_handlers(check.clone(), commit.clone());
             html! {
                 <input
                     id={id.clone()}
@@ -227,23 +211,7 @@ pub fn field(props: &FieldProps) -> Html {
                     commit(check(text.clone()), &text);
                 })
             };
-            let oninput = {
-                let check = check.clone();
-                Callback::from(move |e: InputEvent| {
-                    let el: HtmlInputElement = e.target_unchecked_into();
-                    // The message shows while typing; nothing is sent until `change`.
-                    let _ = check(el.value());
-                })
-            };
-            let onchange = {
-                let check = check.clone();
-                let commit = commit.clone();
-                Callback::from(move |e: Event| {
-                    let el: HtmlInputElement = e.target_unchecked_into();
-                    let text = el.value();
-                    commit(check(text.clone()), &text);
-                })
-            };
+            let (oninput, onchange) = text_handlers(check.clone(), commit.clone());
             let fallback_text = fallback(&props.config);
             html! {
                 <span class="optional-input">
@@ -327,4 +295,25 @@ pub fn parse_f64(text: &str) -> Result<f64, String> {
 pub fn fmt_f64(v: f64) -> String {
     let rounded = (v * 1e6).round() / 1e6;
     format!("{rounded}")
+}
+
+/// A text input's two handlers: `input` checks and shows the message while typing,
+/// `change` (Enter, leaving the field) checks again and commits a valid value.
+fn text_handlers(
+    check: impl Fn(String) -> Result<Config, String> + Clone + 'static,
+    commit: impl Fn(Result<Config, String>, &str) + 'static,
+) -> (Callback<InputEvent>, Callback<Event>) {
+    let oninput = {
+        let check = check.clone();
+        Callback::from(move |e: InputEvent| {
+            let el: HtmlInputElement = e.target_unchecked_into();
+            let _ = check(el.value());
+        })
+    };
+    let onchange = Callback::from(move |e: Event| {
+        let el: HtmlInputElement = e.target_unchecked_into();
+        let text = el.value();
+        commit(check(text.clone()), &text);
+    });
+    (oninput, onchange)
 }

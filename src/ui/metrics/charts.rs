@@ -9,6 +9,7 @@
 //! on HiDPI screens.
 
 use gloo_timers::callback::Interval;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -318,6 +319,25 @@ fn series(samples: &[Sample], f: impl Fn(&Sample) -> f64) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// The time axis and grid every chart here shares.
+fn draw_time_mesh(
+    chart: &mut ChartContext<'_, CanvasBackend, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    st: &Style,
+) -> Result<(), String> {
+    chart
+        .configure_mesh()
+        .x_labels(5)
+        .y_labels(4)
+        .x_label_formatter(&|v| format!("{v:.0} s"))
+        .y_label_formatter(&|v| tick(*v))
+        .label_style(st.font())
+        .axis_style(st.line(MUTED, 1.0))
+        .bold_line_style(st.line(GRID, 1.0))
+        .max_light_lines(0)
+        .draw()
+        .map_err(fail)
+}
+
 /// A binary unit for an axis whose largest value is `max` bytes: (divisor, name).
 fn byte_unit(max: f64) -> (f64, &'static str) {
     const UNITS: [(f64, &str); 4] = [
@@ -385,18 +405,7 @@ fn time_chart(
         )
         .build_cartesian_2d(x_range(samples), 0.0..y_max)
         .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .x_labels(5)
-        .y_labels(4)
-        .x_label_formatter(&|v| format!("{v:.0} s"))
-        .y_label_formatter(&|v| tick(*v))
-        .label_style(st.font())
-        .axis_style(st.line(MUTED, 1.0))
-        .bold_line_style(st.line(GRID, 1.0))
-        .max_light_lines(0)
-        .draw()
-        .map_err(fail)?;
+    draw_time_mesh(&mut chart, st)?;
     for (pts, color, area) in lines {
         let scaled = pts.iter().map(|(x, y)| (*x, y / div));
         if *area {
@@ -436,18 +445,7 @@ fn draw_change(root: &Area, st: &Style, samples: &[Sample]) -> Result<(), String
         .build_cartesian_2d(x_range(samples), 0.0..(d_max / div * 1.1).max(1.0))
         .map_err(fail)?
         .set_secondary_coord(x_range(samples), 0.0..t_max);
-    chart
-        .configure_mesh()
-        .x_labels(5)
-        .y_labels(4)
-        .x_label_formatter(&|v| format!("{v:.0} s"))
-        .y_label_formatter(&|v| tick(*v))
-        .label_style(st.font())
-        .axis_style(st.line(MUTED, 1.0))
-        .bold_line_style(st.line(GRID, 1.0))
-        .max_light_lines(0)
-        .draw()
-        .map_err(fail)?;
+    draw_time_mesh(&mut chart, st)?;
     chart
         .configure_secondary_axes()
         .y_labels(4)
