@@ -34,6 +34,8 @@ pub struct ChunkRef {
     /// chunk, none after. Usually the checkpoint's own offset; older for a key group the
     /// adaptive policy left waiting, which recovery must replay from.
     pub offset: u64,
+    /// When the chunk's state was captured; a restore counts staleness from here.
+    pub captured_at_us: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -217,6 +219,7 @@ mod tests {
                     key_group,
                     chunk,
                     offset: id * 10,
+                    captured_at_us: 0,
                 })
                 .collect(),
         }

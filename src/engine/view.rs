@@ -6,9 +6,7 @@ use super::keygroups::KeyGroupRange;
 use super::log::LogEntry;
 use super::policy::{IntervalDecision, ShipReason};
 use super::sim::TransferCounts;
-use super::sim::{
-    ChannelItem, CheckpointCounts, CheckpointStats, JobStatus, RecoveryStats, Simulation, Transfer,
-};
+use super::sim::{ChannelItem, CheckpointCounts, JobStatus, RecoveryStats, Simulation, Transfer};
 use super::store::{CheckpointId, ChunkId, ChunkRef};
 use serde::Serialize;
 
@@ -290,6 +288,7 @@ impl Simulation {
             })
             .collect();
         let workload = &self.workload;
+        let (change_bytes_per_s, changed_keys_per_s) = self.change_rate();
         SimView {
             now_us: self.now,
             status: self.status.clone(),
@@ -336,8 +335,8 @@ impl Simulation {
                     .collect(),
             },
             link: self.link_view(),
-            change_bytes_per_s: self.change_rate().0,
-            changed_keys_per_s: self.change_rate().1,
+            change_bytes_per_s,
+            changed_keys_per_s,
         }
     }
 
@@ -372,11 +371,6 @@ impl Simulation {
     /// Log entries at or after `t_us`, oldest first.
     pub fn events_since(&self, t_us: u64) -> Vec<LogEntry> {
         self.log.since(t_us).cloned().collect()
-    }
-
-    /// The checkpoint history, newest last.
-    pub fn checkpoint_history(&self) -> &[CheckpointStats] {
-        self.history()
     }
 }
 

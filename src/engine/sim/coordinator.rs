@@ -399,6 +399,7 @@ impl Simulation {
                     key_group: *kg,
                     chunk: acknowledged(e),
                     offset: e.offset,
+                    captured_at_us: e.captured_at_us,
                 })
                 .collect(),
         };

@@ -306,10 +306,7 @@ impl Simulation {
                     chunk: m.chunk,
                     version: 0,
                     offset: m.offset,
-                    captured_at_us: self
-                        .store
-                        .chunk(m.chunk)
-                        .map_or(c.triggered_at_us, |_| c.triggered_at_us),
+                    captured_at_us: m.captured_at_us,
                 });
             }
         }
