@@ -5,15 +5,15 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod bench {
     use criterion::{criterion_group, BatchSize, Criterion, Throughput};
-    use statelab::engine::codec::Codec;
     use statelab::engine::config::Config;
-    use statelab::engine::keygroups::Partitioning;
-    use statelab::engine::sim::Simulation;
-    use statelab::engine::snapshot;
-    use statelab::engine::state::KeyGroupState;
-    use statelab::engine::workload::{
+    use statelab::engine::partitioning::keygroups::Partitioning;
+    use statelab::engine::partitioning::workload::{
         KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel, Workload, WorkloadConfig,
     };
+    use statelab::engine::sim::Simulation;
+    use statelab::engine::state::codec::Codec;
+    use statelab::engine::state::keyed::KeyGroupState;
+    use statelab::engine::state::snapshot;
     use std::hint::black_box;
 
     const KEYS: u32 = 100_000;

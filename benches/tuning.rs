@@ -5,13 +5,13 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    use statelab::engine::codec::Codec;
     use statelab::engine::config::Config;
-    use statelab::engine::policy::PolicyConfig;
-    use statelab::engine::sim::Simulation;
-    use statelab::engine::workload::{
+    use statelab::engine::partitioning::workload::{
         KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel,
     };
+    use statelab::engine::sim::Simulation;
+    use statelab::engine::state::codec::Codec;
+    use statelab::engine::transfer::policy::PolicyConfig;
     use std::time::Instant;
 
     let rates: Vec<f64> = std::env::args()

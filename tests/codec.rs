@@ -1,7 +1,7 @@
 //! Chunk codecs: round trips, corruption never panics, and frames that other tools read.
 
 use proptest::prelude::*;
-use statelab::engine::codec::{Codec, CodecError};
+use statelab::engine::state::codec::{Codec, CodecError};
 
 mod common;
 
@@ -68,7 +68,7 @@ fn compression_really_compresses_text_and_not_noise() {
     // What events state looks like in a snapshot: short JSON-like records.
     let text: Vec<u8> = (0..1500u64)
         .flat_map(|i| {
-            statelab::engine::state::Event {
+            statelab::engine::state::keyed::Event {
                 offset: 1_000_000 + i * 7,
                 value: (i * 37 % 1000) as i64,
             }

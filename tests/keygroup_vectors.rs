@@ -2,7 +2,7 @@
 //! range rules that must hold for every parallelism.
 
 use proptest::prelude::*;
-use statelab::engine::keygroups::{Key, Partitioning, UPPER_BOUND_MAX_PARALLELISM};
+use statelab::engine::partitioning::keygroups::{Key, Partitioning, UPPER_BOUND_MAX_PARALLELISM};
 
 const VECTORS: &str = include_str!("data/keygroup-vectors.tsv");
 

@@ -2,11 +2,13 @@
 //! has replayed and drained, its state equals the no-failure run's.
 
 use proptest::prelude::*;
-use statelab::engine::codec::Codec;
 use statelab::engine::config::Config;
+use statelab::engine::partitioning::workload::{
+    KeyDistribution, KeyKind, SourceConfig, ValueModel,
+};
 use statelab::engine::sim::{CheckpointStatus, JobStatus, Simulation};
-use statelab::engine::state::KeyValue;
-use statelab::engine::workload::{KeyDistribution, KeyKind, SourceConfig, ValueModel};
+use statelab::engine::state::codec::Codec;
+use statelab::engine::state::keyed::KeyValue;
 
 mod common;
 use common::{run_to_end as run_to_end_within, small_config as config};

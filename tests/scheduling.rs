@@ -2,11 +2,13 @@
 //! retried, counted and survived, and whatever the fault schedule, state ends exactly-once.
 
 use proptest::prelude::*;
-use statelab::engine::codec::Codec;
 use statelab::engine::faults::{Fault, ScheduledFault};
-use statelab::engine::policy::{daly_interval_s, PolicyConfig, ShipReason};
+use statelab::engine::partitioning::workload::{
+    KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel,
+};
 use statelab::engine::sim::{CheckpointStatus, JobStatus, Reconfigured, Simulation};
-use statelab::engine::workload::{KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel};
+use statelab::engine::state::codec::Codec;
+use statelab::engine::transfer::policy::{daly_interval_s, PolicyConfig, ShipReason};
 
 mod common;
 use common::{run_to_end, small_config};
@@ -403,7 +405,7 @@ fn what_if_measures_every_policy_on_forks_of_the_run() {
     let mut sim = Simulation::new(c, None).unwrap();
     sim.advance_to(2_000_000);
     let before = sim.digest();
-    let rows = statelab::engine::whatif::what_if(&sim, 40_000_000);
+    let rows = statelab::engine::report::whatif::what_if(&sim, 40_000_000);
     assert_eq!(sim.digest(), before, "forks leave the run alone");
     assert_eq!(rows.len(), 3);
     assert!(rows[0].in_flink && !rows[1].in_flink && !rows[2].in_flink);

@@ -1,12 +1,12 @@
 //! Key group snapshots: exact sizes, lossless round trips, and no panic on any bytes.
 
 use proptest::prelude::*;
-use statelab::engine::keygroups::Key;
-use statelab::engine::snapshot::{deserialize, serialize};
-use statelab::engine::state::{Event, KeyGroupState};
-use statelab::engine::workload::{
+use statelab::engine::partitioning::keygroups::Key;
+use statelab::engine::partitioning::workload::{
     KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel, Workload, WorkloadConfig,
 };
+use statelab::engine::state::keyed::{Event, KeyGroupState};
+use statelab::engine::state::snapshot::{deserialize, serialize};
 
 fn workload(model: ValueModel, kind: KeyKind, seed: u64) -> Workload {
     let config = WorkloadConfig {

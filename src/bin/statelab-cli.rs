@@ -17,11 +17,11 @@ mod cli {
     use clap::{Parser, Subcommand};
     use serde::Serialize;
     use statelab::engine::config::Config;
-    use statelab::engine::keygroups::{Key, Partitioning};
+    use statelab::engine::partitioning::keygroups::{Key, Partitioning};
+    use statelab::engine::partitioning::trace::Trace;
+    use statelab::engine::partitioning::workload::{KeyKind, SourceConfig};
     use statelab::engine::sim::{CheckpointStats, RecoveryStats, Simulation};
-    use statelab::engine::store::ChunkRef;
-    use statelab::engine::trace::Trace;
-    use statelab::engine::workload::{KeyKind, SourceConfig};
+    use statelab::engine::transfer::store::ChunkRef;
     use std::path::{Path, PathBuf};
     use std::process::ExitCode;
 
@@ -138,13 +138,13 @@ mod cli {
                 seconds,
                 json,
             } => compare(&configs, seconds, json),
-            Command::FlinkConfig(args) => {
-                emit(statelab::engine::flink_config::flink_yaml(&simulate(&args)?).trim_end())
-            }
+            Command::FlinkConfig(args) => emit(
+                statelab::engine::report::flink_config::flink_yaml(&simulate(&args)?).trim_end(),
+            ),
             Command::WhatIf { run, horizon } => {
                 let sim = simulate(&run)?;
                 let horizon_us = seconds_to_us("--horizon", horizon)?;
-                emit(&to_json(&statelab::engine::whatif::what_if(
+                emit(&to_json(&statelab::engine::report::whatif::what_if(
                     &sim, horizon_us,
                 ))?)
             }
@@ -367,16 +367,16 @@ mod cli {
         source_offset: u64,
         records_processed: u64,
         counts: &'a statelab::engine::sim::CheckpointCounts,
-        summary: statelab::engine::summary::CheckpointSummary,
-        job_metrics: statelab::engine::summary::JobMetrics,
+        summary: statelab::engine::report::summary::CheckpointSummary,
+        job_metrics: statelab::engine::report::summary::JobMetrics,
         state_bytes: u64,
         store_bytes: u64,
         history: &'a [CheckpointStats],
         recoveries: &'a [RecoveryStats],
         transfers: statelab::engine::sim::TransferCounts,
-        policy: statelab::engine::view::PolicyView,
-        seed_model: statelab::engine::view::SeedModel,
-        samples: Vec<&'a statelab::engine::metrics::Sample>,
+        policy: statelab::engine::report::view::PolicyView,
+        seed_model: statelab::engine::report::view::SeedModel,
+        samples: Vec<&'a statelab::engine::report::metrics::Sample>,
     }
 
     impl<'a> Summary<'a> {
@@ -421,7 +421,7 @@ mod cli {
         source_offset: u64,
         parallelism: u32,
         max_parallelism: u32,
-        value_model: statelab::engine::workload::ValueModel,
+        value_model: statelab::engine::partitioning::workload::ValueModel,
         chunks: Vec<ManifestEntry>,
     }
 

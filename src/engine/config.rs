@@ -1,12 +1,12 @@
 //! One serde struct for a whole run, validated field by field.
 
-use super::codec::Codec;
 use super::faults::{Fault, ScheduledFault};
-use super::keygroups::{Partitioning, UPPER_BOUND_MAX_PARALLELISM};
-use super::policy::PolicyConfig;
-use super::workload::{
+use crate::engine::partitioning::keygroups::{Partitioning, UPPER_BOUND_MAX_PARALLELISM};
+use crate::engine::partitioning::workload::{
     KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel, WorkloadConfig,
 };
+use crate::engine::state::codec::Codec;
+use crate::engine::transfer::policy::PolicyConfig;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -382,7 +382,7 @@ impl Config {
             if let Err(e) = Partitioning::with_default_max(j.parallelism, j.max_parallelism) {
                 if matches!(
                     e,
-                    super::keygroups::PartitioningError::ParallelismAboveMax { .. }
+                    crate::engine::partitioning::keygroups::PartitioningError::ParallelismAboveMax { .. }
                 ) {
                     c.fail("job.parallelism", e.to_string());
                 }

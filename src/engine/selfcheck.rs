@@ -1,10 +1,12 @@
 //! A fixed reference run whose digest must be identical wherever the engine runs: the
 //! native test suite prints it, the browser build computes it, and the e2e suite compares.
 
-use super::codec::Codec;
 use super::config::Config;
 use super::sim::Simulation;
-use super::workload::{KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel};
+use crate::engine::partitioning::workload::{
+    KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel,
+};
+use crate::engine::state::codec::Codec;
 
 /// The reference scenario: Zipf keys, events state, LZ4, incremental checkpoints, a crash
 /// and a rescale, so that every part of the engine contributes to the digest.

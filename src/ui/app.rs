@@ -15,8 +15,8 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
-use crate::engine::view::KeyGroupInspection;
-use crate::engine::whatif::WhatIfRun;
+use crate::engine::report::view::KeyGroupInspection;
+use crate::engine::report::whatif::WhatIfRun;
 
 use super::controls::Controls;
 use super::driver::{Budget, Driver, Progress};

@@ -11,10 +11,11 @@ use std::collections::BTreeSet;
 
 use crate::engine::config::Config;
 use crate::engine::faults::Fault;
+use crate::engine::partitioning::keygroups::KeyKind;
+use crate::engine::partitioning::trace::Trace;
+use crate::engine::partitioning::workload::SourceConfig;
 use crate::engine::sim::{CheckpointStatus, JobStatus, Reconfigured, Simulation};
-use crate::engine::store::ChunkId;
-use crate::engine::trace::Trace;
-use crate::engine::workload::{KeyKind, SourceConfig};
+use crate::engine::transfer::store::ChunkId;
 
 use super::format;
 
@@ -318,7 +319,10 @@ impl Driver {
         }
     }
 
-    pub fn inspect(&self, key_group: u32) -> Option<crate::engine::view::KeyGroupInspection> {
+    pub fn inspect(
+        &self,
+        key_group: u32,
+    ) -> Option<crate::engine::report::view::KeyGroupInspection> {
         self.sim.inspect_key_group(key_group, 50)
     }
 

@@ -4,9 +4,9 @@
 
 use yew::prelude::*;
 
-use crate::engine::codec::Codec;
 use crate::engine::sim::CheckpointStatus;
-use crate::engine::store::{CheckpointId, ChunkId};
+use crate::engine::state::codec::Codec;
+use crate::engine::transfer::store::{CheckpointId, ChunkId};
 
 use super::format;
 use super::lab::{Intent, LabState, Selection};

@@ -10,12 +10,12 @@ use std::rc::Rc;
 
 use crate::engine::config::Config;
 use crate::engine::faults::Fault;
-use crate::engine::log::LogEntry;
-use crate::engine::metrics::Sample;
+use crate::engine::report::events::LogEntry;
+use crate::engine::report::metrics::Sample;
+use crate::engine::report::view::{KeyGroupInspection, SimView};
+use crate::engine::report::whatif::WhatIfRow;
 use crate::engine::sim::CheckpointStats;
-use crate::engine::store::{CheckpointId, ChunkId};
-use crate::engine::view::{KeyGroupInspection, SimView};
-use crate::engine::whatif::WhatIfRow;
+use crate::engine::transfer::store::{CheckpointId, ChunkId};
 use yew::Callback;
 
 /// Something a person clicked, typed or pressed.

@@ -1,10 +1,12 @@
 //! Helpers shared by the simulation tests.
 #![allow(dead_code)]
 
-use statelab::engine::codec::Codec;
 use statelab::engine::config::Config;
+use statelab::engine::partitioning::workload::{
+    KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel,
+};
 use statelab::engine::sim::Simulation;
-use statelab::engine::workload::{KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel};
+use statelab::engine::state::codec::Codec;
 
 /// A small, quick job: 500 Zipf keys at 2 000 records/s, 32 key groups, a 20 Mbit/s link.
 pub fn small_config(
@@ -62,7 +64,7 @@ pub fn run_to_end(sim: &mut Simulation, limit: u64, budget_us: u64) {
     let model = sim.workload().config().value_model;
     for kg in 0..sim.partitioning().max_parallelism() {
         let st = sim.key_group_state(kg);
-        let bytes = statelab::engine::snapshot::serialize(st, model, sim.workload().keys());
+        let bytes = statelab::engine::state::snapshot::serialize(st, model, sim.workload().keys());
         assert_eq!(
             st.raw_bytes(),
             bytes.len() as u64,

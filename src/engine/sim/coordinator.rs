@@ -2,7 +2,7 @@
 //! snapshot ships, the sync and async phases, acknowledgements, completion and failure.
 
 use super::*;
-use crate::engine::policy::{
+use crate::engine::transfer::policy::{
     decide_interval, decide_ship, IntervalDecision, KeyGroupFacts, Measured,
 };
 
@@ -138,28 +138,32 @@ impl Simulation {
     }
 
     /// What running checkpoints hold in the store so far, for the view.
-    pub(crate) fn in_progress_chunks(&self) -> Vec<crate::engine::view::InProgressCheckpointView> {
+    pub(crate) fn in_progress_chunks(
+        &self,
+    ) -> Vec<crate::engine::report::view::InProgressCheckpointView> {
         self.pending
             .iter()
-            .map(|(id, p)| crate::engine::view::InProgressCheckpointView {
-                id: *id,
-                chunks: p
-                    .manifest
-                    .iter()
-                    .filter_map(|(kg, e)| {
-                        let c = self.store.chunk(e.chunk?)?;
-                        Some(crate::engine::view::StoredChunkView {
-                            key_group: *kg,
-                            chunk: c.id,
-                            shared_from: (c.checkpoint != *id).then_some(c.checkpoint),
-                            encoded_bytes: c.bytes.len() as u64,
-                            raw_bytes: c.raw_len,
-                            codec: c.codec,
-                            present: true,
+            .map(
+                |(id, p)| crate::engine::report::view::InProgressCheckpointView {
+                    id: *id,
+                    chunks: p
+                        .manifest
+                        .iter()
+                        .filter_map(|(kg, e)| {
+                            let c = self.store.chunk(e.chunk?)?;
+                            Some(crate::engine::report::view::StoredChunkView {
+                                key_group: *kg,
+                                chunk: c.id,
+                                shared_from: (c.checkpoint != *id).then_some(c.checkpoint),
+                                encoded_bytes: c.bytes.len() as u64,
+                                raw_bytes: c.raw_len,
+                                codec: c.codec,
+                                present: true,
+                            })
                         })
-                    })
-                    .collect(),
-            })
+                        .collect(),
+                },
+            )
             .collect()
     }
 

@@ -8,19 +8,19 @@
 //! `coordinator.rs` holds the checkpoint coordinator, `recovery.rs` failure, restore and
 //! the exactly-once check; this file the types, the clock and the data plane.
 
-use crate::engine::codec::Codec;
 use crate::engine::config::{Config, ConfigErrors, FieldError};
-use crate::engine::keygroups::Partitioning;
-use crate::engine::link::Pipe;
-use crate::engine::log::{BlockLog, EventCategory, EventLog};
-use crate::engine::metrics::{Sample, SAMPLE_INTERVAL_US};
-use crate::engine::oracle::Oracle;
-use crate::engine::policy::{PolicyConfig, ShipReason};
-use crate::engine::snapshot;
-use crate::engine::state::KeyGroupState;
-use crate::engine::store::{CheckpointId, ChunkId, ChunkRef, CompletedCheckpoint, Store};
-use crate::engine::trace::Trace;
-use crate::engine::workload::{Record, Workload};
+use crate::engine::partitioning::keygroups::Partitioning;
+use crate::engine::partitioning::trace::Trace;
+use crate::engine::partitioning::workload::{Record, Workload};
+use crate::engine::recovery::oracle::Oracle;
+use crate::engine::report::events::{BlockLog, EventCategory, EventLog};
+use crate::engine::report::metrics::{Sample, SAMPLE_INTERVAL_US};
+use crate::engine::state::codec::Codec;
+use crate::engine::state::keyed::KeyGroupState;
+use crate::engine::state::snapshot;
+use crate::engine::transfer::link::Pipe;
+use crate::engine::transfer::policy::{PolicyConfig, ShipReason};
+use crate::engine::transfer::store::{CheckpointId, ChunkId, ChunkRef, CompletedCheckpoint, Store};
 use serde::Serialize;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
@@ -392,7 +392,10 @@ impl Simulation {
     pub fn new(config: Config, trace: Option<&Trace>) -> Result<Self, ConfigErrors> {
         config.validate()?;
         let partitioning = config.partitioning()?;
-        if matches!(config.workload.source, super::workload::SourceConfig::Trace) && trace.is_none()
+        if matches!(
+            config.workload.source,
+            crate::engine::partitioning::workload::SourceConfig::Trace
+        ) && trace.is_none()
         {
             return Err(ConfigErrors(vec![FieldError {
                 field: "workload.source".into(),
@@ -712,8 +715,8 @@ impl Simulation {
         }
     }
 
-    pub(crate) fn link_view(&self) -> crate::engine::view::LinkView {
-        crate::engine::view::LinkView {
+    pub(crate) fn link_view(&self) -> crate::engine::report::view::LinkView {
+        crate::engine::report::view::LinkView {
             bandwidth_mbit_s: self.config.link.bandwidth_mbit_s,
             latency_ms: self
                 .latency_restore_at

@@ -8,12 +8,14 @@ use yew::prelude::*;
 use super::faults::Faults;
 use super::field::{fmt_f64, Field, Spec};
 use super::specs::*;
-use crate::engine::codec::Codec;
 use crate::engine::config::Config;
-use crate::engine::keygroups::default_max_parallelism;
-use crate::engine::policy::PolicyConfig;
-use crate::engine::trace::MAX_TRACE_BYTES;
-use crate::engine::workload::{KeyDistribution, RateProfile, SourceConfig, ValueModel};
+use crate::engine::partitioning::keygroups::default_max_parallelism;
+use crate::engine::partitioning::trace::MAX_TRACE_BYTES;
+use crate::engine::partitioning::workload::{
+    KeyDistribution, RateProfile, SourceConfig, ValueModel,
+};
+use crate::engine::state::codec::Codec;
+use crate::engine::transfer::policy::PolicyConfig;
 use crate::ui::lab::{Intent, LabState};
 use crate::ui::metrics::format::{bytes, duration_us};
 

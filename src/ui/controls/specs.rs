@@ -3,11 +3,14 @@
 //! the engine's `Config::validate()`.
 
 use super::field::{fmt_f64, parse_f64, parse_u32, parse_u64, Kind, Spec};
-use crate::engine::codec::Codec;
 use crate::engine::config::Config;
-use crate::engine::keygroups::default_max_parallelism;
-use crate::engine::policy::PolicyConfig;
-use crate::engine::workload::{KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel};
+use crate::engine::partitioning::keygroups::default_max_parallelism;
+use crate::engine::partitioning::keygroups::KeyKind;
+use crate::engine::partitioning::workload::{
+    KeyDistribution, RateProfile, SourceConfig, ValueModel,
+};
+use crate::engine::state::codec::Codec;
+use crate::engine::transfer::policy::PolicyConfig;
 
 const NUMBER: Kind = Kind::Number { decimal: false };
 const DECIMAL: Kind = Kind::Number { decimal: true };

@@ -16,7 +16,7 @@ use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
-use crate::engine::metrics::Sample;
+use crate::engine::report::metrics::Sample;
 use crate::ui::lab::LabState;
 
 const REDRAWS_PER_S: f64 = 3.0;

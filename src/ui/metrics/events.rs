@@ -5,7 +5,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::format::at;
-use crate::engine::log::{EventCategory, LogEntry};
+use crate::engine::report::events::{EventCategory, LogEntry};
 
 /// Entries drawn at once; the log itself keeps far more.
 const SHOWN: usize = 200;

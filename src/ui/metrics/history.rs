@@ -7,9 +7,9 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::format::{at, bytes, count, duration_opt, duration_us, ratio, sig3};
+use crate::engine::report::summary::{summarize, MinAvgMax};
 use crate::engine::sim::{CheckpointCounts, CheckpointStats, CheckpointStatus};
-use crate::engine::store::CheckpointId;
-use crate::engine::summary::{summarize, MinAvgMax};
+use crate::engine::transfer::store::CheckpointId;
 
 /// Rows shown at first, and at most; older ones live on in the counts and the summary.
 const ROWS: usize = 8;

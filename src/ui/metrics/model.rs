@@ -5,7 +5,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::format::{bytes, bytes_f, count, rate, sig3};
-use crate::engine::policy::PolicyConfig;
+use crate::engine::transfer::policy::PolicyConfig;
 use crate::ui::lab::LabState;
 
 const MIB: f64 = 1024.0 * 1024.0;

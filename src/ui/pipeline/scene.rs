@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use web_sys::CanvasRenderingContext2d as Ctx;
 
+use crate::engine::report::view::{SimView, TransferView};
 use crate::engine::sim::{CheckpointStatus, JobStatus};
-use crate::engine::view::{SimView, TransferView};
 
 use super::super::format;
 use super::super::lab::{LabState, Selection};
@@ -395,7 +395,7 @@ fn source_port(l: &Layout) -> (f64, f64) {
 fn channel(
     f: &Frame,
     lab: &LabState,
-    s: &crate::engine::view::SubtaskView,
+    s: &crate::engine::report::view::SubtaskView,
     b: Rect,
     l: &Layout,
     down: bool,
@@ -436,7 +436,7 @@ fn channel(
 fn subtask_box(
     f: &Frame,
     lab: &LabState,
-    s: &crate::engine::view::SubtaskView,
+    s: &crate::engine::report::view::SubtaskView,
     b: Rect,
     flash: Option<f64>,
     down: bool,
@@ -1031,7 +1031,7 @@ fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
 fn chunk_cell(
     f: &Frame,
     batch: &mut CellBatch,
-    ch: &crate::engine::view::StoredChunkView,
+    ch: &crate::engine::report::view::StoredChunkView,
     slot: Rect,
     corrupted: bool,
 ) {

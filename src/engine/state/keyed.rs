@@ -4,8 +4,8 @@
 //! to another subtask alone. Key groups live behind `Arc` and are copied on write: taking
 //! a snapshot is a pointer copy, like the heap backend's copy-on-write snapshots.
 
-use super::rng::{draw, SeqRng, Stream};
-use super::workload::{KeySpace, Record, ValueModel};
+use crate::engine::partitioning::workload::{KeySpace, Record, ValueModel};
+use crate::engine::rng::{draw, SeqRng, Stream};
 use std::sync::Arc;
 
 /// One event kept by the `Events` value model.
@@ -153,10 +153,10 @@ impl KeyValue {
 }
 
 /// Bytes a key takes in a snapshot: a tag, then a length-prefixed string or an i64.
-pub fn encoded_key_len(key: &super::keygroups::Key) -> usize {
+pub fn encoded_key_len(key: &crate::engine::partitioning::keygroups::Key) -> usize {
     match key {
-        super::keygroups::Key::Str(s) => 1 + 4 + s.len(),
-        super::keygroups::Key::Long(_) => 1 + 8,
+        crate::engine::partitioning::keygroups::Key::Str(s) => 1 + 4 + s.len(),
+        crate::engine::partitioning::keygroups::Key::Long(_) => 1 + 8,
     }
 }
 

@@ -4,8 +4,8 @@
 //! A `WhatIfRun` advances in small steps so the browser can spread it over frames; the CLI
 //! and tests run it to the end with `what_if`.
 
-use super::policy::PolicyConfig;
-use super::sim::{CheckpointCounts, Simulation, Totals};
+use crate::engine::sim::{CheckpointCounts, Simulation, Totals};
+use crate::engine::transfer::policy::PolicyConfig;
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

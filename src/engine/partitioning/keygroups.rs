@@ -232,6 +232,15 @@ pub fn default_max_parallelism(parallelism: u32) -> u32 {
         )
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyKind {
+    /// `user-0`, `user-1`, … hashed as Java `String`s.
+    String,
+    /// `0`, `1`, … hashed as Java `Long`s.
+    Integer,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,10 +2,10 @@
 //! under the real option names, each line commented with what statelab measured, and an
 //! honest note wherever statelab's setting has no Flink equivalent.
 
-use super::codec::Codec;
-use super::policy::PolicyConfig;
-use super::sim::{CheckpointStatus, Simulation};
-use super::snapshot;
+use crate::engine::sim::{CheckpointStatus, Simulation};
+use crate::engine::state::codec::Codec;
+use crate::engine::state::snapshot;
+use crate::engine::transfer::policy::PolicyConfig;
 
 pub fn flink_yaml(sim: &Simulation) -> String {
     let c = sim.config();
@@ -15,7 +15,7 @@ pub fn flink_yaml(sim: &Simulation) -> String {
         .iter()
         .filter(|h| h.status == CheckpointStatus::Completed)
         .collect();
-    let avg = |f: &dyn Fn(&&super::sim::CheckpointStats) -> u64| {
+    let avg = |f: &dyn Fn(&&crate::engine::sim::CheckpointStats) -> u64| {
         if done.is_empty() {
             0.0
         } else {

@@ -14,9 +14,9 @@
 //! ```
 //! Entries appear in strictly increasing key order.
 
-use super::keygroups::Key;
-use super::state::{Event, KeyGroupState, KeyValue, RecentEvents, EVENT_KINDS};
-use super::workload::{KeySpace, ValueModel};
+use crate::engine::partitioning::keygroups::Key;
+use crate::engine::partitioning::workload::{KeySpace, ValueModel};
+use crate::engine::state::keyed::{Event, KeyGroupState, KeyValue, RecentEvents, EVENT_KINDS};
 use std::fmt;
 
 const MAGIC: &[u8; 4] = b"SLKG";

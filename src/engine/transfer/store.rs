@@ -1,7 +1,7 @@
 //! The checkpoint store: chunks by id, completed checkpoints, and the shared state
 //! registry's reference counts that decide when a chunk may be deleted.
 
-use super::codec::Codec;
+use crate::engine::state::codec::Codec;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Recorded workloads: `key,value` CSV traces and the seed document's example job.
 
-use super::keygroups::Key;
-use super::workload::KeyKind;
+use crate::engine::partitioning::keygroups::Key;
+use crate::engine::partitioning::keygroups::KeyKind;
 use std::collections::HashMap;
 use std::fmt;
 

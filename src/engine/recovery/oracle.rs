@@ -1,8 +1,8 @@
 //! The oracle: the same workload with no failure. Applying records `0..n` in order to
 //! empty state is what any exactly-once run must hold once it has processed `n` records.
 
-use super::state::KeyGroupState;
-use super::workload::Workload;
+use crate::engine::partitioning::workload::Workload;
+use crate::engine::state::keyed::KeyGroupState;
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]

@@ -4,9 +4,11 @@
 //! checkpoint's offset and replaying yields exactly the records seen the first time,
 //! which is what makes the exactly-once check meaningful.
 
-use super::keygroups::{Key, Partitioning};
-use super::rng::{below, draw, Stream};
-use super::trace::Trace;
+/// Part of a generated source's config; defined with the keys it describes.
+pub use crate::engine::partitioning::keygroups::KeyKind;
+use crate::engine::partitioning::keygroups::{Key, Partitioning};
+use crate::engine::partitioning::trace::Trace;
+use crate::engine::rng::{below, draw, Stream};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -136,15 +138,6 @@ pub enum KeyDistribution {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyKind {
-    /// `user-0`, `user-1`, … hashed as Java `String`s.
-    String,
-    /// `0`, `1`, … hashed as Java `Long`s.
-    Integer,
-}
-
 /// What a key's state looks like, and so how well its snapshot compresses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -258,7 +251,7 @@ impl KeySpace {
                 let mut e = EncodedKeys::default();
                 e.offsets.push(0);
                 for k in group {
-                    super::snapshot::write_key(&keys[*k as usize], &mut e.bytes);
+                    crate::engine::state::snapshot::write_key(&keys[*k as usize], &mut e.bytes);
                     e.offsets.push(e.bytes.len() as u32);
                 }
                 e

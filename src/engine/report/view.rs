@@ -1,13 +1,15 @@
 //! The read-only picture of a simulation that the UI draws: plain data, no references
 //! into the engine, cheap enough to build every animation frame.
 
-use super::codec::Codec;
-use super::keygroups::KeyGroupRange;
-use super::log::LogEntry;
-use super::policy::{IntervalDecision, ShipReason};
-use super::sim::TransferCounts;
-use super::sim::{ChannelItem, CheckpointCounts, JobStatus, RecoveryStats, Simulation, Transfer};
-use super::store::{CheckpointId, ChunkId, ChunkRef};
+use crate::engine::partitioning::keygroups::KeyGroupRange;
+use crate::engine::report::events::LogEntry;
+use crate::engine::sim::TransferCounts;
+use crate::engine::sim::{
+    ChannelItem, CheckpointCounts, JobStatus, RecoveryStats, Simulation, Transfer,
+};
+use crate::engine::state::codec::Codec;
+use crate::engine::transfer::policy::{IntervalDecision, ShipReason};
+use crate::engine::transfer::store::{CheckpointId, ChunkId, ChunkRef};
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -391,7 +393,7 @@ impl Simulation {
     /// Opens a key group: up to `limit` entries as text, and its snapshot really encoded by
     /// every codec.
     pub fn inspect_key_group(&self, key_group: u32, limit: usize) -> Option<KeyGroupInspection> {
-        use super::state::KeyValue;
+        use crate::engine::state::keyed::KeyValue;
         let st = self.state.get(key_group as usize)?;
         let keys = self.workload.keys();
         let members = keys.members(key_group);
@@ -415,7 +417,8 @@ impl Simulation {
                 (keys.key(members[slot]).to_string(), value)
             })
             .collect();
-        let raw = super::snapshot::serialize(st, self.workload.config().value_model, keys);
+        let raw =
+            crate::engine::state::snapshot::serialize(st, self.workload.config().value_model, keys);
         Some(KeyGroupInspection {
             key_group,
             subtask: self.partitioning.subtask_of_key_group(key_group),

@@ -1,7 +1,7 @@
 //! Flink's checkpoint summary (min / avg / max over completed checkpoints) and its job
 //! metrics, under Flink's names.
 
-use super::sim::{CheckpointStats, CheckpointStatus, Simulation};
+use crate::engine::sim::{CheckpointStats, CheckpointStatus, Simulation};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -61,7 +61,7 @@ pub fn summarize(history: &[CheckpointStats]) -> CheckpointSummary {
         .filter(|h| h.status == CheckpointStatus::Completed)
         .collect();
     let ms = |us: u64| us as f64 / 1000.0;
-    let per_subtask = |f: &dyn Fn(&super::sim::SubtaskCheckpointStats) -> Option<u64>| {
+    let per_subtask = |f: &dyn Fn(&crate::engine::sim::SubtaskCheckpointStats) -> Option<u64>| {
         MinAvgMax::of(
             done.iter()
                 .flat_map(|h| h.subtasks.iter())

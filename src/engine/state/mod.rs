@@ -1,0 +1,6 @@
+//! State and compression: keyed state per key group, the byte layout of its snapshot and
+//! the codecs that frame a snapshot as a chunk.
+
+pub mod codec;
+pub mod keyed;
+pub mod snapshot;
