@@ -3,10 +3,12 @@
 
 use proptest::prelude::*;
 use statelab::engine::config::Config;
+use statelab::engine::faults::FaultError;
 use statelab::engine::partitioning::workload::{
     KeyDistribution, KeyKind, SourceConfig, ValueModel,
 };
-use statelab::engine::sim::{CheckpointStatus, JobStatus, Simulation};
+use statelab::engine::report::stats::{CheckpointStatus, ChunkFault, JobStatus};
+use statelab::engine::sim::Simulation;
 use statelab::engine::state::codec::Codec;
 use statelab::engine::state::keyed::KeyValue;
 
@@ -167,7 +169,13 @@ fn rescale_moves_whole_key_groups() {
     assert_eq!(sim.partitioning().parallelism(), 3);
     run_to_end(&mut sim, 5_000);
     assert!(sim.rescale(0).is_err());
-    assert!(sim.rescale(33).unwrap_err().contains("max-parallelism"));
+    assert!(matches!(
+        sim.rescale(33),
+        Err(FaultError::BadParallelism {
+            parallelism: 33,
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -180,12 +188,22 @@ fn a_corrupt_chunk_falls_back_to_an_older_checkpoint() {
     sim.advance_to(1_600_000);
     let latest = sim.store().latest().unwrap().clone();
     assert!(sim.store().completed().count() == 2);
-    assert!(sim.corrupt_chunk(latest.manifest[5].chunk, 200));
+    let corrupted = latest.manifest[5];
+    sim.corrupt_chunk(corrupted.chunk, 200).unwrap();
     sim.crash_job();
     run_to_end(&mut sim, 6_000);
     let rec = &sim.recoveries()[0];
     assert_eq!(rec.fallbacks.len(), 1, "{:?}", rec.fallbacks);
-    assert!(rec.fallbacks[0].contains("failed verification"));
+    let fallback = &rec.fallbacks[0];
+    assert_eq!(
+        (fallback.from, fallback.chunk, fallback.key_group),
+        (latest.id, corrupted.chunk, corrupted.key_group)
+    );
+    assert!(
+        matches!(fallback.fault, ChunkFault::Codec { .. }),
+        "{fallback}"
+    );
+    assert_eq!(fallback.to, rec.checkpoint);
     assert!(rec.checkpoint.unwrap() < latest.id);
 }
 

@@ -6,7 +6,10 @@ use statelab::engine::faults::{Fault, ScheduledFault};
 use statelab::engine::partitioning::workload::{
     KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel,
 };
-use statelab::engine::sim::{CheckpointStatus, JobStatus, Reconfigured, Simulation};
+use statelab::engine::report::stats::{
+    CheckpointFailure, CheckpointStatus, ChunkFault, FailureCause, JobStatus,
+};
+use statelab::engine::sim::{Reconfigured, Simulation};
 use statelab::engine::state::codec::Codec;
 use statelab::engine::transfer::policy::{daly_interval_s, PolicyConfig, ShipReason};
 
@@ -24,7 +27,7 @@ fn adaptive(budget: u64, threshold: u64, staleness_ms: u64) -> PolicyConfig {
     }
 }
 
-fn completed(sim: &Simulation) -> Vec<&statelab::engine::sim::CheckpointStats> {
+fn completed(sim: &Simulation) -> Vec<&statelab::engine::report::stats::CheckpointStats> {
     sim.history()
         .iter()
         .filter(|h| h.status == CheckpointStatus::Completed)
@@ -179,7 +182,12 @@ fn an_outage_fails_checkpoints_by_timeout_and_restarts_the_job_past_tolerance() 
     let failed: Vec<_> = sim
         .history()
         .iter()
-        .filter(|h| matches!(&h.status, CheckpointStatus::Failed(r) if r.contains("expired")))
+        .filter(|h| {
+            matches!(
+                &h.status,
+                CheckpointStatus::Failed(CheckpointFailure::Expired { timeout_ms: 400 })
+            )
+        })
         .collect();
     assert!(
         failed.len() >= 2,
@@ -190,9 +198,10 @@ fn an_outage_fails_checkpoints_by_timeout_and_restarts_the_job_past_tolerance() 
         !sim.recoveries().is_empty(),
         "more failures than tolerable restart the job"
     );
-    assert!(sim.recoveries()[0]
-        .reason
-        .contains("tolerable failure threshold"));
+    assert_eq!(
+        sim.recoveries()[0].cause,
+        FailureCause::TolerableFailuresExceeded { tolerable: 1 }
+    );
     // Replay after the restore backs the channels up, barriers queue behind records and
     // checkpoints keep timing out: a restart loop, as a too-short timeout causes in Flink.
     sim.advance_to(7_000_000);
@@ -233,12 +242,14 @@ fn an_unavailable_store_fails_the_checkpoint_and_a_lost_chunk_forces_a_fallback(
     ];
     let mut sim = Simulation::new(c, None).unwrap();
     sim.advance_to(8_000_000);
-    assert!(sim.history().iter().any(
-        |h| matches!(&h.status, CheckpointStatus::Failed(r) if r.contains("store unavailable"))
-    ));
+    assert!(sim.history().iter().any(|h| matches!(
+        &h.status,
+        CheckpointStatus::Failed(CheckpointFailure::StoreUnavailable { .. })
+    )));
     let rec = &sim.recoveries()[0];
     assert_eq!(rec.fallbacks.len(), 1, "{:?}", rec.fallbacks);
-    assert!(rec.fallbacks[0].contains("missing from the store"));
+    assert_eq!(rec.fallbacks[0].fault, ChunkFault::Missing);
+    assert_eq!(rec.fallbacks[0].key_group, 7);
     assert!(rec.exactly_once.as_ref().is_some_and(|r| r.ok()));
 }
 

@@ -20,7 +20,8 @@ mod cli {
     use statelab::engine::partitioning::keygroups::{Key, Partitioning};
     use statelab::engine::partitioning::trace::Trace;
     use statelab::engine::partitioning::workload::{KeyKind, SourceConfig};
-    use statelab::engine::sim::{CheckpointStats, RecoveryStats, Simulation};
+    use statelab::engine::report::stats::{CheckpointStats, RecoveryStats};
+    use statelab::engine::sim::Simulation;
     use statelab::engine::transfer::store::ChunkRef;
     use std::path::{Path, PathBuf};
     use std::process::ExitCode;
@@ -266,7 +267,9 @@ mod cli {
             let done: Vec<_> = sim
                 .history()
                 .iter()
-                .filter(|h| h.status == statelab::engine::sim::CheckpointStatus::Completed)
+                .filter(|h| {
+                    h.status == statelab::engine::report::stats::CheckpointStatus::Completed
+                })
                 .collect();
             let mean =
                 |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
@@ -366,14 +369,14 @@ mod cli {
         virtual_seconds: f64,
         source_offset: u64,
         records_processed: u64,
-        counts: &'a statelab::engine::sim::CheckpointCounts,
+        counts: &'a statelab::engine::report::stats::CheckpointCounts,
         summary: statelab::engine::report::summary::CheckpointSummary,
         job_metrics: statelab::engine::report::summary::JobMetrics,
         state_bytes: u64,
         store_bytes: u64,
         history: &'a [CheckpointStats],
         recoveries: &'a [RecoveryStats],
-        transfers: statelab::engine::sim::TransferCounts,
+        transfers: statelab::engine::report::stats::TransferCounts,
         policy: statelab::engine::report::view::PolicyView,
         seed_model: statelab::engine::report::view::SeedModel,
         samples: Vec<&'a statelab::engine::report::metrics::Sample>,

@@ -1,6 +1,8 @@
 //! Faults as data: a schedule of (time, fault) that scenarios, tests and the UI replay.
 
+use crate::engine::transfer::store::ChunkId;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -33,6 +35,12 @@ pub struct ScheduledFault {
     pub fault: Fault,
 }
 
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
 impl Fault {
     pub fn describe(&self) -> String {
         match self {
@@ -58,3 +66,66 @@ impl Fault {
         }
     }
 }
+
+/// Why a fault (or a person's action) could not be applied; nothing changed then.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FaultError {
+    /// No such subtask at the job's current parallelism.
+    NoSuchSubtask { subtask: u32, parallelism: u32 },
+    /// The new parallelism is not one Flink (or the lab) accepts.
+    BadParallelism { parallelism: u32, reason: String },
+    /// Bandwidth must be a positive, finite number.
+    BadBandwidth { mbit_s: f64 },
+    /// No key group with this number.
+    NoSuchKeyGroup { key_group: u32, key_groups: u32 },
+    /// No completed checkpoint holds a chunk of the key group (none has completed yet).
+    NoChunkForKeyGroup { key_group: u32 },
+    /// The chunk is already gone from the store.
+    ChunkGone {
+        chunk: ChunkId,
+        key_group: Option<u32>,
+    },
+}
+
+impl fmt::Display for FaultError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FaultError::NoSuchSubtask {
+                subtask,
+                parallelism,
+            } => write!(
+                f,
+                "subtask must be below the parallelism ({parallelism}), got {subtask}"
+            ),
+            FaultError::BadParallelism {
+                parallelism,
+                reason,
+            } => write!(f, "parallelism {parallelism} refused: {reason}"),
+            FaultError::BadBandwidth { mbit_s } => {
+                write!(f, "bandwidth must be positive, got {mbit_s}")
+            }
+            FaultError::NoSuchKeyGroup {
+                key_group,
+                key_groups,
+            } => write!(
+                f,
+                "key group must be below the max parallelism ({key_groups}), got {key_group}"
+            ),
+            FaultError::NoChunkForKeyGroup { key_group } => write!(
+                f,
+                "no completed checkpoint holds a chunk of key group {key_group}"
+            ),
+            FaultError::ChunkGone {
+                chunk,
+                key_group: Some(kg),
+            } => write!(f, "chunk {chunk} of key group {kg} is already gone"),
+            FaultError::ChunkGone {
+                chunk,
+                key_group: None,
+            } => write!(f, "chunk {chunk} is not in the store"),
+        }
+    }
+}
+
+impl std::error::Error for FaultError {}

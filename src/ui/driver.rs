@@ -14,7 +14,8 @@ use crate::engine::faults::Fault;
 use crate::engine::partitioning::keygroups::KeyKind;
 use crate::engine::partitioning::trace::Trace;
 use crate::engine::partitioning::workload::SourceConfig;
-use crate::engine::sim::{CheckpointStatus, JobStatus, Reconfigured, Simulation};
+use crate::engine::report::stats::{CheckpointStatus, JobStatus};
+use crate::engine::sim::{Reconfigured, Simulation};
 use crate::engine::transfer::store::ChunkId;
 
 use super::format;
@@ -257,7 +258,7 @@ impl Driver {
 
     pub fn crash_subtask(&mut self, subtask: u32) -> Result<(), String> {
         self.goal = None;
-        self.sim.crash_subtask(subtask)
+        self.sim.crash_subtask(subtask).map_err(|e| e.to_string())
     }
 
     /// Rescales through the engine's reconfiguration, so that its config keeps the new
@@ -290,7 +291,7 @@ impl Driver {
         if matches!(fault, Fault::CrashJob | Fault::CrashSubtask { .. }) {
             self.goal = None;
         }
-        self.sim.inject(fault)?;
+        self.sim.inject(fault).map_err(|e| e.to_string())?;
         Ok(format!("injected: {}", fault.describe()))
     }
 
@@ -302,21 +303,17 @@ impl Driver {
             .map(|c| c.bytes.len() as u64)
             .ok_or_else(|| format!("chunk {chunk} is not in the store"))?;
         // A bit in the middle of the chunk: inside the payload, not the frame header.
-        if self.sim.corrupt_chunk(chunk, len * 4 + 3) {
-            self.corrupted.insert(chunk);
-            Ok(())
-        } else {
-            Err(format!("chunk {chunk} could not be corrupted"))
-        }
+        self.sim
+            .corrupt_chunk(chunk, len * 4 + 3)
+            .map_err(|e| e.to_string())?;
+        self.corrupted.insert(chunk);
+        Ok(())
     }
 
     pub fn lose_chunk(&mut self, chunk: ChunkId) -> Result<(), String> {
-        if self.sim.lose_chunk(chunk) {
-            self.corrupted.remove(&chunk);
-            Ok(())
-        } else {
-            Err(format!("chunk {chunk} is not in the store"))
-        }
+        self.sim.lose_chunk(chunk).map_err(|e| e.to_string())?;
+        self.corrupted.remove(&chunk);
+        Ok(())
     }
 
     pub fn inspect(

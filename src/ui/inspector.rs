@@ -4,7 +4,7 @@
 
 use yew::prelude::*;
 
-use crate::engine::sim::CheckpointStatus;
+use crate::engine::report::stats::CheckpointStatus;
 use crate::engine::state::codec::Codec;
 use crate::engine::transfer::store::{CheckpointId, ChunkId};
 

@@ -12,9 +12,9 @@ use crate::engine::config::Config;
 use crate::engine::faults::Fault;
 use crate::engine::report::events::LogEntry;
 use crate::engine::report::metrics::Sample;
+use crate::engine::report::stats::CheckpointStats;
 use crate::engine::report::view::{KeyGroupInspection, SimView};
 use crate::engine::report::whatif::WhatIfRow;
-use crate::engine::sim::CheckpointStats;
 use crate::engine::transfer::store::{CheckpointId, ChunkId};
 use yew::Callback;
 

@@ -5,7 +5,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::engine::sim::JobStatus;
+use crate::engine::report::stats::JobStatus;
 
 use super::app::{MAX_SPEED, MIN_SPEED};
 use super::format;

@@ -1,3 +1,5 @@
-//! Recovery: the no-failure oracle that every restore is checked against.
+//! Recovery: the job's life after a failure (restart, restore with fallback, rewind and
+//! replay) and the no-failure oracle that every recovery is checked against.
 
 pub mod oracle;
+pub(crate) mod restore;

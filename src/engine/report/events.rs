@@ -1,11 +1,21 @@
-//! The event log: what happened, when, in words a lecture can use.
+//! The event log: what happened, when, as typed data. Each [`Event`] names the ids it
+//! concerns (checkpoint, subtask, key group, chunk) so a lesson, a timeline or a test can
+//! anchor on it; its words come from `Display`.
 //!
-//! Stored as sealed shared blocks plus a tail so that cloning a simulation for time
-//! travel copies a handful of pointers, not the whole history.
+//! Moments inside a checkpoint or a restore (a barrier reaching a subtask, a subtask's
+//! snapshot, each chunk acknowledged or restored) are *detail* events: there is one per
+//! subtask or key group, so they live in a bounded log of their own and never push the
+//! run's main history (triggers, completions, failures, recoveries) out of its bound.
 
+use crate::engine::faults::{Fault, FaultError};
+use crate::engine::report::blocks::BlockLog;
+use crate::engine::report::stats::{
+    CheckpointFailure, Direction, ExactlyOnceReport, FailureCause, Fallback, LossCause,
+};
+use crate::engine::state::codec::Codec;
+use crate::engine::transfer::store::{CheckpointId, ChunkId};
 use serde::Serialize;
-use std::collections::VecDeque;
-use std::sync::Arc;
+use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -18,111 +28,509 @@ pub enum EventCategory {
     Policy,
 }
 
+/// Something that happened in the run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    JobStarted {
+        parallelism: u32,
+        key_groups: u32,
+        codec: Codec,
+        incremental: bool,
+    },
+    /// The coordinator injected barriers into every channel.
+    CheckpointTriggered {
+        checkpoint: CheckpointId,
+        offset: u64,
+    },
+    /// Detail: the barrier reached a subtask, which takes its synchronous snapshot now.
+    BarrierReached {
+        checkpoint: CheckpointId,
+        subtask: u32,
+        start_delay_us: u64,
+    },
+    /// Detail: a subtask's synchronous phase ended; its captured key groups queue for the
+    /// link (the asynchronous phase).
+    SnapshotTaken {
+        checkpoint: CheckpointId,
+        subtask: u32,
+        shipped: u32,
+        referenced: u32,
+        sync_us: u64,
+    },
+    /// Detail: the store acknowledged one chunk.
+    ChunkAcknowledged {
+        checkpoint: CheckpointId,
+        subtask: u32,
+        key_group: u32,
+        chunk: ChunkId,
+        encoded_bytes: u64,
+    },
+    /// Detail: every chunk of a subtask is acknowledged.
+    SubtaskAcknowledged {
+        checkpoint: CheckpointId,
+        subtask: u32,
+    },
+    CheckpointCompleted {
+        checkpoint: CheckpointId,
+        duration_us: u64,
+        shipped: u32,
+        referenced: u32,
+        uploaded_bytes: u64,
+        raw_bytes: u64,
+        full_bytes: u64,
+    },
+    CheckpointFailed {
+        checkpoint: CheckpointId,
+        failure: CheckpointFailure,
+        discarded_chunks: u32,
+    },
+    /// Chunks no retained checkpoint references any more.
+    ChunksDeleted {
+        chunks: Vec<ChunkId>,
+    },
+    SettingsChanged {
+        sections: Vec<&'static str>,
+    },
+    FaultInjected {
+        fault: Fault,
+    },
+    /// A fault could not apply when its time came; nothing changed.
+    FaultNotApplied {
+        fault: Fault,
+        error: FaultError,
+    },
+    LatencyRestored {
+        latency_ms: f64,
+    },
+    /// A link outage ended.
+    LinkRestored,
+    /// The store accepts reads and writes again.
+    StoreAvailable,
+    TransferRetry {
+        direction: Direction,
+        key_group: u32,
+        cause: LossCause,
+        attempt: u32,
+        backoff_us: u64,
+    },
+    JobFailed {
+        cause: FailureCause,
+        restart_delay_ms: u64,
+    },
+    /// `checkpoint` is `None` when no completed checkpoint exists: empty state, offset 0.
+    RestoreStarted {
+        checkpoint: Option<CheckpointId>,
+        offset: u64,
+        parallelism: u32,
+        chunks: u32,
+    },
+    /// Detail: one chunk of the restore downloaded, decoded and verified.
+    ChunkRestored {
+        key_group: u32,
+        chunk: ChunkId,
+        encoded_bytes: u64,
+    },
+    RestoreFellBack(Fallback),
+    /// State restored; the source rewound to `offset` and replay begins.
+    RestoreDone {
+        offset: u64,
+    },
+    /// Replayed past the failure point with empty channels; the exactly-once check ran.
+    CaughtUp {
+        recovery_us: u64,
+        report: Option<ExactlyOnceReport>,
+    },
+    ChunkCorrupted {
+        chunk: ChunkId,
+        bit: u64,
+    },
+    ChunkLost {
+        chunk: ChunkId,
+    },
+}
+
+impl Event {
+    pub fn category(&self) -> EventCategory {
+        use Event::*;
+        match self {
+            JobStarted { .. }
+            | CheckpointTriggered { .. }
+            | BarrierReached { .. }
+            | SnapshotTaken { .. }
+            | SubtaskAcknowledged { .. }
+            | CheckpointCompleted { .. }
+            | CheckpointFailed { .. } => EventCategory::Checkpoint,
+            ChunkAcknowledged { .. } | ChunksDeleted { .. } => EventCategory::Store,
+            FaultInjected { .. }
+            | FaultNotApplied { .. }
+            | LatencyRestored { .. }
+            | LinkRestored
+            | StoreAvailable
+            | TransferRetry { .. }
+            | JobFailed { .. }
+            | ChunkCorrupted { .. }
+            | ChunkLost { .. } => EventCategory::Fault,
+            RestoreStarted { .. }
+            | ChunkRestored { .. }
+            | RestoreFellBack(_)
+            | RestoreDone { .. } => EventCategory::Recovery,
+            CaughtUp { .. } => EventCategory::Check,
+            SettingsChanged { .. } => EventCategory::Policy,
+        }
+    }
+
+    /// One per subtask or key group: the fine steps inside a checkpoint or a restore.
+    pub fn is_detail(&self) -> bool {
+        matches!(
+            self,
+            Event::BarrierReached { .. }
+                | Event::SnapshotTaken { .. }
+                | Event::ChunkAcknowledged { .. }
+                | Event::SubtaskAcknowledged { .. }
+                | Event::ChunkRestored { .. }
+        )
+    }
+
+    /// The checkpoint this event is about, if any.
+    pub fn checkpoint(&self) -> Option<CheckpointId> {
+        use Event::*;
+        match self {
+            CheckpointTriggered { checkpoint, .. }
+            | BarrierReached { checkpoint, .. }
+            | SnapshotTaken { checkpoint, .. }
+            | ChunkAcknowledged { checkpoint, .. }
+            | SubtaskAcknowledged { checkpoint, .. }
+            | CheckpointCompleted { checkpoint, .. }
+            | CheckpointFailed { checkpoint, .. } => Some(*checkpoint),
+            RestoreStarted { checkpoint, .. } => *checkpoint,
+            RestoreFellBack(f) => Some(f.from),
+            _ => None,
+        }
+    }
+
+    /// The subtask this event is about, if any.
+    pub fn subtask(&self) -> Option<u32> {
+        use Event::*;
+        match self {
+            BarrierReached { subtask, .. }
+            | SnapshotTaken { subtask, .. }
+            | ChunkAcknowledged { subtask, .. }
+            | SubtaskAcknowledged { subtask, .. } => Some(*subtask),
+            JobFailed {
+                cause: FailureCause::SubtaskFailed { subtask },
+                ..
+            } => Some(*subtask),
+            _ => None,
+        }
+    }
+
+    /// The key group this event is about, if any.
+    pub fn key_group(&self) -> Option<u32> {
+        use Event::*;
+        match self {
+            ChunkAcknowledged { key_group, .. }
+            | ChunkRestored { key_group, .. }
+            | TransferRetry { key_group, .. } => Some(*key_group),
+            RestoreFellBack(f) => Some(f.key_group),
+            CheckpointFailed {
+                failure:
+                    CheckpointFailure::StoreUnavailable { key_group }
+                    | CheckpointFailure::UploadFailed(crate::engine::report::stats::TransferFailure {
+                        key_group,
+                        ..
+                    }),
+                ..
+            } => Some(*key_group),
+            _ => None,
+        }
+    }
+
+    /// The chunk this event is about, if any.
+    pub fn chunk(&self) -> Option<ChunkId> {
+        use Event::*;
+        match self {
+            ChunkAcknowledged { chunk, .. }
+            | ChunkRestored { chunk, .. }
+            | ChunkCorrupted { chunk, .. }
+            | ChunkLost { chunk } => Some(*chunk),
+            RestoreFellBack(f) => Some(f.chunk),
+            _ => None,
+        }
+    }
+}
+
+fn on_off(incremental: bool) -> &'static str {
+    if incremental {
+        "incremental"
+    } else {
+        "full"
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Event::*;
+        match self {
+            JobStarted {
+                parallelism,
+                key_groups,
+                codec,
+                incremental,
+            } => write!(
+                f,
+                "job started: parallelism {parallelism}, {key_groups} key groups, codec {codec}, {} checkpoints",
+                on_off(*incremental)
+            ),
+            CheckpointTriggered { checkpoint, offset } => write!(
+                f,
+                "checkpoint {checkpoint} triggered: barrier injected at source offset {offset}"
+            ),
+            BarrierReached {
+                checkpoint,
+                subtask,
+                start_delay_us,
+            } => write!(
+                f,
+                "barrier of checkpoint {checkpoint} reached subtask {subtask} after {:.1} ms: synchronous snapshot",
+                *start_delay_us as f64 / 1000.0
+            ),
+            SnapshotTaken {
+                checkpoint,
+                subtask,
+                shipped,
+                referenced,
+                sync_us,
+            } => write!(
+                f,
+                "subtask {subtask} took its snapshot for checkpoint {checkpoint} in {sync_us} µs: {shipped} key groups to upload, {referenced} referenced"
+            ),
+            ChunkAcknowledged {
+                checkpoint,
+                key_group,
+                chunk,
+                encoded_bytes,
+                ..
+            } => write!(
+                f,
+                "store acknowledged chunk {chunk} (key group {key_group}, {encoded_bytes} B) of checkpoint {checkpoint}"
+            ),
+            SubtaskAcknowledged {
+                checkpoint,
+                subtask,
+            } => write!(
+                f,
+                "subtask {subtask} acknowledged checkpoint {checkpoint}: all its chunks are stored"
+            ),
+            CheckpointCompleted {
+                checkpoint,
+                duration_us,
+                shipped,
+                referenced,
+                uploaded_bytes,
+                raw_bytes,
+                full_bytes,
+            } => write!(
+                f,
+                "checkpoint {checkpoint} completed in {:.1} ms: {shipped} key groups shipped, {referenced} referenced, {uploaded_bytes} B uploaded ({raw_bytes} B raw), full size {full_bytes} B",
+                *duration_us as f64 / 1000.0
+            ),
+            CheckpointFailed {
+                checkpoint,
+                failure: CheckpointFailure::JobFailed,
+                discarded_chunks,
+            } => write!(
+                f,
+                "checkpoint {checkpoint} aborted: the job failed; {discarded_chunks} chunks discarded"
+            ),
+            CheckpointFailed {
+                checkpoint,
+                failure,
+                discarded_chunks,
+            } => write!(
+                f,
+                "checkpoint {checkpoint} failed: {failure}; {discarded_chunks} chunks discarded"
+            ),
+            ChunksDeleted { chunks } => write!(
+                f,
+                "{} chunks deleted: no retained checkpoint references them",
+                chunks.len()
+            ),
+            SettingsChanged { sections } => {
+                write!(f, "settings changed live: {}", sections.join(", "))
+            }
+            FaultInjected { fault } => write!(f, "{fault}"),
+            FaultNotApplied { fault, error } => {
+                write!(f, "scheduled fault not applied ({fault}): {error}")
+            }
+            LatencyRestored { latency_ms } => write!(f, "latency back to {latency_ms} ms"),
+            LinkRestored => write!(f, "link outage over: transfers resume"),
+            StoreAvailable => write!(f, "checkpoint store available again"),
+            TransferRetry {
+                key_group,
+                cause,
+                attempt,
+                backoff_us,
+                ..
+            } => write!(
+                f,
+                "transfer of key group {key_group} {cause}; retry {attempt} in {} ms",
+                backoff_us / 1000
+            ),
+            JobFailed {
+                cause,
+                restart_delay_ms,
+            } => write!(
+                f,
+                "job failed: {cause}; state lost, restart in {restart_delay_ms} ms"
+            ),
+            RestoreStarted {
+                checkpoint: Some(c),
+                offset,
+                parallelism,
+                chunks,
+            } => write!(
+                f,
+                "restoring checkpoint {c} (offset {offset}) with parallelism {parallelism}: downloading {chunks} chunks"
+            ),
+            RestoreStarted {
+                checkpoint: None, ..
+            } => write!(
+                f,
+                "no completed checkpoint: starting from empty state at offset 0"
+            ),
+            ChunkRestored {
+                key_group,
+                chunk,
+                encoded_bytes,
+            } => write!(
+                f,
+                "restored chunk {chunk} of key group {key_group} ({encoded_bytes} B): decoded and verified"
+            ),
+            RestoreFellBack(fallback) => write!(f, "{fallback}"),
+            RestoreDone { offset } => write!(
+                f,
+                "restore done: source rewound to offset {offset}, replaying"
+            ),
+            CaughtUp {
+                recovery_us,
+                report: Some(r),
+            } if r.ok() => write!(
+                f,
+                "caught up {:.1} ms after the failure; exactly-once: state equals the no-failure run at offset {}",
+                *recovery_us as f64 / 1000.0,
+                r.offset
+            ),
+            CaughtUp {
+                report: Some(r), ..
+            } => write!(
+                f,
+                "caught up; exactly-once VIOLATED at offset {}: key groups {:?} differ from the no-failure run",
+                r.offset, r.differing_key_groups
+            ),
+            CaughtUp { report: None, .. } => write!(f, "caught up"),
+            ChunkCorrupted { chunk, bit } => {
+                write!(f, "chunk {chunk} corrupted in the store (bit {bit} flipped)")
+            }
+            ChunkLost { chunk } => write!(f, "chunk {chunk} lost from the store"),
+        }
+    }
+}
+
+/// One logged event. `seq` numbers every event ever logged, main and detail alike.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogEntry {
+    pub seq: u64,
     pub at_us: u64,
     pub category: EventCategory,
-    pub text: String,
+    pub event: Event,
 }
 
-const BLOCK: usize = 256;
+impl fmt::Display for LogEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.event.fmt(f)
+    }
+}
 
-/// An append-only sequence in shared blocks: clones share every sealed block. Past
-/// `max_blocks` sealed blocks the oldest go, so a long run keeps a bounded recent history.
+/// The event log of a run: the most recent 64k main events and 16k detail events.
 #[derive(Clone, Debug)]
-pub struct BlockLog<T> {
-    sealed: VecDeque<Arc<Vec<T>>>,
-    tail: Vec<T>,
-    dropped: usize,
-    max_blocks: usize,
+pub struct EventLog {
+    main: BlockLog<LogEntry>,
+    detail: BlockLog<LogEntry>,
+    next_seq: u64,
+    main_logged: u64,
 }
-
-impl<T> BlockLog<T> {
-    pub fn with_max_blocks(max_blocks: usize) -> Self {
-        Self {
-            sealed: VecDeque::new(),
-            tail: Vec::new(),
-            dropped: 0,
-            max_blocks: max_blocks.max(1),
-        }
-    }
-
-    pub fn push(&mut self, item: T) {
-        self.tail.push(item);
-        if self.tail.len() == BLOCK {
-            self.sealed
-                .push_back(Arc::new(std::mem::take(&mut self.tail)));
-            if self.sealed.len() > self.max_blocks {
-                self.sealed.pop_front();
-                self.dropped += BLOCK;
-            }
-        }
-    }
-
-    /// Items held now (older ones may have been dropped).
-    pub fn len(&self) -> usize {
-        self.sealed.len() * BLOCK + self.tail.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Items dropped for the bound.
-    pub fn dropped(&self) -> usize {
-        self.dropped
-    }
-
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
-        self.sealed
-            .iter()
-            .flat_map(|b| b.iter())
-            .chain(self.tail.iter())
-    }
-
-    pub fn last(&self) -> Option<&T> {
-        self.tail
-            .last()
-            .or_else(|| self.sealed.back().and_then(|b| b.last()))
-    }
-}
-
-/// The event log of a run: the most recent 64k entries.
-#[derive(Clone, Debug)]
-pub struct EventLog(BlockLog<LogEntry>);
 
 impl Default for EventLog {
     fn default() -> Self {
-        Self(BlockLog::with_max_blocks(256))
+        Self {
+            main: BlockLog::with_max_blocks(256),
+            detail: BlockLog::with_max_blocks(64),
+            next_seq: 0,
+            main_logged: 0,
+        }
     }
 }
 
 impl EventLog {
-    pub fn push(&mut self, at_us: u64, category: EventCategory, text: String) {
-        self.0.push(LogEntry {
+    pub fn push(&mut self, at_us: u64, event: Event) {
+        let entry = LogEntry {
+            seq: self.next_seq,
             at_us,
-            category,
-            text,
-        });
+            category: event.category(),
+            event,
+        };
+        self.next_seq += 1;
+        if entry.event.is_detail() {
+            self.detail.push(entry);
+        } else {
+            self.main_logged += 1;
+            self.main.push(entry);
+        }
     }
 
-    /// Entries ever logged, including any dropped for the bound: it grows by one per
-    /// event, which is what "step to the next event" watches.
+    /// Main events ever logged, including any dropped for the bound: it grows by one per
+    /// main event, which is what "step to the next event" watches.
     pub fn len(&self) -> usize {
-        self.0.len() + self.0.dropped()
+        self.main_logged as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.main_logged == 0
     }
 
+    /// The sequence number the next event will get.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Main events still held, oldest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &LogEntry> {
-        self.0.iter()
+        self.main.iter()
     }
 
-    /// Entries at or after `t_us`.
+    /// Detail events still held, oldest first.
+    pub fn detail(&self) -> impl DoubleEndedIterator<Item = &LogEntry> {
+        self.detail.iter()
+    }
+
+    /// Main events at or after `t_us`.
     pub fn since(&self, t_us: u64) -> impl Iterator<Item = &LogEntry> {
         self.iter().filter(move |e| e.at_us >= t_us)
+    }
+
+    /// Every event held (main and detail) with `seq >= from`, in order. Cheap when `from`
+    /// is recent: it walks each log back from its end.
+    pub fn since_seq(&self, from: u64) -> Vec<&LogEntry> {
+        let mut out: Vec<&LogEntry> = self
+            .main
+            .iter()
+            .rev()
+            .take_while(|e| e.seq >= from)
+            .chain(self.detail.iter().rev().take_while(|e| e.seq >= from))
+            .collect();
+        out.sort_by_key(|e| e.seq);
+        out
     }
 }
 
@@ -131,16 +539,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn block_log_keeps_order_and_drops_oldest_blocks() {
-        let mut log = BlockLog::with_max_blocks(2);
-        for i in 0..(BLOCK * 3 + 5) {
-            log.push(i);
-        }
-        assert_eq!(log.dropped(), BLOCK);
-        assert_eq!(log.len(), BLOCK * 2 + 5);
-        assert_eq!(log.iter().next(), Some(&BLOCK));
-        assert_eq!(log.last(), Some(&(BLOCK * 3 + 4)));
-        let copy = log.clone();
-        assert!(copy.iter().eq(log.iter()));
+    fn detail_events_are_kept_apart_and_sequence_numbers_interleave() {
+        let mut log = EventLog::default();
+        log.push(
+            0,
+            Event::CheckpointTriggered {
+                checkpoint: 1,
+                offset: 10,
+            },
+        );
+        log.push(
+            5,
+            Event::BarrierReached {
+                checkpoint: 1,
+                subtask: 0,
+                start_delay_us: 5,
+            },
+        );
+        log.push(9, Event::LinkRestored);
+        assert_eq!(log.len(), 2);
+        assert_eq!(log.next_seq(), 3);
+        assert_eq!(log.iter().count(), 2);
+        assert_eq!(log.detail().count(), 1);
+        let seqs: Vec<u64> = log.since_seq(1).iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, vec![1, 2]);
+        assert_eq!(log.since_seq(0)[1].event.subtask(), Some(0));
+    }
+
+    #[test]
+    fn words_come_from_display() {
+        let e = Event::CheckpointFailed {
+            checkpoint: 3,
+            failure: CheckpointFailure::Expired { timeout_ms: 100 },
+            discarded_chunks: 2,
+        };
+        assert_eq!(e.category(), EventCategory::Checkpoint);
+        assert_eq!(e.checkpoint(), Some(3));
+        assert!(e
+            .to_string()
+            .starts_with("checkpoint 3 failed: checkpoint expired"));
     }
 }

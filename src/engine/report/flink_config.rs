@@ -2,7 +2,8 @@
 //! under the real option names, each line commented with what statelab measured, and an
 //! honest note wherever statelab's setting has no Flink equivalent.
 
-use crate::engine::sim::{CheckpointStatus, Simulation};
+use crate::engine::report::stats::CheckpointStatus;
+use crate::engine::sim::Simulation;
 use crate::engine::state::codec::Codec;
 use crate::engine::state::snapshot;
 use crate::engine::transfer::policy::PolicyConfig;
@@ -15,7 +16,7 @@ pub fn flink_yaml(sim: &Simulation) -> String {
         .iter()
         .filter(|h| h.status == CheckpointStatus::Completed)
         .collect();
-    let avg = |f: &dyn Fn(&&crate::engine::sim::CheckpointStats) -> u64| {
+    let avg = |f: &dyn Fn(&&crate::engine::report::stats::CheckpointStats) -> u64| {
         if done.is_empty() {
             0.0
         } else {

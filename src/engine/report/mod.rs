@@ -1,9 +1,14 @@
-//! Reports: what the UI and the CLI read. The event log, sampled time series, the
-//! per-frame view, Flink's summary figures, the what-if calculator and the Flink YAML.
+//! Reports: what the UI and the CLI read. The read model of checkpoints, the job and its
+//! recoveries (`stats`), the typed event log (`events`), the sampled time series
+//! (`sampler`, `metrics`), the per-frame view, Flink's summary figures, the what-if
+//! calculator and the Flink YAML.
 
+pub mod blocks;
 pub mod events;
 pub mod flink_config;
 pub mod metrics;
+pub mod sampler;
+pub mod stats;
 pub mod summary;
 pub mod view;
 pub mod whatif;

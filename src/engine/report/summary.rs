@@ -1,7 +1,8 @@
 //! Flink's checkpoint summary (min / avg / max over completed checkpoints) and its job
 //! metrics, under Flink's names.
 
-use crate::engine::sim::{CheckpointStats, CheckpointStatus, Simulation};
+use crate::engine::report::stats::{CheckpointStats, CheckpointStatus};
+use crate::engine::sim::Simulation;
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -61,14 +62,15 @@ pub fn summarize(history: &[CheckpointStats]) -> CheckpointSummary {
         .filter(|h| h.status == CheckpointStatus::Completed)
         .collect();
     let ms = |us: u64| us as f64 / 1000.0;
-    let per_subtask = |f: &dyn Fn(&crate::engine::sim::SubtaskCheckpointStats) -> Option<u64>| {
-        MinAvgMax::of(
-            done.iter()
-                .flat_map(|h| h.subtasks.iter())
-                .filter_map(f)
-                .map(ms),
-        )
-    };
+    let per_subtask =
+        |f: &dyn Fn(&crate::engine::report::stats::SubtaskCheckpointStats) -> Option<u64>| {
+            MinAvgMax::of(
+                done.iter()
+                    .flat_map(|h| h.subtasks.iter())
+                    .filter_map(f)
+                    .map(ms),
+            )
+        };
     CheckpointSummary {
         end_to_end_duration_ms: MinAvgMax::of(
             done.iter().filter_map(|h| h.end_to_end_duration_us).map(ms),

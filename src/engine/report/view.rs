@@ -3,11 +3,12 @@
 
 use crate::engine::partitioning::keygroups::KeyGroupRange;
 use crate::engine::report::events::LogEntry;
-use crate::engine::sim::TransferCounts;
-use crate::engine::sim::{
-    ChannelItem, CheckpointCounts, JobStatus, RecoveryStats, Simulation, Transfer,
+use crate::engine::report::stats::{
+    CheckpointCounts, Direction, JobStatus, RecoveryStats, TransferCounts,
 };
+use crate::engine::sim::{ChannelItem, Simulation};
 use crate::engine::state::codec::Codec;
+use crate::engine::transfer::link::Transfer;
 use crate::engine::transfer::policy::{IntervalDecision, ShipReason};
 use crate::engine::transfer::store::{CheckpointId, ChunkId, ChunkRef};
 use serde::Serialize;
@@ -184,9 +185,13 @@ pub struct StoredChunkView {
 
 impl Simulation {
     pub fn view(&self) -> SimView {
-        let p = self.partitioning;
-        let capacity = self.config.job.channel_capacity;
-        let subtasks = self
+        let job = self.job();
+        let coordinator = self.coordinator();
+        let store = self.store();
+        let p = job.partitioning();
+        let now = self.now_us();
+        let capacity = self.config().job.channel_capacity;
+        let subtasks = job
             .subtasks
             .iter()
             .enumerate()
@@ -207,19 +212,17 @@ impl Simulation {
                     channel_capacity: capacity,
                     barriers,
                     processed: s.processed,
-                    busy_in_sync_phase: s.blocked_until > self.now,
+                    busy_in_sync_phase: s.blocked_until > now,
                     last_snapshot_at_us: s.last_snapshot_at,
-                    state_bytes: range
-                        .iter()
-                        .map(|kg| self.state[kg as usize].raw_bytes())
-                        .sum(),
+                    state_bytes: range.iter().map(|kg| job.key_group(kg).raw_bytes()).sum(),
                 }
             })
             .collect();
+        let ship = coordinator.ship_reasons();
         let key_groups = (0..p.max_parallelism())
             .map(|kg| {
-                let st = &self.state[kg as usize];
-                let t = &self.tracking[kg as usize];
+                let st = job.key_group(kg);
+                let t = job.tracking(kg);
                 KeyGroupView {
                     key_group: kg,
                     subtask: p.subtask_of_key_group(kg),
@@ -229,7 +232,7 @@ impl Simulation {
                     changed_bytes: t.changed_bytes,
                     changed_records: t.changed_records,
                     chunk: t.confirmed.map(|c| c.chunk),
-                    ship_reason: self.last_ship[kg as usize],
+                    ship_reason: ship[kg as usize],
                 }
             })
             .collect();
@@ -254,28 +257,22 @@ impl Simulation {
                     key_group, chunk, ..
                 } => TransferView {
                     key_group: *key_group,
-                    checkpoint: self.store.chunk(*chunk).map(|c| c.checkpoint),
+                    checkpoint: store.chunk(*chunk).map(|c| c.checkpoint),
                     subtask: Some(p.subtask_of_key_group(*key_group)),
                     encoded_bytes: size,
-                    raw_bytes: self.store.chunk(*chunk).map_or(0, |c| c.raw_len),
+                    raw_bytes: store.chunk(*chunk).map_or(0, |c| c.raw_len),
                     sent_fraction,
                     arrives_at_us,
                 },
             };
-        let uploads = self
-            .upload
-            .in_flight()
-            .into_iter()
-            .map(|f| transfer_view(f.item, f.size, f.sent_fraction, f.arrives_at_us))
-            .collect();
-        let downloads = self
-            .download
-            .in_flight()
-            .into_iter()
-            .map(|f| transfer_view(f.item, f.size, f.sent_fraction, f.arrives_at_us))
-            .collect();
-        let checkpoints = self
-            .store
+        let in_flight = |d: Direction| -> Vec<TransferView> {
+            self.link()
+                .in_flight(d)
+                .into_iter()
+                .map(|f| transfer_view(f.item, f.size, f.sent_fraction, f.arrives_at_us))
+                .collect()
+        };
+        let checkpoints = store
             .completed()
             .map(|c| StoredCheckpointView {
                 id: c.id,
@@ -289,22 +286,25 @@ impl Simulation {
                     .collect(),
             })
             .collect();
-        let workload = &self.workload;
+        let workload = self.workload();
         let (change_bytes_per_s, changed_keys_per_s) = self.change_rate();
+        let policy = &self.config().checkpointing.policy;
         SimView {
-            now_us: self.now,
-            status: self.status.clone(),
+            now_us: now,
+            status: self.status().clone(),
             source: SourceView {
-                offset: self.next_offset,
-                available: workload.available(self.now),
-                rate_per_s: workload.config().rate.rate_at(self.now),
-                ended: workload.length().is_some_and(|len| self.next_offset >= len),
+                offset: job.source_offset(),
+                available: workload.available(now),
+                rate_per_s: workload.config().rate.rate_at(now),
+                ended: workload
+                    .length()
+                    .is_some_and(|len| job.source_offset() >= len),
             },
             subtasks,
             key_groups,
-            uploads,
-            upload_backlog: self
-                .upload_backlog
+            uploads: in_flight(Direction::Upload),
+            upload_backlog: coordinator
+                .upload_backlog()
                 .iter()
                 .map(|q| QueuedSnapshotView {
                     key_group: q.key_group(),
@@ -313,24 +313,24 @@ impl Simulation {
                     raw_bytes: q.raw_bytes(),
                 })
                 .collect(),
-            downloads,
+            downloads: in_flight(Direction::Download),
             store: StoreView {
                 checkpoints,
                 in_progress: self.in_progress_chunks(),
-                chunk_count: self.store.chunks().count() as u32,
-                stored_bytes: self.store.stored_bytes(),
+                chunk_count: store.chunks().count() as u32,
+                stored_bytes: store.stored_bytes(),
             },
-            counts: self.counts.clone(),
-            latest_recovery: self.recoveries.last().cloned(),
+            counts: self.counts().clone(),
+            latest_recovery: self.recoveries().last().cloned(),
             policy: PolicyView {
-                name: self.config.checkpointing.policy.name(),
-                in_flink: self.config.checkpointing.policy.in_flink(),
+                name: policy.name(),
+                in_flink: policy.in_flink(),
                 decision: self.interval_decision(),
                 next_trigger_at_us: self.next_trigger_at_us(),
                 ship_counts: ShipReason::ALL
                     .iter()
                     .map(|r| {
-                        let n = self.last_ship.iter().filter(|s| **s == Some(*r)).count();
+                        let n = ship.iter().filter(|s| **s == Some(*r)).count();
                         (*r, n as u32)
                     })
                     .filter(|(_, n)| *n > 0)
@@ -342,8 +342,48 @@ impl Simulation {
         }
     }
 
+    /// The link's settings and faults as they stand now.
+    pub fn link_view(&self) -> LinkView {
+        let now = self.now_us();
+        let link = self.link();
+        LinkView {
+            bandwidth_mbit_s: self.config().link.bandwidth_mbit_s,
+            latency_ms: link.latency_ms(),
+            outage_until_us: (link.outage_until() > now).then_some(link.outage_until()),
+            store_unavailable_until_us: self.store().unavailable_until(now),
+            transfers: link.counts(),
+        }
+    }
+
+    /// What running checkpoints hold in the store so far.
+    fn in_progress_chunks(&self) -> Vec<InProgressCheckpointView> {
+        let store = self.store();
+        self.coordinator()
+            .pending()
+            .map(|(id, p)| InProgressCheckpointView {
+                id: *id,
+                chunks: p
+                    .manifest
+                    .iter()
+                    .filter_map(|(kg, e)| {
+                        let c = store.chunk(e.chunk?)?;
+                        Some(StoredChunkView {
+                            key_group: *kg,
+                            chunk: c.id,
+                            shared_from: (c.checkpoint != *id).then_some(c.checkpoint),
+                            encoded_bytes: c.bytes.len() as u64,
+                            raw_bytes: c.raw_len,
+                            codec: c.codec,
+                            present: true,
+                        })
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
     fn chunk_view(&self, checkpoint: CheckpointId, r: &ChunkRef) -> StoredChunkView {
-        match self.store.chunk(r.chunk) {
+        match self.store().chunk(r.chunk) {
             Some(c) => StoredChunkView {
                 key_group: r.key_group,
                 chunk: r.chunk,
@@ -359,7 +399,7 @@ impl Simulation {
                 shared_from: None,
                 encoded_bytes: 0,
                 raw_bytes: 0,
-                codec: self.config.checkpointing.codec,
+                codec: self.config().checkpointing.codec,
                 present: false,
             },
         }
@@ -370,9 +410,9 @@ impl Simulation {
         self.view().seed_model(target_partition_bytes)
     }
 
-    /// Log entries at or after `t_us`, oldest first.
+    /// Main log entries at or after `t_us`, oldest first.
     pub fn events_since(&self, t_us: u64) -> Vec<LogEntry> {
-        self.log.since(t_us).cloned().collect()
+        self.log().since(t_us).cloned().collect()
     }
 }
 
@@ -394,8 +434,11 @@ impl Simulation {
     /// every codec.
     pub fn inspect_key_group(&self, key_group: u32, limit: usize) -> Option<KeyGroupInspection> {
         use crate::engine::state::keyed::KeyValue;
-        let st = self.state.get(key_group as usize)?;
-        let keys = self.workload.keys();
+        if key_group >= self.partitioning().max_parallelism() {
+            return None;
+        }
+        let st = self.key_group_state(key_group);
+        let keys = self.workload().keys();
         let members = keys.members(key_group);
         let entries = st
             .iter()
@@ -417,11 +460,14 @@ impl Simulation {
                 (keys.key(members[slot]).to_string(), value)
             })
             .collect();
-        let raw =
-            crate::engine::state::snapshot::serialize(st, self.workload.config().value_model, keys);
+        let raw = crate::engine::state::snapshot::serialize(
+            st,
+            self.workload().config().value_model,
+            keys,
+        );
         Some(KeyGroupInspection {
             key_group,
-            subtask: self.partitioning.subtask_of_key_group(key_group),
+            subtask: self.partitioning().subtask_of_key_group(key_group),
             keys: st.len(),
             entries,
             raw_bytes: raw.len() as u64,
@@ -429,7 +475,7 @@ impl Simulation {
                 .iter()
                 .map(|c| (*c, c.encode(&raw).len() as u64))
                 .collect(),
-            chunk: self.tracking[key_group as usize].confirmed.map(|c| c.chunk),
+            chunk: self.job().tracking(key_group).confirmed.map(|c| c.chunk),
         })
     }
 }

@@ -4,7 +4,8 @@
 //! A `WhatIfRun` advances in small steps so the browser can spread it over frames; the CLI
 //! and tests run it to the end with `what_if`.
 
-use crate::engine::sim::{CheckpointCounts, Simulation, Totals};
+use crate::engine::report::stats::{CheckpointCounts, Totals};
+use crate::engine::sim::Simulation;
 use crate::engine::transfer::policy::PolicyConfig;
 use serde::Serialize;
 

@@ -1,157 +1,143 @@
-//! Injecting faults, and what the link does about lost transfers: retry with exponential
-//! backoff, then give up (failing the checkpoint, or the restore).
+//! Injecting faults (by a person or from the config's schedule), and what happens to a
+//! transfer that did not arrive: a retry after an exponential backoff, or, once the
+//! attempts are spent, a failed checkpoint (upload) or a failed job (restore).
 
-use super::*;
-use crate::engine::faults::Fault;
-use crate::engine::rng::{draw, unit, Stream};
+use super::timers::{Scope, Timer};
+use super::Simulation;
+use crate::engine::faults::{Fault, FaultError};
+use crate::engine::report::events::Event;
+use crate::engine::report::stats::{CheckpointFailure, FailureCause, LossCause, Refusal};
+use crate::engine::transfer::link::{AfterLoss, Transfer};
 
 impl Simulation {
     /// Applies a fault now. Errors name what does not fit (an unknown subtask, a key
     /// group without a stored chunk …); nothing changes then.
-    pub fn inject(&mut self, fault: &Fault) -> Result<(), String> {
+    pub fn inject(&mut self, fault: &Fault) -> Result<(), FaultError> {
+        let now = self.now;
         match *fault {
+            // These log their own events.
             Fault::CrashJob => {
                 self.crash_job();
                 return Ok(());
             }
             Fault::CrashSubtask { subtask } => return self.crash_subtask(subtask),
             Fault::Rescale { parallelism } => return self.rescale(parallelism),
-            Fault::DropTransfers { count } => self.drops_pending += count,
-            Fault::LinkOutage { duration_ms } => {
-                self.link_down_until = self.link_down_until.max(self.now + duration_ms * 1000);
-            }
-            Fault::LatencySpike {
-                latency_ms,
-                duration_ms,
-            } => {
-                let normal = self
-                    .latency_restore_at
-                    .map_or(self.config.link.latency_ms, |(_, l)| l);
-                self.upload.set_latency(latency_ms);
-                self.download.set_latency(latency_ms);
-                self.latency_restore_at = Some((self.now + duration_ms * 1000, normal));
-            }
-            Fault::SetBandwidth { mbit_s } => {
-                if !(mbit_s > 0.0 && mbit_s.is_finite()) {
-                    return Err(format!("bandwidth must be positive, got {mbit_s}"));
-                }
-                self.config.link.bandwidth_mbit_s = mbit_s;
-                self.upload.set_bandwidth(mbit_s);
-                self.download.set_bandwidth(mbit_s);
-            }
             Fault::CorruptChunk { key_group } | Fault::LoseChunk { key_group } => {
+                let key_groups = self.job.partitioning().max_parallelism();
+                if key_group >= key_groups {
+                    return Err(FaultError::NoSuchKeyGroup {
+                        key_group,
+                        key_groups,
+                    });
+                }
                 let chunk = self
                     .store
                     .latest()
                     .and_then(|c| c.manifest.iter().find(|m| m.key_group == key_group))
                     .map(|m| m.chunk)
-                    .ok_or_else(|| {
-                        format!("no completed checkpoint holds a chunk of key group {key_group}")
-                    })?;
-                let done = if matches!(fault, Fault::CorruptChunk { .. }) {
+                    .ok_or(FaultError::NoChunkForKeyGroup { key_group })?;
+                let gone = FaultError::ChunkGone {
+                    chunk,
+                    key_group: Some(key_group),
+                };
+                return if matches!(fault, Fault::CorruptChunk { .. }) {
                     // A bit in the middle of the chunk: inside the payload, not the header.
                     let len = self.store.chunk(chunk).map_or(0, |c| c.bytes.len() as u64);
-                    self.corrupt_chunk(chunk, len * 4 + 3)
+                    self.corrupt_chunk(chunk, len * 4 + 3).map_err(|_| gone)
                 } else {
-                    self.lose_chunk(chunk)
+                    self.lose_chunk(chunk).map_err(|_| gone)
                 };
-                if !done {
-                    return Err(format!(
-                        "chunk {chunk} of key group {key_group} is already gone"
-                    ));
+            }
+            Fault::DropTransfers { count } => self.link.drop_next(count),
+            Fault::LinkOutage { duration_ms } => {
+                self.link.outage(now + duration_ms * 1000);
+                let until = self.link.outage_until();
+                self.timers
+                    .schedule(until, Scope::Global, Timer::LinkRestored);
+            }
+            Fault::LatencySpike {
+                latency_ms,
+                duration_ms,
+            } => {
+                let until = now + duration_ms * 1000;
+                self.link.spike_latency(latency_ms, until);
+                self.timers
+                    .schedule(until, Scope::Global, Timer::LatencyRestored);
+            }
+            Fault::SetBandwidth { mbit_s } => {
+                if !(mbit_s > 0.0 && mbit_s.is_finite()) {
+                    return Err(FaultError::BadBandwidth { mbit_s });
                 }
-                return Ok(());
+                // The config says what the link runs with, so the panels show it.
+                self.config.link.bandwidth_mbit_s = mbit_s;
+                self.link.set_bandwidth(mbit_s);
             }
             Fault::StoreUnavailable { duration_ms } => {
-                self.store_down_until = self.store_down_until.max(self.now + duration_ms * 1000);
+                self.store.make_unavailable(now + duration_ms * 1000);
+                let until = self.store.unavailable_until(now).unwrap_or(now);
+                self.timers
+                    .schedule(until, Scope::Global, Timer::StoreAvailable);
             }
         }
-        self.note(EventCategory::Fault, fault.describe());
+        self.emit(Event::FaultInjected {
+            fault: fault.clone(),
+        });
         Ok(())
     }
 
-    /// Whether the transfer arriving now was lost: an injected drop first, then chance.
-    pub(super) fn lost_on_the_way(&mut self) -> bool {
-        self.transfer_seq += 1;
-        if self.drops_pending > 0 {
-            self.drops_pending -= 1;
-            return true;
+    /// The config's fault number `index` came due.
+    pub(super) fn fire_scheduled_fault(&mut self, index: usize) {
+        let fault = self.config.faults[index].fault.clone();
+        if let Err(error) = self.inject(&fault) {
+            self.refused.push(Refusal {
+                at_us: self.now,
+                fault: fault.clone(),
+                error: error.clone(),
+            });
+            self.emit(Event::FaultNotApplied { fault, error });
         }
-        let p = self.config.link.drop_probability;
-        p > 0.0 && unit(draw(self.config.seed, Stream::Fault, self.transfer_seq)) < p
     }
 
-    /// A transfer did not make it: send it again after an exponential backoff, or give up
-    /// once the attempts are spent.
-    pub(super) fn retry_or_give_up(&mut self, mut transfer: Transfer, why: &str) {
-        self.transfers_dropped += 1;
-        let attempt = transfer.attempt_mut();
-        *attempt += 1;
-        let attempt = *attempt;
-        let kg = transfer.key_group();
-        if attempt > self.config.link.max_retries {
-            let what = format!("{why}; gave up after {attempt} attempts");
-            match transfer {
-                Transfer::Upload { checkpoint, .. } => self.fail_checkpoint(
-                    checkpoint,
-                    format!("upload of key group {kg} failed: {what}"),
-                    true,
-                ),
-                Transfer::Download { .. } => {
-                    self.fail_job(format!("restore failed: download of key group {kg} {what}"))
-                }
+    /// A transfer did not make it: retry it after a backoff, or give up.
+    pub(super) fn lose(&mut self, transfer: Transfer, cause: LossCause) {
+        match self.link.after_loss(transfer, cause, self.now) {
+            AfterLoss::Retry {
+                transfer,
+                at,
+                attempt,
+                backoff_us,
+            } => {
+                self.emit(Event::TransferRetry {
+                    direction: transfer.direction(),
+                    key_group: transfer.key_group(),
+                    cause,
+                    attempt,
+                    backoff_us,
+                });
+                self.schedule_in_epoch(at, Timer::Retry(transfer));
             }
-            return;
+            AfterLoss::GiveUp { transfer, failure } => match transfer {
+                Transfer::Upload { checkpoint, .. } => {
+                    self.fail_checkpoint(checkpoint, CheckpointFailure::UploadFailed(failure))
+                }
+                Transfer::Download { .. } => self.fail_job(FailureCause::RestoreFailed(failure)),
+            },
         }
-        let backoff = self.config.link.retry_backoff_ms * 1000 * (1u64 << (attempt - 1).min(16));
-        self.note(
-            EventCategory::Fault,
-            format!(
-                "transfer of key group {kg} {why}; retry {attempt} in {} ms",
-                backoff / 1000
-            ),
-        );
-        self.retries.push((self.now + backoff, transfer));
     }
 
+    /// A lost transfer's backoff is over: send it again if it is still wanted.
     pub(super) fn resend(&mut self, transfer: Transfer) {
         let (size, still_wanted) = match &transfer {
             Transfer::Upload {
                 checkpoint, bytes, ..
-            } => (bytes.len() as u64, self.pending.contains_key(checkpoint)),
+            } => (bytes.len() as u64, self.coordinator.is_pending(*checkpoint)),
             Transfer::Download { restore, chunk, .. } => (
                 self.store.chunk(*chunk).map_or(0, |c| c.bytes.len() as u64),
-                self.restore.as_ref().is_some_and(|r| r.id == *restore),
+                self.recovery.restore_id() == Some(*restore),
             ),
         };
-        if !still_wanted {
-            return;
+        if still_wanted {
+            self.link.resend(transfer, size, self.now);
         }
-        self.transfers_retried += 1;
-        match transfer {
-            Transfer::Upload { .. } => self.upload.enqueue(transfer, size, self.now),
-            Transfer::Download { .. } => self.download.enqueue(transfer, size, self.now),
-        }
-    }
-}
-
-/// Lost and re-sent transfers so far.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct TransferCounts {
-    pub dropped: u64,
-    pub retried: u64,
-}
-
-impl Simulation {
-    pub fn transfer_counts(&self) -> TransferCounts {
-        TransferCounts {
-            dropped: self.transfers_dropped,
-            retried: self.transfers_retried,
-        }
-    }
-
-    /// Why each key group was or was not shipped by the latest barrier that reached it.
-    pub fn ship_reasons(&self) -> &[Option<ShipReason>] {
-        &self.last_ship
     }
 }

@@ -2,7 +2,10 @@
 //! link and cost settings apply live; a new parallelism rescales from the latest
 //! checkpoint; anything that changes the job's input or its key groups needs a new run.
 
-use super::*;
+use super::Simulation;
+use crate::engine::config::{Config, ConfigErrors, FieldError};
+use crate::engine::report::events::Event;
+use serde::Serialize;
 
 /// What `reconfigure` did with a new config.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -51,17 +54,7 @@ impl Simulation {
         }
         if new.link != old.link {
             live.push("link");
-            self.upload.set_bandwidth(new.link.bandwidth_mbit_s);
-            self.download.set_bandwidth(new.link.bandwidth_mbit_s);
-            if self.latency_restore_at.is_none() {
-                self.upload.set_latency(new.link.latency_ms);
-                self.download.set_latency(new.link.latency_ms);
-            } else {
-                // A latency spike is on: the new latency is what it returns to.
-                self.latency_restore_at = self
-                    .latency_restore_at
-                    .map(|(t, _)| (t, new.link.latency_ms));
-            }
+            self.link.configure(&new.link);
         }
         if new.costs != old.costs {
             live.push("costs");
@@ -69,17 +62,16 @@ impl Simulation {
         let (from, to) = (old.job.parallelism, new.job.parallelism);
         self.config = new;
         if !live.is_empty() {
-            self.note(
-                EventCategory::Policy,
-                format!("settings changed live: {}", live.join(", ")),
-            );
+            self.emit(Event::SettingsChanged {
+                sections: live.clone(),
+            });
             self.rearm_trigger();
         }
         if from != to {
-            self.rescale(to).map_err(|message| {
+            self.rescale(to).map_err(|e| {
                 ConfigErrors(vec![FieldError {
                     field: "job.parallelism".into(),
-                    message,
+                    message: e.to_string(),
                 }])
             })?;
             return Ok(Reconfigured::Rescaled { from, to });

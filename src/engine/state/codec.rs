@@ -202,7 +202,8 @@ fn classify(e: &std::io::Error) -> CodecError {
 }
 
 /// Why an encoded chunk could not be decoded.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum CodecError {
     Truncated,
     ChecksumMismatch,

@@ -86,7 +86,8 @@ pub fn serialize(state: &KeyGroupState, model: ValueModel, keys: &KeySpace) -> V
 
 /// Why snapshot bytes could not be read back. Never a panic: bytes come from the store,
 /// which the lab lets users corrupt.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum SnapshotError {
     Truncated { at: usize },
     BadMagic,

@@ -55,9 +55,25 @@ pub struct Store {
     chunks: BTreeMap<ChunkId, StoredChunk>,
     completed: VecDeque<CompletedCheckpoint>,
     next_chunk: ChunkId,
+    /// Reads and writes are refused before this time.
+    unavailable_until: u64,
 }
 
 impl Store {
+    /// The store refuses reads and writes until `until`.
+    pub fn make_unavailable(&mut self, until: u64) {
+        self.unavailable_until = self.unavailable_until.max(until);
+    }
+
+    pub fn is_available(&self, now: u64) -> bool {
+        now >= self.unavailable_until
+    }
+
+    /// When the store comes back, if it is unavailable at `now`.
+    pub fn unavailable_until(&self, now: u64) -> Option<u64> {
+        (self.unavailable_until > now).then_some(self.unavailable_until)
+    }
+
     /// Stores an uploaded chunk. It is referenced by nothing until its checkpoint completes.
     pub fn put(
         &mut self,

@@ -9,7 +9,7 @@ use yew::prelude::*;
 use super::field::{parse_f64, parse_u32, parse_u64};
 use crate::engine::config::{Config, MAX_PARALLELISM_IN_LAB};
 use crate::engine::faults::{Fault, ScheduledFault};
-use crate::engine::sim::JobStatus;
+use crate::engine::report::stats::JobStatus;
 use crate::engine::transfer::store::ChunkId;
 use crate::ui::lab::{Intent, LabState};
 

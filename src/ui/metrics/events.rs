@@ -107,7 +107,7 @@ pub fn events(props: &EventsProps) -> Html {
                             <span class={classes!("cat", format!("cat-{}", name(e.category)))}>
                                 { name(e.category) }
                             </span>
-                            <span class="text">{ e.text.clone() }</span>
+                            <span class="text">{ e.event.to_string() }</span>
                         </li>
                     }) }
                 </ol>

@@ -7,8 +7,8 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::format::{at, bytes, count, duration_opt, duration_us, ratio, sig3};
+use crate::engine::report::stats::{CheckpointCounts, CheckpointStats, CheckpointStatus};
 use crate::engine::report::summary::{summarize, MinAvgMax};
-use crate::engine::sim::{CheckpointCounts, CheckpointStats, CheckpointStatus};
 use crate::engine::transfer::store::CheckpointId;
 
 /// Rows shown at first, and at most; older ones live on in the counts and the summary.
@@ -83,7 +83,7 @@ fn status_cell(s: &CheckpointStatus) -> Html {
             html! { <span class="cp-status completed">{ "✓ Completed" }</span> }
         }
         CheckpointStatus::Failed(reason) => html! {
-            <span class="cp-status failed" title={reason.clone()}>{ "✗ Failed" }</span>
+            <span class="cp-status failed" title={reason.to_string()}>{ "✗ Failed" }</span>
         },
     }
 }
@@ -120,7 +120,7 @@ pub fn history(props: &HistoryProps) -> Html {
         let expanded = open.contains(&s.id);
         let e2e = s.end_to_end_duration_us;
         let reason = match &s.status {
-            CheckpointStatus::Failed(r) => Some(r.clone()),
+            CheckpointStatus::Failed(r) => Some(r.to_string()),
             _ => None,
         };
         html! {

@@ -9,7 +9,7 @@
 use yew::prelude::*;
 
 use super::format::{at, bytes, count, duration_us};
-use crate::engine::sim::RecoveryStats;
+use crate::engine::report::stats::RecoveryStats;
 
 #[derive(Properties, PartialEq)]
 pub struct RecoveryProps {
@@ -74,7 +74,7 @@ pub fn recovery(props: &RecoveryProps) -> Html {
         <div class="recovery" data-testid="recovery">
             { badge }
             <dl class="readout">
-                <dt>{ "Failure" }</dt><dd>{ format!("{} at {}", r.reason, at(r.failed_at_us)) }</dd>
+                <dt>{ "Failure" }</dt><dd>{ format!("{} at {}", r.cause, at(r.failed_at_us)) }</dd>
                 <dt>{ "Restore" }</dt><dd>{ from }</dd>
                 <dt>{ "Downloaded" }</dt><dd>{ bytes(r.downloaded_bytes) }</dd>
                 <dt>{ "Replayed" }</dt><dd>{ format!("{} records", count(r.replayed_records)) }</dd>
@@ -83,7 +83,7 @@ pub fn recovery(props: &RecoveryProps) -> Html {
             </dl>
             if !r.fallbacks.is_empty() {
                 <ul class="fallbacks">
-                    { for r.fallbacks.iter().map(|f| html! { <li>{ f.clone() }</li> }) }
+                    { for r.fallbacks.iter().map(|f| html! { <li>{ f.to_string() }</li> }) }
                 </ul>
             }
         </div>

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use web_sys::CanvasRenderingContext2d as Ctx;
 
+use crate::engine::report::stats::{CheckpointStatus, JobStatus};
 use crate::engine::report::view::{SimView, TransferView};
-use crate::engine::sim::{CheckpointStatus, JobStatus};
 
 use super::super::format;
 use super::super::lab::{LabState, Selection};
