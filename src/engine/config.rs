@@ -1,4 +1,11 @@
 //! One serde struct for a whole run, validated field by field.
+//!
+//! Read a config with [`Config::from_json`] (text) or [`Config::from_value`]: they fill
+//! omitted fields with defaults at every level, refuse fields and kinds the config does not
+//! have, and validate, naming each bad field by its dotted path (`json.rs` says why serde's
+//! derive alone is not enough).
+
+mod json;
 
 use super::faults::{Fault, ScheduledFault};
 use crate::engine::partitioning::keygroups::{Partitioning, UPPER_BOUND_MAX_PARALLELISM};
@@ -168,6 +175,99 @@ impl Default for CostConfig {
             restore_decode_mb_s: 400.0,
         }
     }
+}
+
+/// Every kind of source, with the values a config's omitted fields take for it. Each
+/// `*_kinds` list is what the config reader accepts as `kind` at that place.
+pub fn source_kinds() -> Vec<SourceConfig> {
+    let all = vec![
+        WorkloadConfig::default().source,
+        SourceConfig::SeedExample,
+        SourceConfig::Trace,
+    ];
+    // A new kind stops this match from compiling until it is listed above too.
+    for k in &all {
+        match k {
+            SourceConfig::Generated { .. } | SourceConfig::SeedExample | SourceConfig::Trace => {}
+        }
+    }
+    all
+}
+
+pub fn distribution_kinds() -> Vec<KeyDistribution> {
+    let all = vec![
+        KeyDistribution::Uniform,
+        KeyDistribution::Zipf { exponent: 1.0 },
+        // As the Workload panel picks them for the default key space of 10 000.
+        KeyDistribution::HotSet {
+            hot_keys: 100,
+            hot_fraction: 0.8,
+        },
+    ];
+    for k in &all {
+        match k {
+            KeyDistribution::Uniform
+            | KeyDistribution::Zipf { .. }
+            | KeyDistribution::HotSet { .. } => {}
+        }
+    }
+    all
+}
+
+pub fn rate_kinds() -> Vec<RateProfile> {
+    // Around the default 5 000 records/s, as the Workload panel switches profiles.
+    let all = vec![
+        WorkloadConfig::default().rate,
+        RateProfile::Ramp {
+            from_per_s: 5_000.0,
+            to_per_s: 15_000.0,
+            over_s: 30.0,
+        },
+        RateProfile::Bursts {
+            base_per_s: 5_000.0,
+            burst_per_s: 20_000.0,
+            period_s: 10.0,
+            burst_s: 2.0,
+        },
+    ];
+    for k in &all {
+        match k {
+            RateProfile::Constant { .. }
+            | RateProfile::Ramp { .. }
+            | RateProfile::Bursts { .. } => {}
+        }
+    }
+    all
+}
+
+pub fn value_model_kinds() -> Vec<ValueModel> {
+    let all = vec![
+        ValueModel::Counter,
+        ValueModel::Events { keep: 4 },
+        ValueModel::RandomBytes { len: 64 },
+    ];
+    for k in &all {
+        match k {
+            ValueModel::Counter | ValueModel::Events { .. } | ValueModel::RandomBytes { .. } => {}
+        }
+    }
+    all
+}
+
+pub fn policy_kinds() -> Vec<PolicyConfig> {
+    let all = vec![
+        PolicyConfig::Fixed,
+        PolicyConfig::default_adaptive(),
+        PolicyConfig::default_young_daly(),
+    ];
+    for k in &all {
+        match k {
+            PolicyConfig::Fixed
+            | PolicyConfig::Adaptive { .. }
+            | PolicyConfig::YoungDaly { .. } => {}
+        }
+    }
+    all
 }
 
 /// One invalid field: its dotted path and what is allowed.
@@ -605,15 +705,23 @@ impl Config {
         )
     }
 
-    /// Parses JSON and validates it, naming the field of any error.
+    /// Parses JSON text and validates it: the one way a config file is read.
     pub fn from_json(text: &str) -> Result<Self, ConfigErrors> {
-        let config: Config = serde_json::from_str(text).map_err(|e| {
-            ConfigErrors(vec![FieldError {
-                field: format!("line {}, column {}", e.line(), e.column()),
-                message: e.to_string(),
-            }])
-        })?;
+        Self::from_value(&json::parse_text(text)?)
+    }
+
+    /// Reads a JSON value and validates it, naming the field of any error.
+    pub fn from_value(value: &serde_json::Value) -> Result<Self, ConfigErrors> {
+        let config = Self::from_value_unvalidated(value)?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Reads a JSON value without checking the rules (ranges, fields that must agree):
+    /// defaults filled in, unknown fields and kinds refused, types checked. For callers
+    /// that validate themselves, like the URL reader, which drops refused settings one
+    /// by one.
+    pub fn from_value_unvalidated(value: &serde_json::Value) -> Result<Self, ConfigErrors> {
+        json::read(value)
     }
 }
