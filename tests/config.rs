@@ -6,6 +6,7 @@ use statelab::engine::config::{
     distribution_kinds, policy_kinds, rate_kinds, source_kinds, value_model_kinds, Config,
     ConfigErrors,
 };
+use statelab::engine::faults::{Fault, ScheduledFault};
 use statelab::engine::partitioning::workload::{
     KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel,
 };
@@ -384,4 +385,141 @@ fn the_serialised_default_config_and_the_examples_read_back() {
         n += 1;
     }
     assert!(n >= 5);
+}
+
+fn with_faults(parallelism: u32, max_parallelism: Option<u32>, faults: &[(u64, Fault)]) -> Config {
+    let mut c = Config::default();
+    c.job.parallelism = parallelism;
+    c.job.max_parallelism = max_parallelism;
+    c.faults = faults
+        .iter()
+        .map(|(at_ms, fault)| ScheduledFault {
+            at_ms: *at_ms,
+            fault: fault.clone(),
+        })
+        .collect();
+    c
+}
+
+fn fault_errors(c: &Config) -> Vec<String> {
+    match c.validate() {
+        Ok(()) => Vec::new(),
+        Err(ConfigErrors(e)) => e.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn faults_that_cannot_apply_are_refused_before_the_run() {
+    use Fault::*;
+    let cases: Vec<(Config, Vec<&str>)> = vec![
+        (
+            with_faults(4, Some(128), &[(1000, CrashSubtask { subtask: 99 })]),
+            vec!["faults[0].fault.subtask: must be between 0 and 3: the job has 4 subtasks (job.parallelism), got 99"],
+        ),
+        (with_faults(4, Some(128), &[(1000, CrashSubtask { subtask: 3 })]), vec![]),
+        (
+            with_faults(4, Some(128), &[(1000, CorruptChunk { key_group: 5000 })]),
+            vec!["faults[0].fault.key_group: must be between 0 and 127: the job has 128 key groups (job.max_parallelism), got 5000"],
+        ),
+        (
+            with_faults(4, Some(128), &[(1000, LoseChunk { key_group: 128 })]),
+            vec!["faults[0].fault.key_group: must be between 0 and 127"],
+        ),
+        // No max parallelism: Flink's default rule gives 128 for parallelism 4.
+        (
+            with_faults(4, None, &[(1000, LoseChunk { key_group: 128 })]),
+            vec!["faults[0].fault.key_group: must be between 0 and 127"],
+        ),
+        (with_faults(4, None, &[(1000, LoseChunk { key_group: 127 })]), vec![]),
+        // A rescale before the crash, in time (not in list order), sets the parallelism.
+        (
+            with_faults(
+                4,
+                Some(128),
+                &[(5000, CrashSubtask { subtask: 6 }), (2000, Rescale { parallelism: 8 })],
+            ),
+            vec![],
+        ),
+        (
+            with_faults(
+                4,
+                Some(128),
+                &[(1000, CrashSubtask { subtask: 6 }), (2000, Rescale { parallelism: 8 })],
+            ),
+            vec!["faults[0].fault.subtask: must be between 0 and 3: the job has 4 subtasks (job.parallelism), got 6"],
+        ),
+        (
+            with_faults(
+                8,
+                Some(128),
+                &[(2000, Rescale { parallelism: 2 }), (3000, CrashSubtask { subtask: 5 })],
+            ),
+            vec!["faults[1].fault.subtask: must be between 0 and 1: the job has 2 subtasks then (faults[0] rescales to 2 at 2000 ms), got 5"],
+        ),
+        (
+            with_faults(4, Some(16), &[(2000, Rescale { parallelism: 17 })]),
+            vec!["faults[0].fault.parallelism: must be between 1 and 16 (at most the max parallelism, 16), got 17"],
+        ),
+        (
+            with_faults(4, Some(16), &[(2000, Rescale { parallelism: 0 })]),
+            vec!["faults[0].fault.parallelism: must be between 1 and 16"],
+        ),
+        (
+            with_faults(4, Some(128), &[(2000, SetBandwidth { mbit_s: 0.0 })]),
+            vec!["faults[0].fault.mbit_s: must be between 0.001 and 1000000 Mbit/s, got 0"],
+        ),
+        (
+            with_faults(4, Some(128), &[(2000, SetBandwidth { mbit_s: f64::NAN })]),
+            vec!["faults[0].fault.mbit_s: must be between 0.001 and 1000000 Mbit/s, got NaN"],
+        ),
+        (
+            with_faults(4, Some(128), &[(2000, LinkOutage { duration_ms: 0 })]),
+            vec!["faults[0].fault.duration_ms: must be between 1 and 3600000 ms, got 0"],
+        ),
+        (
+            with_faults(
+                4,
+                Some(128),
+                &[(2000, LatencySpike { latency_ms: -1.0, duration_ms: 0 })],
+            ),
+            vec![
+                "faults[0].fault.latency_ms: must be between 0 and 60000 ms, got -1",
+                "faults[0].fault.duration_ms: must be between 1 and 3600000 ms, got 0",
+            ],
+        ),
+        (
+            with_faults(4, Some(128), &[(86_400_001, CrashJob)]),
+            vec!["faults[0].at_ms: must be between 0 and 86400000 ms, got 86400001"],
+        ),
+        (
+            with_faults(4, Some(128), &[(0, DropTransfers { count: 0 })]),
+            vec!["faults[0].fault.count: must be between 1 and 1000, got 0"],
+        ),
+    ];
+    for (config, expected) in cases {
+        let errs = fault_errors(&config);
+        assert_eq!(errs.len(), expected.len(), "{:?}: {errs:#?}", config.faults);
+        for (e, x) in errs.iter().zip(&expected) {
+            assert!(
+                e.starts_with(x),
+                "{:?}\n  expected: {x}\n  got: {e}",
+                config.faults
+            );
+        }
+    }
+    // A chunk can only be damaged once a checkpoint wrote it.
+    let mut c = with_faults(4, Some(128), &[(1000, CorruptChunk { key_group: 1 })]);
+    c.checkpointing.interval_ms = None;
+    assert_eq!(
+        fault_errors(&c),
+        ["faults[0].fault.kind: checkpointing is off (checkpointing.interval_ms is none), so no checkpoint will hold a chunk to damage"]
+    );
+}
+
+#[test]
+fn a_refused_config_file_names_the_fault_by_its_place_in_the_file() {
+    refused(
+        r#"{"faults":[{"at_ms":1,"fault":{"kind":"crash_job"}},{"at_ms":2,"fault":{"kind":"crash_subtask","subtask":99}}]}"#,
+        "faults[1].fault.subtask: must be between 0 and 3",
+    );
 }

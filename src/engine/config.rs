@@ -648,26 +648,57 @@ impl Config {
         }
     }
 
+    /// Each scheduled fault must be able to apply to the job this config describes: a
+    /// subtask that exists at the fault's time (after the scheduled rescales before it),
+    /// a key group below the max parallelism, a chunk that a checkpoint can have written.
     fn validate_faults(&self, c: &mut Check) {
-        let max_p = self.job.max_parallelism.unwrap_or(u32::MAX);
-        for (i, f) in self.faults.iter().enumerate() {
-            let field = |name: &str| format!("faults[{i}].{name}");
-            c.range(&field("at_ms"), f.at_ms, 0, 86_400_000, " ms");
+        // The key groups never change (a rescale keeps the max parallelism); none: the
+        // job settings are invalid and say so themselves.
+        let max_p = Partitioning::with_default_max(self.job.parallelism, self.job.max_parallelism)
+            .ok()
+            .map(|p| p.max_parallelism());
+        // The simulation fires faults in time order, those at the same time in list order.
+        let mut order: Vec<usize> = (0..self.faults.len()).collect();
+        order.sort_by_key(|&i| self.faults[i].at_ms);
+        // The parallelism at the current point of the schedule, and the rescale that set it.
+        let mut parallelism = (self.job.parallelism, None::<(usize, u64)>);
+        for i in order {
+            let f = &self.faults[i];
+            let field = |name: &str| format!("faults[{i}].fault.{name}");
+            c.range(&format!("faults[{i}].at_ms"), f.at_ms, 0, 86_400_000, " ms");
             match &f.fault {
-                Fault::CrashSubtask { subtask } => c.range(
-                    &field("subtask"),
-                    *subtask,
-                    0,
-                    MAX_PARALLELISM_IN_LAB - 1,
-                    "",
-                ),
-                Fault::Rescale { parallelism } => c.range(
-                    &field("parallelism"),
-                    *parallelism,
-                    1,
-                    MAX_PARALLELISM_IN_LAB.min(max_p),
-                    " (at most the max parallelism)",
-                ),
+                Fault::CrashSubtask { subtask } => {
+                    let (p, set_by) = parallelism;
+                    if *subtask >= p {
+                        let why = match set_by {
+                            None => format!("the job has {p} subtasks (job.parallelism)"),
+                            Some((j, at)) => format!(
+                                "the job has {p} subtasks then (faults[{j}] rescales to {p} at {at} ms)"
+                            ),
+                        };
+                        c.fail(
+                            &field("subtask"),
+                            format!(
+                                "must be between 0 and {}: {why}, got {subtask}",
+                                p.saturating_sub(1)
+                            ),
+                        );
+                    }
+                }
+                Fault::Rescale { parallelism: to } => {
+                    let hi = MAX_PARALLELISM_IN_LAB.min(max_p.unwrap_or(MAX_PARALLELISM_IN_LAB));
+                    if (1..=hi).contains(to) {
+                        parallelism = (*to, Some((i, f.at_ms)));
+                    } else {
+                        c.fail(
+                            &field("parallelism"),
+                            format!(
+                                "must be between 1 and {hi} (at most the max parallelism{}), got {to}",
+                                max_p.map_or(String::new(), |m| format!(", {m}"))
+                            ),
+                        );
+                    }
+                }
                 Fault::DropTransfers { count } => c.range(&field("count"), *count, 1, 1_000, ""),
                 Fault::LinkOutage { duration_ms } | Fault::StoreUnavailable { duration_ms } => {
                     c.range(&field("duration_ms"), *duration_ms, 1, 3_600_000, " ms")
@@ -682,13 +713,24 @@ impl Config {
                 Fault::SetBandwidth { mbit_s } => {
                     c.range(&field("mbit_s"), *mbit_s, 0.001, 1_000_000.0, " Mbit/s")
                 }
-                Fault::CorruptChunk { key_group } | Fault::LoseChunk { key_group } => c.range(
-                    &field("key_group"),
-                    *key_group,
-                    0,
-                    UPPER_BOUND_MAX_PARALLELISM - 1,
-                    "",
-                ),
+                Fault::CorruptChunk { key_group } | Fault::LoseChunk { key_group } => {
+                    let groups = max_p.unwrap_or(UPPER_BOUND_MAX_PARALLELISM);
+                    if *key_group >= groups {
+                        c.fail(
+                            &field("key_group"),
+                            format!(
+                                "must be between 0 and {}: the job has {groups} key groups (job.max_parallelism), got {key_group}",
+                                groups - 1
+                            ),
+                        );
+                    }
+                    if self.checkpointing.interval_ms.is_none() {
+                        c.fail(
+                            &field("kind"),
+                            "checkpointing is off (checkpointing.interval_ms is none), so no checkpoint will hold a chunk to damage".into(),
+                        );
+                    }
+                }
                 Fault::CrashJob => {}
             }
         }
