@@ -405,8 +405,12 @@ fn what_if_measures_every_policy_on_forks_of_the_run() {
     let mut sim = Simulation::new(c, None).unwrap();
     sim.advance_to(2_000_000);
     let before = sim.digest();
-    let rows = statelab::engine::report::whatif::what_if(&sim, 40_000_000);
+    let outcomes = statelab::engine::report::whatif::what_if(&sim, 40_000_000);
     assert_eq!(sim.digest(), before, "forks leave the run alone");
+    let rows: Vec<_> = outcomes
+        .iter()
+        .map(|o| o.measured().unwrap_or_else(|| panic!("{o:?}")))
+        .collect();
     assert_eq!(rows.len(), 3);
     assert!(rows[0].in_flink && !rows[1].in_flink && !rows[2].in_flink);
     for r in &rows {
@@ -420,6 +424,41 @@ fn what_if_measures_every_policy_on_forks_of_the_run() {
     }
     // The fixed 300 ms interval checkpoints far more often than the other two.
     assert!(rows[0].checkpoints_completed > rows[2].checkpoints_completed);
+}
+
+#[test]
+fn a_policy_the_runs_config_refuses_is_reported_not_measured() {
+    use statelab::engine::report::whatif::{what_if, WhatIfOutcome};
+    let mut c = small_config(12, Codec::Lz4, true, ValueModel::Counter, 8, 10_000_000);
+    c.faults = vec![
+        ScheduledFault {
+            at_ms: 200,
+            fault: Fault::CrashSubtask { subtask: 5 },
+        },
+        ScheduledFault {
+            at_ms: 400,
+            fault: Fault::Rescale { parallelism: 2 },
+        },
+    ];
+    let mut sim = Simulation::new(c, None).unwrap();
+    sim.advance_to(1_000_000);
+    // The run now has parallelism 2, so its config no longer admits the crash of
+    // subtask 5 it already ran: no fork can take a new policy, and each says why rather
+    // than measuring the old policy under the new one's name.
+    let outcomes = what_if(&sim, 1_000_000);
+    assert_eq!(outcomes.len(), 3);
+    for o in &outcomes {
+        let WhatIfOutcome::NotMeasured(n) = o else {
+            panic!("{o:?}")
+        };
+        assert_eq!(n.not_measured[0].field, "faults[0].fault.subtask", "{n:?}");
+    }
+    let json = serde_json::to_value(&outcomes[0]).unwrap();
+    assert_eq!(json["policy"], "fixed interval");
+    assert!(json["not_measured"][0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("must be between 0 and 1"));
 }
 
 #[test]
