@@ -25,7 +25,11 @@ fn a_byte_order_mark_does_not_move_the_first_key() {
     assert_eq!(flink_key_group("a"), 81);
     // Without stripping, the key would be "\u{feff}a", in key group 92.
     assert_eq!(part.key_group_of(&Key::Str("\u{feff}a".into())), 92);
-    for text in ["\u{feff}a,1\n", "\u{feff}key,value\na,1\n", "\u{feff}Key,Value\r\na,1\r\n"] {
+    for text in [
+        "\u{feff}a,1\n",
+        "\u{feff}key,value\na,1\n",
+        "\u{feff}Key,Value\r\na,1\r\n",
+    ] {
         let trace = Trace::parse_csv(text, KeyKind::String).unwrap();
         assert_eq!(trace.keys(), &[Key::Str("a".into())], "{text:?}");
         assert_eq!(part.key_group_of(&trace.keys()[0]), 81, "{text:?}");

@@ -50,6 +50,10 @@ impl fmt::Display for TraceError {
             TraceError::NoRecords { lines: 0 } => {
                 write!(f, "the trace has no records: the file is empty")
             }
+            TraceError::NoRecords { lines: 1 } => write!(
+                f,
+                "the trace has no records: its one line is blank or the `key,value` header"
+            ),
             TraceError::NoRecords { lines } => write!(
                 f,
                 "the trace has no records: lines 1 to {lines} are blank or the `key,value` header"
@@ -322,7 +326,7 @@ mod tests {
             ("\u{feff}", "the trace has no records: the file is empty"),
             (
                 "key,value\n",
-                "the trace has no records: lines 1 to 1 are blank or the `key,value` header",
+                "the trace has no records: its one line is blank or the `key,value` header",
             ),
             (
                 "\n key,value\r\n\n\n",
