@@ -259,6 +259,10 @@ fn config_files_default_omitted_fields_and_refuse_unknown_ones() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["source_offset"], 5);
+    // --seconds is rounded to the microsecond, not truncated below it.
+    let out = cli(&["simulate", &limited, "--seconds", "2.05"]);
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["virtual_seconds"], 2.05);
 
     for (name, json, expected) in [
         (

@@ -527,7 +527,8 @@ formats do); every other character is written as is, so each line has exactly fo
 
     fn seconds_to_us(flag: &str, seconds: f64) -> Result<u64, String> {
         if seconds.is_finite() && (0.0..=86_400.0).contains(&seconds) {
-            Ok((seconds * 1e6) as u64)
+            // Rounded: 2.05 s is 2 049 999.99… µs in binary floating point.
+            Ok((seconds * 1e6).round() as u64)
         } else {
             Err(format!("{flag} must be between 0 and 86400, got {seconds}"))
         }
