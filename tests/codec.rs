@@ -149,10 +149,35 @@ fn lz4_chunks_open_with_the_stock_lz4_tool() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("chunk.lz4");
     std::fs::write(&file, Codec::Lz4.encode(&data)).unwrap();
-    if let Some(out) = common::stock_lz4_decompress(&file) {
+    if let Some(out) =
+        common::stock_lz4_decompress(&file, "lz4_chunks_open_with_the_stock_lz4_tool")
+    {
         assert_eq!(out, data);
     }
     std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_missing_lz4_tool_fails_the_check_unless_opted_out() {
+    let file = std::path::Path::new("no-such-chunk.lz4");
+    let missing = "statelab-no-such-lz4-tool";
+    let failed = std::panic::catch_unwind(|| {
+        common::decompress_with(missing, file, "a_missing_lz4_tool", false)
+    });
+    let message = failed.expect_err("a missing tool must fail the check");
+    let message = message
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .unwrap_or_default();
+    assert!(
+        message.contains(common::SKIP_LZ4_TOOL),
+        "the failure says how to opt out: {message}"
+    );
+    // Opted out, the check is skipped (and says so on stderr).
+    assert_eq!(
+        common::decompress_with(missing, file, "a_missing_lz4_tool", true),
+        None
+    );
 }
 
 #[test]

@@ -17,14 +17,20 @@ mod cli {
     use clap::{Parser, Subcommand};
     use serde::Serialize;
     use statelab::engine::config::Config;
+    use statelab::engine::faults::ScheduledFault;
     use statelab::engine::partitioning::keygroups::{Key, Partitioning};
     use statelab::engine::partitioning::trace::Trace;
     use statelab::engine::partitioning::workload::{KeyKind, SourceConfig};
+    use statelab::engine::report::metrics::SAMPLE_INTERVAL_US;
     use statelab::engine::report::stats::{CheckpointStats, RecoveryStats};
+    use statelab::engine::report::whatif::WhatIfRun;
     use statelab::engine::sim::Simulation;
     use statelab::engine::transfer::store::ChunkRef;
+    use std::borrow::Cow;
+    use std::io::{IsTerminal, Write};
     use std::path::{Path, PathBuf};
     use std::process::ExitCode;
+    use std::time::{Duration, Instant};
 
     #[derive(Parser)]
     #[command(
@@ -40,6 +46,11 @@ mod cli {
     #[derive(Subcommand)]
     enum Command {
         /// Key → Java hashCode → key group → subtask, as TSV (keys as arguments or one per stdin line).
+        #[command(
+            after_help = "Output: one TSV line per key. In the key column a tab is written \\t, a \
+newline \\n, a carriage return \\r and a backslash \\\\ (as PostgreSQL's and MySQL's text \
+formats do); every other character is written as is, so each line has exactly four fields."
+        )]
         Keygroup {
             #[arg(long)]
             max_parallelism: Option<u32>,
@@ -64,8 +75,9 @@ mod cli {
         Digest {
             #[command(flatten)]
             run: RunArgs,
-            /// Digest of the built-in reference run instead (the browser build computes the same).
-            #[arg(long)]
+            /// Digest of the built-in reference run instead (the browser build computes the same);
+            /// it has its own config, so a config, --seconds or --trace is refused with it.
+            #[arg(long, conflicts_with_all = ["config", "seconds", "trace"])]
             reference: bool,
         },
         /// Print the default config as JSON, a starting point for your own.
@@ -100,7 +112,8 @@ mod cli {
         /// Virtual seconds to simulate.
         #[arg(long, default_value_t = 30.0)]
         seconds: f64,
-        /// `key,value` CSV trace, for configs whose source is `trace`.
+        /// `key,value` CSV trace to run: needs a config whose `workload.source.kind` is
+        /// `trace`, or no config (then the defaults with a trace source).
         #[arg(long)]
         trace: Option<PathBuf>,
     }
@@ -117,6 +130,7 @@ mod cli {
     }
 
     fn run(command: Command) -> Result<(), String> {
+        let mut progress = Progress::new();
         match command {
             Command::Keygroup {
                 max_parallelism,
@@ -125,29 +139,39 @@ mod cli {
                 keys,
             } => keygroup(max_parallelism, parallelism, long, keys),
             Command::Simulate(args) => {
-                let sim = simulate(&args)?;
+                let sim = simulate(&args, &mut progress)?;
                 emit(&to_json(&Summary::of(&sim))?)
             }
-            Command::ExportCheckpoint { run, out } => export(&simulate(&run)?, &out),
+            Command::ExportCheckpoint { run, out } => export(&simulate(&run, &mut progress)?, &out),
             Command::Digest {
                 reference: true, ..
             } => emit(&statelab::engine::selfcheck::reference_digest()),
-            Command::Digest { run, .. } => emit(&format!("{:016x}", simulate(&run)?.digest())),
+            Command::Digest { run, .. } => {
+                emit(&format!("{:016x}", simulate(&run, &mut progress)?.digest()))
+            }
             Command::DefaultConfig => emit(&to_json(&Config::default())?),
             Command::Compare {
                 configs,
                 seconds,
                 json,
-            } => compare(&configs, seconds, json),
+            } => compare(&configs, seconds, json, &mut progress),
             Command::FlinkConfig(args) => emit(
-                statelab::engine::report::flink_config::flink_yaml(&simulate(&args)?).trim_end(),
+                statelab::engine::report::flink_config::flink_yaml(&simulate(
+                    &args,
+                    &mut progress,
+                )?)
+                .trim_end(),
             ),
             Command::WhatIf { run, horizon } => {
-                let sim = simulate(&run)?;
                 let horizon_us = seconds_to_us("--horizon", horizon)?;
-                emit(&to_json(&statelab::engine::report::whatif::what_if(
-                    &sim, horizon_us,
-                ))?)
+                let sim = simulate_then(&run, horizon_us, &mut progress)?;
+                let mut forks = WhatIfRun::start(&sim, horizon_us);
+                // Slices of a fiftieth of the horizon, as `what_if` takes them.
+                while !forks.step(horizon_us.div_ceil(50).max(1)) {
+                    progress.fraction("what-if forks", forks.progress());
+                }
+                progress.finish();
+                emit(&to_json(&forks.rows().unwrap_or_default())?)
             }
         }
     }
@@ -192,8 +216,10 @@ mod cli {
         let mut table = String::from("key\tjava_hashCode\tkey_group\tsubtask");
         for key in keys {
             let kg = part.key_group_of(&key);
+            let text = key.to_string();
             table.push_str(&format!(
-                "\n{key}\t{}\t{kg}\t{}",
+                "\n{}\t{}\t{kg}\t{}",
+                tsv_field(&text),
                 key.java_hash_code(),
                 part.subtask_of_key_group(kg)
             ));
@@ -201,35 +227,300 @@ mod cli {
         emit(&table)
     }
 
-    fn simulate(args: &RunArgs) -> Result<Simulation, String> {
-        let config = match &args.config {
-            Some(path) => {
-                Config::from_json(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?
+    /// A key as one TSV field: tab, newline, carriage return and backslash escaped (the
+    /// `keygroup --help` text says so), so a key cannot split or shift the columns.
+    fn tsv_field(text: &str) -> Cow<'_, str> {
+        if !text.contains(['\t', '\n', '\r', '\\']) {
+            return Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len() + 2);
+        for c in text.chars() {
+            match c {
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\\' => out.push_str("\\\\"),
+                c => out.push(c),
             }
+        }
+        Cow::Owned(out)
+    }
+
+    fn simulate(args: &RunArgs, progress: &mut Progress) -> Result<Simulation, String> {
+        simulate_then(args, 0, progress)
+    }
+
+    /// Runs `args`; `then_us`: how much further the command runs forks of the run, so a
+    /// fault scheduled within it still happens there.
+    fn simulate_then(
+        args: &RunArgs,
+        then_us: u64,
+        progress: &mut Progress,
+    ) -> Result<Simulation, String> {
+        let config = match &args.config {
+            Some(path) => read_config(path)?,
             None => Config::default(),
         };
-        let trace = match &args.trace {
-            Some(path) => {
-                let kind = match &config.workload.source {
-                    SourceConfig::Generated { key_kind, .. } => *key_kind,
-                    _ => KeyKind::String,
-                };
-                Some(
-                    Trace::parse_csv(&read(path)?, kind)
-                        .map_err(|e| format!("{}: {e}", path.display()))?,
-                )
-            }
-            None => None,
-        };
+        let (config, trace) = with_trace(config, args)?;
         let until = seconds_to_us("--seconds", args.seconds)?;
+        let faults = config.faults.clone();
         let mut sim = Simulation::new(config, trace.as_ref()).map_err(|e| e.to_string())?;
-        sim.advance_to(until);
+        run_to(&mut sim, until, RUN, progress);
+        progress.finish();
+        warn_late_faults(&faults, until.saturating_add(then_us), RUN, progress);
         Ok(sim)
+    }
+
+    /// The name progress and warnings give a command's one run.
+    const RUN: &str = "run";
+
+    fn read_config(path: &Path) -> Result<Config, String> {
+        Config::from_json(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The config and `--trace` must agree on the source: a trace given to a config that
+    /// generates its records would be ignored, and a trace source without one has nothing
+    /// to run. Without a config file, `--trace` runs the defaults on the trace.
+    fn with_trace(mut config: Config, args: &RunArgs) -> Result<(Config, Option<Trace>), String> {
+        let is_trace = matches!(config.workload.source, SourceConfig::Trace);
+        match (&args.trace, &args.config) {
+            (None, Some(path)) if is_trace => Err(format!(
+                "{}: workload.source is `trace`: give the records with --trace FILE.csv",
+                path.display()
+            )),
+            (None, _) => Ok((config, None)),
+            (Some(trace), Some(path)) if !is_trace => Err(format!(
+                "--trace {}: {}'s workload.source is `{}`, so the trace would be ignored; to run \
+                 it, set \"workload\": {{\"source\": {{\"kind\": \"trace\"}}}} in the config",
+                trace.display(),
+                path.display(),
+                source_kind(&config.workload.source)
+            )),
+            (Some(trace), _) => {
+                config.workload.source = SourceConfig::Trace;
+                let records = Trace::parse_csv(&read(trace)?, KeyKind::String)
+                    .map_err(|e| format!("{}: {e}", trace.display()))?;
+                Ok((config, Some(records)))
+            }
+        }
+    }
+
+    fn source_kind(source: &SourceConfig) -> &'static str {
+        match source {
+            SourceConfig::Generated { .. } => "generated",
+            SourceConfig::SeedExample => "seed_example",
+            SourceConfig::Trace => "trace",
+        }
+    }
+
+    /// Advances `sim` to `until_us` in slices, for the progress line and the warnings.
+    /// Slices end on multiples of the sampling interval, where the engine stops anyway,
+    /// so the run is the one a single `advance_to` gives (tests/cli.rs checks the digest).
+    fn run_to(sim: &mut Simulation, until_us: u64, what: &str, progress: &mut Progress) {
+        let mut faults = FaultWatch::new(sim);
+        progress.begin(what);
+        loop {
+            let next = (sim.now_us() / SAMPLE_INTERVAL_US + 1) * SAMPLE_INTERVAL_US;
+            sim.advance_to(next.min(until_us));
+            faults.report(sim, what, progress);
+            if sim.now_us() >= until_us {
+                return;
+            }
+            progress.virtual_time(what, sim.now_us(), until_us);
+        }
+    }
+
+    /// Scheduled faults the run could not apply (the engine keeps them as typed refusals),
+    /// reported once each.
+    struct FaultWatch {
+        seen: usize,
+    }
+
+    impl FaultWatch {
+        fn new(sim: &Simulation) -> Self {
+            Self {
+                seen: sim.refused_faults().len(),
+            }
+        }
+
+        fn report(&mut self, sim: &Simulation, what: &str, progress: &mut Progress) {
+            for refusal in &sim.refused_faults()[self.seen..] {
+                progress.warn(
+                    what,
+                    &format!(
+                        "at {:.3} virtual s a scheduled fault was not applied ({}): {}",
+                        refusal.at_us as f64 / 1e6,
+                        refusal.fault,
+                        refusal.error
+                    ),
+                );
+            }
+            self.seen = sim.refused_faults().len();
+        }
+    }
+
+    /// Faults scheduled after the end of the run never happen; say so rather than let a
+    /// schedule look applied.
+    fn warn_late_faults(
+        faults: &[ScheduledFault],
+        end_us: u64,
+        what: &str,
+        progress: &mut Progress,
+    ) {
+        for (i, f) in faults.iter().enumerate() {
+            if f.at_ms.saturating_mul(1000) > end_us {
+                progress.warn(
+                    what,
+                    &format!(
+                    "faults[{i}] ({} at {} ms) is after the end of the run ({} virtual s) and was not applied",
+                    f.fault.describe(),
+                    f.at_ms,
+                        end_us as f64 / 1e6
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Progress on stderr for runs longer than a second of wall time: on a terminal one
+    /// line redrawn at most 4 times a second, otherwise a plain line every 5 seconds (logs
+    /// stay short). `STATELAB_PROGRESS_AFTER_MS` moves the one-second threshold (tests).
+    struct Progress {
+        started: Instant,
+        after: Duration,
+        every: Duration,
+        last: Option<Instant>,
+        shown_any: bool,
+        tty: bool,
+        /// A `\r` line is on the terminal and must be ended before other output.
+        open_line: bool,
+        /// The phase being reported and when it began, for its rate.
+        phase: Option<(String, Instant)>,
+        last_text: String,
+    }
+
+    impl Progress {
+        fn new() -> Self {
+            let tty = std::io::stderr().is_terminal();
+            let after = std::env::var("STATELAB_PROGRESS_AFTER_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .map_or(Duration::from_secs(1), Duration::from_millis);
+            Self {
+                started: Instant::now(),
+                after,
+                every: if tty {
+                    Duration::from_millis(250)
+                } else {
+                    Duration::from_secs(5)
+                },
+                last: None,
+                shown_any: false,
+                tty,
+                open_line: false,
+                phase: None,
+                last_text: String::new(),
+            }
+        }
+
+        /// Starts a phase (a run, the forks): its rate counts from here.
+        fn begin(&mut self, what: &str) {
+            if self.phase.as_ref().is_none_or(|(p, _)| p != what) {
+                self.phase = Some((what.to_string(), Instant::now()));
+            }
+        }
+
+        /// Virtual seconds per wall second in this phase, once there is a wall time to
+        /// divide by.
+        fn rate(&self, done_s: f64) -> Option<f64> {
+            let wall = self.phase.as_ref()?.1.elapsed().as_secs_f64();
+            (wall >= 0.05).then(|| done_s / wall)
+        }
+
+        fn virtual_time(&mut self, what: &str, done_us: u64, total_us: u64) {
+            self.begin(what);
+            if self.due() {
+                let (done, total) = (done_us as f64 / 1e6, total_us as f64 / 1e6);
+                let rate = self
+                    .rate(done)
+                    .map_or(String::new(), |r| format!(", {r:.1} virtual s per wall s"));
+                self.show(format!(
+                    "{what}: {done:.1} / {total:.1} virtual s ({:.0} %){rate}",
+                    100.0 * done / total.max(1e-9)
+                ));
+            }
+        }
+
+        fn fraction(&mut self, what: &str, done: f64) {
+            self.begin(what);
+            if self.due() {
+                self.show(format!("{what}: {:.0} %", done * 100.0));
+            }
+        }
+
+        fn due(&self) -> bool {
+            let now = Instant::now();
+            now.duration_since(self.started) >= self.after
+                && self
+                    .last
+                    .is_none_or(|t| now.duration_since(t) >= self.every)
+        }
+
+        fn show(&mut self, text: String) {
+            self.last = Some(Instant::now());
+            self.shown_any = true;
+            let mut err = std::io::stderr().lock();
+            if self.tty {
+                // Pad over a longer previous line instead of relying on terminal escapes.
+                let pad = self
+                    .last_text
+                    .chars()
+                    .count()
+                    .saturating_sub(text.chars().count());
+                let _ = write!(err, "\rstatelab-cli: {text}{}", " ".repeat(pad));
+                self.open_line = true;
+            } else {
+                let _ = writeln!(err, "statelab-cli: {text}");
+            }
+            let _ = err.flush();
+            self.last_text = text;
+        }
+
+        fn end_line(&mut self) {
+            if std::mem::take(&mut self.open_line) {
+                eprintln!();
+            }
+        }
+
+        /// A warning about `what` (the run, or one config of a comparison).
+        fn warn(&mut self, what: &str, text: &str) {
+            self.end_line();
+            if what == RUN {
+                eprintln!("statelab-cli: warning: {text}");
+            } else {
+                eprintln!("statelab-cli: warning: {what}: {text}");
+            }
+        }
+
+        /// Ends a phase: if progress was shown, its last line says the phase is done.
+        fn finish(&mut self) {
+            if let Some((what, since)) = self.phase.take() {
+                if self.shown_any {
+                    let wall = since.elapsed().as_secs_f64();
+                    self.show(format!("{what}: done in {wall:.1} wall s"));
+                }
+            }
+            self.end_line();
+            self.last_text.clear();
+            // The next phase reports at once if the command has already run long.
+            self.last = None;
+        }
     }
 
     fn seconds_to_us(flag: &str, seconds: f64) -> Result<u64, String> {
         if seconds.is_finite() && (0.0..=86_400.0).contains(&seconds) {
-            Ok((seconds * 1e6) as u64)
+            // Rounded: 2.05 s is 2 049 999.99… µs in binary floating point.
+            Ok((seconds * 1e6).round() as u64)
         } else {
             Err(format!("{flag} must be between 0 and 86400, got {seconds}"))
         }
@@ -252,18 +543,38 @@ mod cli {
         exactly_once: &'static str,
     }
 
-    fn compare(configs: &[PathBuf], seconds: f64, json: bool) -> Result<(), String> {
+    fn compare(
+        configs: &[PathBuf],
+        seconds: f64,
+        json: bool,
+        progress: &mut Progress,
+    ) -> Result<(), String> {
         let until = seconds_to_us("--seconds", seconds)?;
+        // Every file is read before any runs, so a bad one is named at once.
+        let mut loaded = Vec::new();
+        for path in configs {
+            loaded.push(read_config(path)?);
+        }
         let mut seed = None;
         let mut rows = Vec::new();
-        for path in configs {
-            let mut config =
-                Config::from_json(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+        for (i, (path, mut config)) in configs.iter().zip(loaded).enumerate() {
             // The same seed for every run, so differences come from the settings alone.
             config.seed = *seed.get_or_insert(config.seed);
+            let faults = config.faults.clone();
             let mut sim =
                 Simulation::new(config, None).map_err(|e| format!("{}: {e}", path.display()))?;
-            sim.advance_to(until);
+            let what = format!(
+                "{} ({}/{})",
+                path.file_stem().map_or_else(
+                    || path.display().to_string(),
+                    |s| s.to_string_lossy().into()
+                ),
+                i + 1,
+                configs.len()
+            );
+            run_to(&mut sim, until, &what, progress);
+            progress.finish();
+            warn_late_faults(&faults, until, &what, progress);
             let done: Vec<_> = sim
                 .history()
                 .iter()
@@ -410,6 +721,12 @@ mod cli {
     #[derive(Serialize)]
     struct ManifestEntry {
         key_group: u32,
+        /// The source offset this chunk's state is valid at: the checkpoint's own, or
+        /// older for a key group the adaptive policy left waiting (its chunk comes from an
+        /// earlier checkpoint). A restore replays this key group from here.
+        source_offset: u64,
+        /// Virtual time the chunk's state was captured.
+        captured_at_us: u64,
         chunk: u64,
         file: String,
         codec: &'static str,
@@ -421,7 +738,10 @@ mod cli {
     #[derive(Serialize)]
     struct Manifest {
         checkpoint: u64,
+        /// The offset recorded with the checkpoint's barrier.
         source_offset: u64,
+        /// Where a restore of this checkpoint starts replaying: the oldest chunk's offset.
+        replay_from_offset: u64,
         parallelism: u32,
         max_parallelism: u32,
         value_model: statelab::engine::partitioning::workload::ValueModel,
@@ -436,7 +756,10 @@ mod cli {
         std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
         let mut chunks = Vec::new();
         for ChunkRef {
-            key_group, chunk, ..
+            key_group,
+            chunk,
+            offset,
+            captured_at_us,
         } in &cp.manifest
         {
             let c = sim
@@ -448,6 +771,8 @@ mod cli {
                 .map_err(|e| format!("{file}: {e}"))?;
             chunks.push(ManifestEntry {
                 key_group: *key_group,
+                source_offset: *offset,
+                captured_at_us: *captured_at_us,
                 chunk: *chunk,
                 file,
                 codec: c.codec.name(),
@@ -459,6 +784,12 @@ mod cli {
         let manifest = Manifest {
             checkpoint: cp.id,
             source_offset: cp.offset,
+            replay_from_offset: cp
+                .manifest
+                .iter()
+                .map(|m| m.offset)
+                .min()
+                .unwrap_or(cp.offset),
             parallelism: cp.parallelism,
             max_parallelism: sim.partitioning().max_parallelism(),
             value_model: sim.workload().config().value_model,

@@ -1,4 +1,11 @@
 //! One serde struct for a whole run, validated field by field.
+//!
+//! Read a config with [`Config::from_json`] (text) or [`Config::from_value`]: they fill
+//! omitted fields with defaults at every level, refuse fields and kinds the config does not
+//! have, and validate, naming each bad field by its dotted path (`json.rs` says why serde's
+//! derive alone is not enough).
+
+mod json;
 
 use super::faults::{Fault, ScheduledFault};
 use crate::engine::partitioning::keygroups::{Partitioning, UPPER_BOUND_MAX_PARALLELISM};
@@ -168,6 +175,99 @@ impl Default for CostConfig {
             restore_decode_mb_s: 400.0,
         }
     }
+}
+
+/// Every kind of source, with the values a config's omitted fields take for it. Each
+/// `*_kinds` list is what the config reader accepts as `kind` at that place.
+pub fn source_kinds() -> Vec<SourceConfig> {
+    let all = vec![
+        WorkloadConfig::default().source,
+        SourceConfig::SeedExample,
+        SourceConfig::Trace,
+    ];
+    // A new kind stops this match from compiling until it is listed above too.
+    for k in &all {
+        match k {
+            SourceConfig::Generated { .. } | SourceConfig::SeedExample | SourceConfig::Trace => {}
+        }
+    }
+    all
+}
+
+pub fn distribution_kinds() -> Vec<KeyDistribution> {
+    let all = vec![
+        KeyDistribution::Uniform,
+        KeyDistribution::Zipf { exponent: 1.0 },
+        // As the Workload panel picks them for the default key space of 10 000.
+        KeyDistribution::HotSet {
+            hot_keys: 100,
+            hot_fraction: 0.8,
+        },
+    ];
+    for k in &all {
+        match k {
+            KeyDistribution::Uniform
+            | KeyDistribution::Zipf { .. }
+            | KeyDistribution::HotSet { .. } => {}
+        }
+    }
+    all
+}
+
+pub fn rate_kinds() -> Vec<RateProfile> {
+    // Around the default 5 000 records/s, as the Workload panel switches profiles.
+    let all = vec![
+        WorkloadConfig::default().rate,
+        RateProfile::Ramp {
+            from_per_s: 5_000.0,
+            to_per_s: 15_000.0,
+            over_s: 30.0,
+        },
+        RateProfile::Bursts {
+            base_per_s: 5_000.0,
+            burst_per_s: 20_000.0,
+            period_s: 10.0,
+            burst_s: 2.0,
+        },
+    ];
+    for k in &all {
+        match k {
+            RateProfile::Constant { .. }
+            | RateProfile::Ramp { .. }
+            | RateProfile::Bursts { .. } => {}
+        }
+    }
+    all
+}
+
+pub fn value_model_kinds() -> Vec<ValueModel> {
+    let all = vec![
+        ValueModel::Counter,
+        ValueModel::Events { keep: 4 },
+        ValueModel::RandomBytes { len: 64 },
+    ];
+    for k in &all {
+        match k {
+            ValueModel::Counter | ValueModel::Events { .. } | ValueModel::RandomBytes { .. } => {}
+        }
+    }
+    all
+}
+
+pub fn policy_kinds() -> Vec<PolicyConfig> {
+    let all = vec![
+        PolicyConfig::Fixed,
+        PolicyConfig::default_adaptive(),
+        PolicyConfig::default_young_daly(),
+    ];
+    for k in &all {
+        match k {
+            PolicyConfig::Fixed
+            | PolicyConfig::Adaptive { .. }
+            | PolicyConfig::YoungDaly { .. } => {}
+        }
+    }
+    all
 }
 
 /// One invalid field: its dotted path and what is allowed.
@@ -548,26 +648,57 @@ impl Config {
         }
     }
 
+    /// Each scheduled fault must be able to apply to the job this config describes: a
+    /// subtask that exists at the fault's time (after the scheduled rescales before it),
+    /// a key group below the max parallelism, a chunk that a checkpoint can have written.
     fn validate_faults(&self, c: &mut Check) {
-        let max_p = self.job.max_parallelism.unwrap_or(u32::MAX);
-        for (i, f) in self.faults.iter().enumerate() {
-            let field = |name: &str| format!("faults[{i}].{name}");
-            c.range(&field("at_ms"), f.at_ms, 0, 86_400_000, " ms");
+        // The key groups never change (a rescale keeps the max parallelism); none: the
+        // job settings are invalid and say so themselves.
+        let max_p = Partitioning::with_default_max(self.job.parallelism, self.job.max_parallelism)
+            .ok()
+            .map(|p| p.max_parallelism());
+        // The simulation fires faults in time order, those at the same time in list order.
+        let mut order: Vec<usize> = (0..self.faults.len()).collect();
+        order.sort_by_key(|&i| self.faults[i].at_ms);
+        // The parallelism at the current point of the schedule, and the rescale that set it.
+        let mut parallelism = (self.job.parallelism, None::<(usize, u64)>);
+        for i in order {
+            let f = &self.faults[i];
+            let field = |name: &str| format!("faults[{i}].fault.{name}");
+            c.range(&format!("faults[{i}].at_ms"), f.at_ms, 0, 86_400_000, " ms");
             match &f.fault {
-                Fault::CrashSubtask { subtask } => c.range(
-                    &field("subtask"),
-                    *subtask,
-                    0,
-                    MAX_PARALLELISM_IN_LAB - 1,
-                    "",
-                ),
-                Fault::Rescale { parallelism } => c.range(
-                    &field("parallelism"),
-                    *parallelism,
-                    1,
-                    MAX_PARALLELISM_IN_LAB.min(max_p),
-                    " (at most the max parallelism)",
-                ),
+                Fault::CrashSubtask { subtask } => {
+                    let (p, set_by) = parallelism;
+                    if *subtask >= p {
+                        let why = match set_by {
+                            None => format!("the job has {p} subtasks (job.parallelism)"),
+                            Some((j, at)) => format!(
+                                "the job has {p} subtasks then (faults[{j}] rescales to {p} at {at} ms)"
+                            ),
+                        };
+                        c.fail(
+                            &field("subtask"),
+                            format!(
+                                "must be between 0 and {}: {why}, got {subtask}",
+                                p.saturating_sub(1)
+                            ),
+                        );
+                    }
+                }
+                Fault::Rescale { parallelism: to } => {
+                    let hi = MAX_PARALLELISM_IN_LAB.min(max_p.unwrap_or(MAX_PARALLELISM_IN_LAB));
+                    if (1..=hi).contains(to) {
+                        parallelism = (*to, Some((i, f.at_ms)));
+                    } else {
+                        c.fail(
+                            &field("parallelism"),
+                            format!(
+                                "must be between 1 and {hi} (at most the max parallelism{}), got {to}",
+                                max_p.map_or(String::new(), |m| format!(", {m}"))
+                            ),
+                        );
+                    }
+                }
                 Fault::DropTransfers { count } => c.range(&field("count"), *count, 1, 1_000, ""),
                 Fault::LinkOutage { duration_ms } | Fault::StoreUnavailable { duration_ms } => {
                     c.range(&field("duration_ms"), *duration_ms, 1, 3_600_000, " ms")
@@ -582,13 +713,24 @@ impl Config {
                 Fault::SetBandwidth { mbit_s } => {
                     c.range(&field("mbit_s"), *mbit_s, 0.001, 1_000_000.0, " Mbit/s")
                 }
-                Fault::CorruptChunk { key_group } | Fault::LoseChunk { key_group } => c.range(
-                    &field("key_group"),
-                    *key_group,
-                    0,
-                    UPPER_BOUND_MAX_PARALLELISM - 1,
-                    "",
-                ),
+                Fault::CorruptChunk { key_group } | Fault::LoseChunk { key_group } => {
+                    let groups = max_p.unwrap_or(UPPER_BOUND_MAX_PARALLELISM);
+                    if *key_group >= groups {
+                        c.fail(
+                            &field("key_group"),
+                            format!(
+                                "must be between 0 and {}: the job has {groups} key groups (job.max_parallelism), got {key_group}",
+                                groups - 1
+                            ),
+                        );
+                    }
+                    if self.checkpointing.interval_ms.is_none() {
+                        c.fail(
+                            &field("kind"),
+                            "checkpointing is off (checkpointing.interval_ms is none), so no checkpoint will hold a chunk to damage".into(),
+                        );
+                    }
+                }
                 Fault::CrashJob => {}
             }
         }
@@ -605,15 +747,23 @@ impl Config {
         )
     }
 
-    /// Parses JSON and validates it, naming the field of any error.
+    /// Parses JSON text and validates it: the one way a config file is read.
     pub fn from_json(text: &str) -> Result<Self, ConfigErrors> {
-        let config: Config = serde_json::from_str(text).map_err(|e| {
-            ConfigErrors(vec![FieldError {
-                field: format!("line {}, column {}", e.line(), e.column()),
-                message: e.to_string(),
-            }])
-        })?;
+        Self::from_value(&json::parse_text(text)?)
+    }
+
+    /// Reads a JSON value and validates it, naming the field of any error.
+    pub fn from_value(value: &serde_json::Value) -> Result<Self, ConfigErrors> {
+        let config = Self::from_value_unvalidated(value)?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Reads a JSON value without checking the rules (ranges, fields that must agree):
+    /// defaults filled in, unknown fields and kinds refused, types checked. For callers
+    /// that validate themselves, like the URL reader, which drops refused settings one
+    /// by one.
+    pub fn from_value_unvalidated(value: &serde_json::Value) -> Result<Self, ConfigErrors> {
+        json::read(value)
     }
 }

@@ -42,6 +42,43 @@ impl fmt::Display for Fault {
 }
 
 impl Fault {
+    /// One fault of every kind, as the config reader's template for each `kind`: it lists
+    /// the fields a kind has. The values are placeholders; a scheduled fault must give
+    /// every field, because there is no sensible default for what to break.
+    pub fn kinds() -> Vec<Fault> {
+        let all = vec![
+            Fault::CrashJob,
+            Fault::CrashSubtask { subtask: 0 },
+            Fault::Rescale { parallelism: 1 },
+            Fault::DropTransfers { count: 1 },
+            Fault::LinkOutage { duration_ms: 1 },
+            Fault::LatencySpike {
+                latency_ms: 0.0,
+                duration_ms: 1,
+            },
+            Fault::SetBandwidth { mbit_s: 1.0 },
+            Fault::CorruptChunk { key_group: 0 },
+            Fault::LoseChunk { key_group: 0 },
+            Fault::StoreUnavailable { duration_ms: 1 },
+        ];
+        // A new kind stops this match from compiling until it is listed above too.
+        for f in &all {
+            match f {
+                Fault::CrashJob
+                | Fault::CrashSubtask { .. }
+                | Fault::Rescale { .. }
+                | Fault::DropTransfers { .. }
+                | Fault::LinkOutage { .. }
+                | Fault::LatencySpike { .. }
+                | Fault::SetBandwidth { .. }
+                | Fault::CorruptChunk { .. }
+                | Fault::LoseChunk { .. }
+                | Fault::StoreUnavailable { .. } => {}
+            }
+        }
+        all
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Fault::CrashJob => "crash the job".into(),

@@ -14,7 +14,7 @@ use crate::engine::report::events::LogEntry;
 use crate::engine::report::metrics::Sample;
 use crate::engine::report::stats::CheckpointStats;
 use crate::engine::report::view::{KeyGroupInspection, SimView};
-use crate::engine::report::whatif::WhatIfRow;
+use crate::engine::report::whatif::WhatIfOutcome;
 use crate::engine::transfer::store::{CheckpointId, ChunkId};
 use yew::Callback;
 
@@ -125,7 +125,7 @@ pub enum WhatIfStatus {
         horizon_s: u32,
     },
     Done {
-        rows: Rc<Vec<WhatIfRow>>,
+        rows: Rc<Vec<WhatIfOutcome>>,
         horizon_s: u32,
         /// Virtual time of the run when the forks were taken.
         from_us: u64,

@@ -152,7 +152,7 @@ pub fn from_query(search: &str) -> FromUrl {
         let mut candidate = value.clone();
         match apply_group(&mut candidate, &defaults, &group) {
             Err(why) => problems.push(why),
-            Ok(()) => match serde_json::from_value::<Config>(candidate.clone()) {
+            Ok(()) => match Config::from_value_unvalidated(&candidate) {
                 Ok(_) => {
                     value = candidate;
                     applied.push(group);
@@ -165,7 +165,7 @@ pub fn from_query(search: &str) -> FromUrl {
     // Values that parse but break a rule (a range, parallelism above max parallelism …):
     // put back the defaults of the settings named, until the config validates.
     for _ in 0..8 {
-        let config: Config = match serde_json::from_value(value.clone()) {
+        let config = match Config::from_value_unvalidated(&value) {
             Ok(c) => c,
             Err(_) => break,
         };
@@ -204,7 +204,7 @@ pub fn from_query(search: &str) -> FromUrl {
     }
     // Nothing left to blame: start over from the defaults, keeping only the seed.
     let mut config = Config::default();
-    if let Ok(c) = serde_json::from_value::<Config>(value) {
+    if let Ok(c) = Config::from_value_unvalidated(&value) {
         config.seed = c.seed;
     }
     problems.push(

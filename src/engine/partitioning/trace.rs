@@ -2,6 +2,7 @@
 
 use crate::engine::partitioning::keygroups::Key;
 use crate::engine::partitioning::keygroups::KeyKind;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -18,9 +19,21 @@ pub struct Trace {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TraceError {
-    TooLarge { bytes: usize },
-    TooManyRecords,
-    Line { line: usize, reason: String },
+    TooLarge {
+        bytes: usize,
+    },
+    /// The record on `line` is one more than the lab holds.
+    TooManyRecords {
+        line: usize,
+    },
+    /// Nothing but blank lines and the header, through the last line.
+    NoRecords {
+        lines: usize,
+    },
+    Line {
+        line: usize,
+        reason: String,
+    },
 }
 
 impl fmt::Display for TraceError {
@@ -30,9 +43,20 @@ impl fmt::Display for TraceError {
                 f,
                 "trace is {bytes} bytes; the lab accepts traces up to {MAX_TRACE_BYTES} bytes (16 MiB)"
             ),
-            TraceError::TooManyRecords => write!(
+            TraceError::TooManyRecords { line } => write!(
                 f,
-                "trace has more than {MAX_TRACE_RECORDS} records, the most the lab accepts"
+                "line {line}: the trace has more than {MAX_TRACE_RECORDS} records, the most the lab accepts"
+            ),
+            TraceError::NoRecords { lines: 0 } => {
+                write!(f, "the trace has no records: the file is empty")
+            }
+            TraceError::NoRecords { lines: 1 } => write!(
+                f,
+                "the trace has no records: its one line is blank or the `key,value` header"
+            ),
+            TraceError::NoRecords { lines } => write!(
+                f,
+                "the trace has no records: lines 1 to {lines} are blank or the `key,value` header"
             ),
             TraceError::Line { line, reason } => write!(f, "line {line}: {reason}"),
         }
@@ -41,28 +65,81 @@ impl fmt::Display for TraceError {
 
 impl std::error::Error for TraceError {}
 
+/// Which fields of a line are the key and the value. Only `key,value` today; choosing
+/// other columns of a wider CSV would be another `Columns`, with a header naming them.
+#[derive(Clone, Copy, Debug)]
+struct Columns {
+    key: usize,
+    value: usize,
+    /// Fields every line must have.
+    width: usize,
+}
+
+impl Columns {
+    const KEY_VALUE: Columns = Columns {
+        key: 0,
+        value: 1,
+        width: 2,
+    };
+
+    /// Whether `line` is this layout's header row (`key,value`, any case, spaces around).
+    fn is_header(&self, line: &str) -> bool {
+        line.trim().eq_ignore_ascii_case("key,value")
+    }
+
+    /// The key and the value of one line, or why the line does not fit.
+    fn pick<'a>(&self, line: &'a str) -> Result<(Cow<'a, str>, Cow<'a, str>), String> {
+        let mut fields = split_fields(line)?;
+        if fields.len() != self.width {
+            let found = match fields.len() {
+                1 => "one".to_string(),
+                n => n.to_string(),
+            };
+            return Err(format!("expected two fields `key,value`, found {found}"));
+        }
+        let value = std::mem::take(&mut fields[self.value]);
+        let key = std::mem::take(&mut fields[self.key]);
+        if key.is_empty() {
+            return Err("empty key".to_string());
+        }
+        Ok((key, value))
+    }
+}
+
 impl Trace {
-    /// Parses `key,value` lines. A first line `key,value` is a header; blank lines are
-    /// skipped; a key may be double-quoted (with `""` for a quote) to hold commas.
+    /// Parses `key,value` lines. A leading UTF-8 byte-order mark is dropped (editors on
+    /// Windows write one, and it would become part of the first key); a first line
+    /// `key,value` is a header; blank lines are skipped; a field may be double-quoted
+    /// (with `""` for a quote) to hold commas. A trace without records is refused.
     pub fn parse_csv(text: &str, key_kind: KeyKind) -> Result<Self, TraceError> {
         if text.len() > MAX_TRACE_BYTES {
             return Err(TraceError::TooLarge { bytes: text.len() });
         }
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let columns = Columns::KEY_VALUE;
         let mut trace = Trace::default();
         let mut interned: HashMap<Key, u32> = HashMap::new();
+        let mut seen_content = false;
+        let mut lines = 0;
         for (i, raw_line) in text.lines().enumerate() {
             let line_no = i + 1;
+            lines = line_no;
             let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
-            if line.trim().is_empty() || (i == 0 && line.trim().eq_ignore_ascii_case("key,value")) {
+            if line.trim().is_empty() {
+                continue;
+            }
+            // The header may only be the first line with anything on it.
+            let first = !std::mem::replace(&mut seen_content, true);
+            if first && columns.is_header(line) {
                 continue;
             }
             let fail = |reason: String| TraceError::Line {
                 line: line_no,
                 reason,
             };
-            let (key_text, value_text) = split_line(line).map_err(fail)?;
+            let (key_text, value_text) = columns.pick(line).map_err(fail)?;
             let key = match key_kind {
-                KeyKind::String => Key::Str(key_text),
+                KeyKind::String => Key::Str(key_text.into_owned()),
                 KeyKind::Integer => Key::Long(key_text.trim().parse().map_err(|_| {
                     fail(format!(
                         "key `{key_text}` is not a 64-bit integer (the trace's key kind is integer)"
@@ -76,7 +153,7 @@ impl Trace {
                 ))
             })?;
             if trace.records.len() == MAX_TRACE_RECORDS {
-                return Err(TraceError::TooManyRecords);
+                return Err(TraceError::TooManyRecords { line: line_no });
             }
             let next = trace.keys.len() as u32;
             let index = *interned.entry(key.clone()).or_insert_with(|| {
@@ -84,6 +161,9 @@ impl Trace {
                 next
             });
             trace.records.push((index, value));
+        }
+        if trace.records.is_empty() {
+            return Err(TraceError::NoRecords { lines });
         }
         Ok(trace)
     }
@@ -111,44 +191,58 @@ impl Trace {
     }
 }
 
-fn split_line(line: &str) -> Result<(String, &str), String> {
-    let (key, rest) = if let Some(quoted) = line.strip_prefix('"') {
-        let mut key = String::new();
+/// Splits one CSV line into its fields. A field that starts with `"` runs to the next
+/// lone `"` (a doubled `""` is a quote in it) and must be followed by `,` or the end.
+fn split_fields(line: &str) -> Result<Vec<Cow<'_, str>>, String> {
+    let mut fields = Vec::with_capacity(2);
+    let mut rest = line;
+    loop {
+        let Some(quoted) = rest.strip_prefix('"') else {
+            match rest.split_once(',') {
+                Some((field, after)) => {
+                    fields.push(Cow::Borrowed(field));
+                    rest = after;
+                    continue;
+                }
+                None => {
+                    fields.push(Cow::Borrowed(rest));
+                    return Ok(fields);
+                }
+            }
+        };
+        let mut field = String::new();
         let mut chars = quoted.char_indices();
-        loop {
+        let after = loop {
             match chars.next() {
-                None => return Err("unterminated quoted key".to_string()),
+                None => {
+                    return Err(format!(
+                        "unterminated quoted field (field {})",
+                        fields.len() + 1
+                    ))
+                }
                 Some((i, '"')) => {
                     if quoted[i + 1..].starts_with('"') {
-                        key.push('"');
+                        field.push('"');
                         chars.next();
                     } else {
-                        let rest = &quoted[i + 1..];
-                        let rest = rest
-                            .strip_prefix(',')
-                            .ok_or_else(|| "expected `,` after the quoted key".to_string())?;
-                        break (key, rest);
+                        break &quoted[i + 1..];
                     }
                 }
-                Some((_, c)) => key.push(c),
+                Some((_, c)) => field.push(c),
             }
+        };
+        fields.push(Cow::Owned(field));
+        if after.is_empty() {
+            return Ok(fields);
         }
-    } else {
-        let (k, v) = line
-            .split_once(',')
-            .ok_or_else(|| "expected two fields `key,value`, found one".to_string())?;
-        (k.to_string(), v)
-    };
-    if rest.contains(',') {
-        return Err(format!(
-            "expected two fields `key,value`, found {}",
-            2 + rest.matches(',').count()
-        ));
+        rest = after.strip_prefix(',').ok_or_else(|| {
+            format!(
+                "expected `,` after the quoted field {}, found `{}`",
+                fields.len(),
+                after.chars().next().unwrap_or(' ')
+            )
+        })?;
     }
-    if key.is_empty() {
-        return Err("empty key".to_string());
-    }
-    Ok((key, rest))
 }
 
 #[cfg(test)]
@@ -196,6 +290,81 @@ mod tests {
         assert!(err.to_string().contains("unterminated"));
         let err = Trace::parse_csv(",5\n", KeyKind::String).unwrap_err();
         assert!(err.to_string().contains("empty key"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_a_header_are_not_data() {
+        let plain = Trace::parse_csv("a,1\nb,2\n", KeyKind::String).unwrap();
+        for text in [
+            "\u{feff}a,1\nb,2\n",
+            "\u{feff}key,value\na,1\nb,2\n",
+            "KEY,Value\r\na,1\r\nb,2\r\n",
+            "  key,value  \na,1\nb,2",
+            "\n\nkey,value\na,1\n\nb,2\n",
+        ] {
+            assert_eq!(
+                Trace::parse_csv(text, KeyKind::String).as_ref(),
+                Ok(&plain),
+                "{text:?}"
+            );
+        }
+        // Only the first line with content is a header; later it is a malformed record.
+        let err = Trace::parse_csv("a,1\nkey,value\n", KeyKind::String).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 2: value `value` is not a 64-bit integer"
+        );
+        // A mark anywhere but the very start is data (the key is really that text).
+        let t = Trace::parse_csv("a,1\n\u{feff}b,2\n", KeyKind::String).unwrap();
+        assert_eq!(t.keys()[1], Key::Str("\u{feff}b".into()));
+    }
+
+    #[test]
+    fn a_trace_without_records_is_refused() {
+        for (text, expected) in [
+            ("", "the trace has no records: the file is empty"),
+            ("\u{feff}", "the trace has no records: the file is empty"),
+            (
+                "key,value\n",
+                "the trace has no records: its one line is blank or the `key,value` header",
+            ),
+            (
+                "\n key,value\r\n\n\n",
+                "the trace has no records: lines 1 to 4 are blank or the `key,value` header",
+            ),
+        ] {
+            let err = Trace::parse_csv(text, KeyKind::String).unwrap_err();
+            assert_eq!(err.to_string(), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn quoted_values_and_field_counts() {
+        let t = Trace::parse_csv("\"a\",\"-7\"\n\"\"\",\",1\n", KeyKind::String).unwrap();
+        assert_eq!(t.keys(), &[Key::Str("a".into()), Key::Str("\",".into())]);
+        assert_eq!(t.records(), &[(0, -7), (1, 1)]);
+        let err = Trace::parse_csv("\"a\"b,1\n", KeyKind::String).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 1: expected `,` after the quoted field 1, found `b`"
+        );
+        let err = Trace::parse_csv("a,1\n\"b\"\n", KeyKind::String).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 2: expected two fields `key,value`, found one"
+        );
+    }
+
+    #[test]
+    fn too_many_records_names_the_line() {
+        let text = "a,1\n".repeat(MAX_TRACE_RECORDS + 1);
+        let err = Trace::parse_csv(&text, KeyKind::String).unwrap_err();
+        assert_eq!(
+            err,
+            TraceError::TooManyRecords {
+                line: MAX_TRACE_RECORDS + 1
+            }
+        );
     }
 
     #[test]

@@ -4,10 +4,44 @@
 //! A `WhatIfRun` advances in small steps so the browser can spread it over frames; the CLI
 //! and tests run it to the end with `what_if`.
 
+use crate::engine::config::FieldError;
 use crate::engine::report::stats::{CheckpointCounts, Totals};
-use crate::engine::sim::Simulation;
+use crate::engine::sim::{Reconfigured, Simulation};
 use crate::engine::transfer::policy::PolicyConfig;
 use serde::Serialize;
+
+/// What one policy's fork gave: its measurements, or why it could not run the policy.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum WhatIfOutcome {
+    Measured(WhatIfRow),
+    NotMeasured(NotMeasured),
+}
+
+impl WhatIfOutcome {
+    pub fn policy(&self) -> &'static str {
+        match self {
+            WhatIfOutcome::Measured(r) => r.policy,
+            WhatIfOutcome::NotMeasured(n) => n.policy,
+        }
+    }
+
+    pub fn measured(&self) -> Option<&WhatIfRow> {
+        match self {
+            WhatIfOutcome::Measured(r) => Some(r),
+            WhatIfOutcome::NotMeasured(_) => None,
+        }
+    }
+}
+
+/// A policy the run's config refused to switch to; nothing was measured for it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NotMeasured {
+    pub policy: &'static str,
+    pub in_flink: bool,
+    /// The settings that refused, each with why.
+    pub not_measured: Vec<FieldError>,
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WhatIfRow {
@@ -31,7 +65,7 @@ pub struct WhatIfRow {
 
 /// Forks the simulation once per policy, runs each fork `horizon_us` further, then
 /// crashes it and measures the recovery.
-pub fn what_if(sim: &Simulation, horizon_us: u64) -> Vec<WhatIfRow> {
+pub fn what_if(sim: &Simulation, horizon_us: u64) -> Vec<WhatIfOutcome> {
     let mut run = WhatIfRun::start(sim, horizon_us);
     while !run.step(horizon_us.div_ceil(50).max(1)) {}
     run.rows().unwrap_or_default()
@@ -63,7 +97,7 @@ enum Phase {
         recoveries_before: usize,
         deadline_us: u64,
     },
-    Done(WhatIfRow),
+    Done(WhatIfOutcome),
 }
 
 impl WhatIfRun {
@@ -88,8 +122,33 @@ impl WhatIfRun {
             config.checkpointing.incremental |= matches!(policy, PolicyConfig::Adaptive { .. });
             config.checkpointing.interval_ms = config.checkpointing.interval_ms.or(Some(10_000));
             config.checkpointing.policy = policy.clone();
-            // Only checkpointing changes, which always applies live.
-            let _ = fork.reconfigure(config);
+            // Only checkpointing changes, which applies live, unless the run's config
+            // refuses the policy; then the fork says why instead of measuring the old one.
+            let refused = match fork.reconfigure(config) {
+                Ok(Reconfigured::Live(_)) => None,
+                Ok(Reconfigured::Rescaled { from, to }) => Some(vec![FieldError {
+                    field: "job.parallelism".into(),
+                    message: format!("the fork would rescale from {from} to {to}"),
+                }]),
+                Ok(Reconfigured::NeedsNewRun(fields)) => Some(
+                    fields
+                        .into_iter()
+                        .map(|f| FieldError {
+                            field: f.into(),
+                            message: "cannot change under a running job".into(),
+                        })
+                        .collect(),
+                ),
+                Err(errors) => Some(errors.0),
+            };
+            let phase = match refused {
+                None => Phase::Running,
+                Some(errors) => Phase::Done(WhatIfOutcome::NotMeasured(NotMeasured {
+                    policy: policy.name(),
+                    in_flink: policy.in_flink(),
+                    not_measured: errors,
+                })),
+            };
             Fork {
                 begin_us: fork.now_us(),
                 start: fork.totals(),
@@ -97,7 +156,7 @@ impl WhatIfRun {
                 sim: fork,
                 policy,
                 intervals: Vec::new(),
-                phase: Phase::Running,
+                phase,
             }
         })
         .collect();
@@ -135,8 +194,8 @@ impl WhatIfRun {
         self.horizon_us
     }
 
-    /// The measurements, once every fork is done.
-    pub fn rows(&self) -> Option<Vec<WhatIfRow>> {
+    /// Each policy's outcome, once every fork is done.
+    pub fn rows(&self) -> Option<Vec<WhatIfOutcome>> {
         self.forks
             .iter()
             .map(|f| match &f.phase {
@@ -179,7 +238,8 @@ impl Fork {
                     .last()
                     .is_some_and(|r| r.caught_up_at_us.is_some());
                 if caught_up || self.sim.now_us() >= deadline {
-                    self.phase = Phase::Done(self.row(end, before, horizon_us));
+                    self.phase =
+                        Phase::Done(WhatIfOutcome::Measured(self.row(end, before, horizon_us)));
                 }
             }
             Phase::Done(_) => {}

@@ -4,6 +4,7 @@
 use yew::prelude::*;
 
 use super::format::{at, bytes_f, count, sig3};
+use crate::engine::report::whatif::WhatIfOutcome;
 use crate::ui::lab::{Intent, LabState, WhatIfStatus};
 
 const HORIZONS_S: [u32; 3] = [30, 60, 300];
@@ -64,7 +65,20 @@ pub fn what_if(props: &WhatIfProps) -> Html {
                     { format!("Forked at {}, {horizon_s} virtual s ahead, then a crash.", at(*from_us)) }
                 </p>
                 <div class="what-if-cards" data-testid="what-if-table">
-                    { for rows.iter().map(|r| html! {
+                    { for rows.iter().map(|outcome| match outcome {
+                        WhatIfOutcome::NotMeasured(n) => html! {
+                            <section class="what-if-card" data-testid="what-if-row">
+                                <h4>
+                                    { n.policy }
+                                    if !n.in_flink { <span class="beyond">{ " beyond Flink" }</span> }
+                                </h4>
+                                <p class="sentence">
+                                    { "Not measured: the run's configuration refuses this policy: " }
+                                    { n.not_measured.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ") }
+                                </p>
+                            </section>
+                        },
+                        WhatIfOutcome::Measured(r) => html! {
                         <section class="what-if-card" data-testid="what-if-row">
                             <h4>
                                 { r.policy }
@@ -87,6 +101,7 @@ pub fn what_if(props: &WhatIfProps) -> Html {
                                 <dd>{ match r.exactly_once { Some(true) => "✓ equal", Some(false) => "✗ differs", None => "—" } }</dd>
                             </dl>
                         </section>
+                        },
                     }) }
                 </div>
             </>
