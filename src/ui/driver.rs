@@ -176,8 +176,13 @@ impl Driver {
     /// checkpoint (as in Flink), anything else needs a new run from scratch. The message
     /// says which happened.
     pub fn apply_config(&mut self, new: Config) -> Result<Option<String>, String> {
-        new.validate()
-            .map_err(|e| format!("configuration refused: {e}"))?;
+        // The running config follows rescales; its fault schedule was checked at the start.
+        let checked = if new.faults == self.sim.config().faults {
+            new.validate_settings()
+        } else {
+            new.validate()
+        };
+        checked.map_err(|e| format!("configuration refused: {e}"))?;
         if &new == self.sim.config() {
             return Ok(None);
         }
@@ -272,7 +277,7 @@ impl Driver {
         let mut config = self.sim.config().clone();
         config.job.parallelism = parallelism;
         config
-            .validate()
+            .validate_settings()
             .map_err(|e| format!("rescale refused: {e}"))?;
         let latest = self.sim.store().latest().map(|c| (c.id, c.offset));
         let from = self.sim.partitioning().parallelism();

@@ -46,7 +46,10 @@ use timers::{Scope, Timer, TimerQueue};
 #[derive(Clone, Debug)]
 pub struct Simulation {
     config: Config,
+    /// The clock.
     now: u64,
+    /// Where the data plane stands: the last boundary at or before `now`.
+    plane_at: u64,
     timers: TimerQueue,
     job: Job,
     coordinator: Coordinator,
@@ -98,6 +101,7 @@ impl Simulation {
             arrival_alarms: [None; 2],
             timers,
             now: 0,
+            plane_at: 0,
             config,
         };
         sim.emit(Event::JobStarted {
@@ -198,18 +202,41 @@ impl Simulation {
         self.timers.schedule(at, Scope::Epoch(epoch), timer);
     }
 
+    /// The next moment the data plane stops at: the next multiple of `tick_us` or the next
+    /// timer, whichever comes first.
+    fn next_boundary(&self) -> u64 {
+        let tick = self.config.tick_us.max(1);
+        let grid = (self.plane_at / tick + 1) * tick;
+        self.timers
+            .next_at()
+            .filter(|due| *due > self.plane_at)
+            .map_or(grid, |due| due.min(grid))
+    }
+
+    /// Runs the data plane up to boundary `b` and handles the timers due there.
+    fn cross_boundary(&mut self, b: u64) {
+        self.run_data_plane(self.plane_at, b);
+        self.plane_at = b;
+        self.now = self.now.max(b);
+        self.fire_due();
+    }
+
     /// Advances virtual time to `t_us`.
+    ///
+    /// The data plane only ever stops at boundaries (multiples of `tick_us` and timer due
+    /// times), never at `t_us` itself, so a run is the same however its advances are cut:
+    /// advancing to 10 s in one call or in a thousand uneven ones gives the same state. In
+    /// between, the clock shows `t_us` while the data plane waits at the last boundary.
     pub fn advance_to(&mut self, t_us: u64) {
         self.fire_due();
-        while self.now < t_us {
-            let mut end = t_us.min(self.now + self.config.tick_us);
-            if let Some(due) = self.timers.next_at().filter(|d| *d > self.now) {
-                end = end.min(due);
+        loop {
+            let b = self.next_boundary();
+            if b > t_us {
+                break;
             }
-            self.run_data_plane(end);
-            self.now = end;
-            self.fire_due();
+            self.cross_boundary(b);
         }
+        self.now = self.now.max(t_us);
     }
 
     pub fn advance_by(&mut self, dt_us: u64) {
@@ -222,24 +249,26 @@ impl Simulation {
         self.step_until(limit_us, |e| !e.is_detail())
     }
 
-    /// Advances tick by tick until an event matching `stop` is logged (then stops at that
-    /// tick) or `limit_us` passes. Returns whether one was.
+    /// Advances boundary by boundary until an event matching `stop` is logged (and stops
+    /// right there) or `limit_us` passes. Returns whether one was.
     pub fn step_until(&mut self, limit_us: u64, stop: impl Fn(&Event) -> bool) -> bool {
         let deadline = self.now.saturating_add(limit_us);
-        let mut from = self.log.next_seq();
-        while self.now < deadline {
-            let next = self.now + self.config.tick_us.min(deadline - self.now);
-            self.advance_to(next);
+        let from = self.log.next_seq();
+        self.fire_due();
+        loop {
             if self.log.since_seq(from).iter().any(|e| stop(&e.event)) {
                 return true;
             }
-            from = self.log.next_seq();
+            let b = self.next_boundary();
+            if b > deadline {
+                self.now = self.now.max(deadline);
+                return false;
+            }
+            self.cross_boundary(b);
         }
-        false
     }
 
-    fn run_data_plane(&mut self, end: u64) {
-        let from = self.now;
+    fn run_data_plane(&mut self, from: u64, end: u64) {
         let Simulation {
             link,
             coordinator,

@@ -25,7 +25,12 @@ impl Simulation {
     /// Crashes one subtask. With `keyBy`'s all-to-all edges the failover region is the
     /// whole job, so, as in Flink, every subtask restarts.
     pub fn crash_subtask(&mut self, subtask: u32) -> Result<(), FaultError> {
-        let parallelism = self.job.partitioning().parallelism();
+        // Between a rescale and its restart, the subtasks are those it restarts with.
+        let parallelism = self
+            .recovery
+            .pending_partitioning()
+            .unwrap_or(self.job.partitioning())
+            .parallelism();
         if subtask >= parallelism {
             return Err(FaultError::NoSuchSubtask {
                 subtask,
