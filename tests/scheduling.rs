@@ -12,7 +12,9 @@ use statelab::engine::report::stats::{
 };
 use statelab::engine::sim::{Reconfigured, Simulation};
 use statelab::engine::state::codec::Codec;
-use statelab::engine::transfer::policy::{daly_interval_s, PolicyConfig, ShipReason};
+use statelab::engine::transfer::policy::{
+    daly_interval_s, Clamp, CostSource, IntervalRule, PolicyConfig, ShipReason,
+};
 
 mod common;
 use common::{run_to_end, small_config};
@@ -71,7 +73,19 @@ fn adaptive_interval_follows_the_change_rate() {
         "{} vs {want}",
         fast.interval_us
     );
-    assert!(fast.sentence.contains("T = B / D"));
+    assert!(
+        matches!(
+            fast.rule,
+            IntervalRule::ChangeBudget {
+                budget_bytes: 200_000,
+                clamp: Clamp::Within,
+                ..
+            }
+        ),
+        "{}",
+        fast.rule
+    );
+    assert!(fast.rule.to_string().contains("T = B / D"));
     // Triggers really follow the decision: the last gaps are near the current interval.
     let triggers: Vec<u64> = completed(&sim).iter().map(|h| h.trigger_time_us).collect();
     let gap = triggers[triggers.len() - 1] - triggers[triggers.len() - 2];
@@ -141,10 +155,22 @@ fn young_daly_uses_the_measured_checkpoint_cost() {
     };
     let mut sim = Simulation::new(c, None).unwrap();
     let before = sim.interval_decision().unwrap();
-    assert!(before.sentence.contains("estimated"));
+    assert!(matches!(
+        before.rule,
+        IntervalRule::YoungDaly {
+            cost: CostSource::Estimated,
+            ..
+        }
+    ));
     sim.advance_to(25_000_000);
     let d = sim.interval_decision().unwrap();
-    assert!(d.sentence.contains("measured"));
+    assert!(matches!(
+        d.rule,
+        IntervalRule::YoungDaly {
+            cost: CostSource::Measured,
+            ..
+        }
+    ));
     let cost = sim.measured().checkpoint_cost_s.unwrap();
     let want = (daly_interval_s(cost, 60.0) * 1e6).clamp(100_000.0, 60_000_000.0);
     assert!((d.interval_us as f64 - want).abs() < 1_000.0);

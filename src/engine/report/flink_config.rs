@@ -66,7 +66,7 @@ pub fn flink_yaml(sim: &Simulation) -> String {
             format!("{} ms", d.interval_us / 1000),
             format!(
                 "Young–Daly optimum from the measured checkpoint cost; Flink takes it as a fixed interval ({})",
-                d.sentence
+                d.rule
             ),
         ),
         (_, Some(ms), None) => (format!("{ms} ms"), String::new()),

@@ -97,8 +97,114 @@ pub fn daly_interval_s(cost_s: f64, mtbf_s: f64) -> f64 {
 pub struct IntervalDecision {
     pub interval_us: u64,
     pub inputs: Vec<PolicyInput>,
-    /// The rule with its numbers, in one sentence.
-    pub sentence: String,
+    /// The rule and its numbers; `Display` says it in one sentence.
+    pub rule: IntervalRule,
+}
+
+/// Where an interval stands against its policy's bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Clamp {
+    Within,
+    RaisedToMin,
+    CappedAtMax,
+}
+
+/// Whether Young–Daly's checkpoint cost was measured or estimated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CostSource {
+    /// The smoothed end-to-end duration of completed checkpoints.
+    Measured,
+    /// State size over bandwidth, before any checkpoint completed.
+    Estimated,
+}
+
+/// How a policy arrived at its interval.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum IntervalRule {
+    /// Flink's `execution.checkpointing.interval`.
+    Fixed { interval_ms: u64 },
+    /// `T = B / D`, clamped to `[min, max]`.
+    ChangeBudget {
+        change_bytes_per_s: f64,
+        window_ms: u64,
+        budget_bytes: u64,
+        raw_s: f64,
+        clamp: Clamp,
+        min_interval_ms: u64,
+        max_interval_ms: u64,
+        interval_ms: u64,
+    },
+    /// Young's `sqrt(2CM)` refined by Daly.
+    YoungDaly {
+        cost_s: f64,
+        cost: CostSource,
+        mtbf_s: f64,
+        young_s: f64,
+        daly_s: f64,
+        interval_ms: u64,
+    },
+}
+
+impl std::fmt::Display for IntervalRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            IntervalRule::Fixed { interval_ms } => write!(
+                f,
+                "Fixed interval, as Flink does it: a checkpoint every {interval_ms} ms."
+            ),
+            IntervalRule::ChangeBudget {
+                change_bytes_per_s,
+                window_ms,
+                budget_bytes,
+                raw_s,
+                clamp,
+                min_interval_ms,
+                max_interval_ms,
+                interval_ms,
+            } => {
+                write!(
+                    f,
+                    "State changes at D = {change_bytes_per_s:.0} B/s over the last {:.1} s; a budget of B = {budget_bytes} B fills in T = B / D = {raw_s:.2} s",
+                    window_ms as f64 / 1000.0
+                )?;
+                match clamp {
+                    Clamp::Within => {}
+                    Clamp::RaisedToMin => {
+                        write!(f, " (raised to the minimum {min_interval_ms} ms)")?
+                    }
+                    Clamp::CappedAtMax => {
+                        write!(f, " (capped at the maximum {max_interval_ms} ms)")?
+                    }
+                }
+                write!(
+                    f,
+                    ", so the next checkpoint is {interval_ms} ms after the last."
+                )
+            }
+            IntervalRule::YoungDaly {
+                cost_s,
+                cost,
+                mtbf_s,
+                young_s,
+                daly_s,
+                interval_ms,
+            } => {
+                let how = match cost {
+                    CostSource::Measured => "measured (smoothed end-to-end duration)",
+                    CostSource::Estimated => {
+                        "estimated from state size and bandwidth (nothing measured yet)"
+                    }
+                };
+                write!(
+                    f,
+                    "Checkpoint cost C = {cost_s:.3} s ({how}), M = {mtbf_s:.0} s: Young gives sqrt(2CM) = {young_s:.2} s, Daly's refinement {daly_s:.2} s; interval {interval_ms} ms."
+                )
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -145,9 +251,9 @@ pub fn decide_interval(
                 fixed_interval_ms as f64,
                 "ms",
             )],
-            sentence: format!(
-                "Fixed interval, as Flink does it: a checkpoint every {fixed_interval_ms} ms."
-            ),
+            rule: IntervalRule::Fixed {
+                interval_ms: fixed_interval_ms,
+            },
         },
         PolicyConfig::Adaptive {
             change_budget_bytes,
@@ -163,12 +269,12 @@ pub fn decide_interval(
                 f64::INFINITY
             };
             let ms = clamp_ms(raw_s, min_interval_ms, max_interval_ms);
-            let bound = if raw_s * 1000.0 < min_interval_ms as f64 {
-                format!(" (raised to the minimum {min_interval_ms} ms)")
+            let clamp = if raw_s * 1000.0 < min_interval_ms as f64 {
+                Clamp::RaisedToMin
             } else if !raw_s.is_finite() || raw_s * 1000.0 > max_interval_ms as f64 {
-                format!(" (capped at the maximum {max_interval_ms} ms)")
+                Clamp::CappedAtMax
             } else {
-                String::new()
+                Clamp::Within
             };
             IntervalDecision {
                 interval_us: ms * 1000,
@@ -178,14 +284,16 @@ pub fn decide_interval(
                     input("B: change budget", change_budget_bytes as f64, "B"),
                     input("window", window_ms as f64, "ms"),
                 ],
-                sentence: format!(
-                    "State changes at D = {:.0} B/s over the last {:.1} s; a budget of B = {} B fills in T = B / D = {:.2} s{bound}, so the next checkpoint is {} ms after the last.",
-                    d,
-                    window_ms as f64 / 1000.0,
-                    change_budget_bytes,
+                rule: IntervalRule::ChangeBudget {
+                    change_bytes_per_s: d,
+                    window_ms,
+                    budget_bytes: change_budget_bytes,
                     raw_s,
-                    ms
-                ),
+                    clamp,
+                    min_interval_ms,
+                    max_interval_ms,
+                    interval_ms: ms,
+                },
             }
         }
         PolicyConfig::YoungDaly {
@@ -193,12 +301,9 @@ pub fn decide_interval(
             min_interval_ms,
             max_interval_ms,
         } => {
-            let (c, measured) = match m.checkpoint_cost_s {
-                Some(c) => (c, "measured (smoothed end-to-end duration)"),
-                None => (
-                    m.estimated_cost_s,
-                    "estimated from state size and bandwidth (nothing measured yet)",
-                ),
+            let (c, cost) = match m.checkpoint_cost_s {
+                Some(c) => (c, CostSource::Measured),
+                None => (m.estimated_cost_s, CostSource::Estimated),
             };
             let young = young_interval_s(c, mtbf_s);
             let daly = daly_interval_s(c, mtbf_s);
@@ -211,9 +316,14 @@ pub fn decide_interval(
                     input("Young sqrt(2CM)", young, "s"),
                     input("Daly", daly, "s"),
                 ],
-                sentence: format!(
-                    "Checkpoint cost C = {c:.3} s ({measured}), M = {mtbf_s:.0} s: Young gives sqrt(2CM) = {young:.2} s, Daly's refinement {daly:.2} s; interval {ms} ms."
-                ),
+                rule: IntervalRule::YoungDaly {
+                    cost_s: c,
+                    cost,
+                    mtbf_s,
+                    young_s: young,
+                    daly_s: daly,
+                    interval_ms: ms,
+                },
             }
         }
     }

@@ -122,7 +122,7 @@ pub fn model(props: &ModelProps) -> Html {
             bytes_f(d * t)
         ),
     };
-    let explanation = policy.decision.as_ref().map(|dec| dec.sentence.clone());
+    let explanation = policy.decision.as_ref().map(|dec| dec.rule.to_string());
     let reasons = policy
         .ship_counts
         .iter()
