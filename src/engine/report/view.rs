@@ -9,7 +9,7 @@ use crate::engine::report::stats::{
 use crate::engine::sim::{ChannelItem, Simulation};
 use crate::engine::state::codec::Codec;
 use crate::engine::transfer::link::Transfer;
-use crate::engine::transfer::policy::{IntervalDecision, ShipReason};
+use crate::engine::transfer::policy::{IntervalDecision, ShipDecision, ShipReason};
 use crate::engine::transfer::store::{CheckpointId, ChunkId, ChunkRef};
 use serde::Serialize;
 
@@ -123,8 +123,8 @@ pub struct KeyGroupView {
     pub changed_records: u64,
     /// The chunk holding it in the latest completed checkpoint.
     pub chunk: Option<ChunkId>,
-    /// Why the latest barrier shipped it or not.
-    pub ship_reason: Option<ShipReason>,
+    /// Why the latest barrier shipped it or not, with the numbers it was decided on.
+    pub ship: Option<ShipDecision>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -218,7 +218,7 @@ impl Simulation {
                 }
             })
             .collect();
-        let ship = coordinator.ship_reasons();
+        let ship = coordinator.ship_decisions();
         let key_groups = (0..p.max_parallelism())
             .map(|kg| {
                 let st = job.key_group(kg);
@@ -232,7 +232,7 @@ impl Simulation {
                     changed_bytes: t.changed_bytes,
                     changed_records: t.changed_records,
                     chunk: t.confirmed.map(|c| c.chunk),
-                    ship_reason: ship[kg as usize],
+                    ship: ship[kg as usize],
                 }
             })
             .collect();
@@ -330,7 +330,10 @@ impl Simulation {
                 ship_counts: ShipReason::ALL
                     .iter()
                     .map(|r| {
-                        let n = ship.iter().filter(|s| **s == Some(*r)).count();
+                        let n = ship
+                            .iter()
+                            .filter(|s| s.is_some_and(|s| s.reason == *r))
+                            .count();
                         (*r, n as u32)
                     })
                     .filter(|(_, n)| *n > 0)

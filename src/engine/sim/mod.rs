@@ -37,7 +37,7 @@ use crate::engine::report::stats::{
 use crate::engine::state::keyed::KeyGroupState;
 use crate::engine::transfer::coordinator::{Barrier, Coordinator, Keyed};
 use crate::engine::transfer::link::Link;
-use crate::engine::transfer::policy::{IntervalDecision, Measured, ShipReason};
+use crate::engine::transfer::policy::{IntervalDecision, Measured, ShipDecision, ShipReason};
 use crate::engine::transfer::store::Store;
 use job::{Job, Throughput};
 use std::sync::Arc;
@@ -180,8 +180,16 @@ impl Simulation {
     }
 
     /// Why each key group was or was not shipped by the latest barrier that reached it.
-    pub fn ship_reasons(&self) -> &[Option<ShipReason>] {
-        self.coordinator.ship_reasons()
+    pub fn ship_decisions(&self) -> &[Option<ShipDecision>] {
+        self.coordinator.ship_decisions()
+    }
+
+    /// The reasons alone of [`Self::ship_decisions`].
+    pub fn ship_reasons(&self) -> Vec<Option<ShipReason>> {
+        self.ship_decisions()
+            .iter()
+            .map(|d| d.map(|d| d.reason))
+            .collect()
     }
 
     pub(crate) fn job(&self) -> &Job {

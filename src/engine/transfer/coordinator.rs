@@ -16,8 +16,7 @@ use crate::engine::state::keyed::KeyGroupState;
 use crate::engine::state::snapshot;
 use crate::engine::transfer::link::Transfer;
 use crate::engine::transfer::policy::{
-    decide_interval, decide_ship, IntervalDecision, KeyGroupFacts, Measured, PolicyConfig,
-    ShipReason,
+    decide_interval, IntervalDecision, KeyGroupFacts, Measured, PolicyConfig, ShipDecision,
 };
 use crate::engine::transfer::store::{CheckpointId, ChunkId, ChunkRef, CompletedCheckpoint, Store};
 use crate::engine::transfer::tracking::{Confirmed, KeyGroupTracking};
@@ -158,7 +157,7 @@ pub(crate) struct Coordinator {
     trigger_token: u64,
     upload_backlog: VecDeque<QueuedSnapshot>,
     /// Why each key group was or was not shipped by the latest barrier that reached it.
-    last_ship: Vec<Option<ShipReason>>,
+    last_ship: Vec<Option<ShipDecision>>,
     shipped_raw_total: u64,
     shipped_encoded_total: u64,
 }
@@ -208,7 +207,7 @@ impl Coordinator {
         &self.upload_backlog
     }
 
-    pub fn ship_reasons(&self) -> &[Option<ShipReason>] {
+    pub fn ship_decisions(&self) -> &[Option<ShipDecision>] {
         &self.last_ship
     }
 
@@ -370,9 +369,10 @@ impl Coordinator {
             let t = &keyed.tracking[kg as usize];
             // A chunk lost from the store cannot be referenced: ship again.
             let confirmed = t.confirmed.filter(|c| store.chunk(c.chunk).is_some());
-            let reason = decide_ship(
+            let decision = ShipDecision::decide(
                 policy,
                 incremental,
+                id,
                 KeyGroupFacts {
                     has_chunk: confirmed.is_some(),
                     dirty: t.dirty(),
@@ -380,7 +380,8 @@ impl Coordinator {
                     age_us: confirmed.map_or(u64::MAX, |c| at.saturating_sub(c.captured_at_us)),
                 },
             );
-            self.last_ship[kg as usize] = Some(reason);
+            let reason = decision.reason;
+            self.last_ship[kg as usize] = Some(decision);
             match confirmed {
                 Some(c) if !reason.ships() => {
                     // Unchanged: valid at this checkpoint's offset. Left waiting: valid only

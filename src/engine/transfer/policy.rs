@@ -383,12 +383,87 @@ impl ShipReason {
 }
 
 /// What the key-group choice looks at for one key group.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct KeyGroupFacts {
+    /// A usable chunk of it is stored (from the latest completed checkpoint).
     pub has_chunk: bool,
+    /// Changed since that chunk was captured.
     pub dirty: bool,
+    /// Snapshot bytes of the entries written since then.
     pub changed_bytes: u64,
+    /// Time since that chunk was captured (`u64::MAX` without one).
     pub age_us: u64,
+}
+
+/// One key group's shipping decision at a barrier, with the facts and the policy's
+/// numbers it was made on, so the inspector can say why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ShipDecision {
+    pub checkpoint: u64,
+    pub reason: ShipReason,
+    pub facts: KeyGroupFacts,
+    /// The adaptive policy's ship threshold and staleness bound; `None` for the others.
+    pub threshold_bytes: Option<u64>,
+    pub staleness_bound_us: Option<u64>,
+}
+
+impl ShipDecision {
+    pub fn decide(
+        policy: &PolicyConfig,
+        incremental: bool,
+        checkpoint: u64,
+        facts: KeyGroupFacts,
+    ) -> Self {
+        let (threshold_bytes, staleness_bound_us) = match *policy {
+            PolicyConfig::Adaptive {
+                ship_threshold_bytes,
+                max_staleness_ms,
+                ..
+            } => (Some(ship_threshold_bytes), Some(max_staleness_ms * 1000)),
+            _ => (None, None),
+        };
+        Self {
+            checkpoint,
+            reason: decide_ship(policy, incremental, facts),
+            facts,
+            threshold_bytes,
+            staleness_bound_us,
+        }
+    }
+}
+
+impl std::fmt::Display for ShipDecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "checkpoint {}: {}",
+            self.checkpoint,
+            self.reason.explain()
+        )?;
+        let age = |us: u64| {
+            if us == u64::MAX {
+                "never".to_string()
+            } else {
+                format!("{:.1} s ago", us as f64 / 1e6)
+            }
+        };
+        match self.reason {
+            ShipReason::OverThreshold | ShipReason::BelowThreshold => write!(
+                f,
+                " ({} B changed, threshold {} B)",
+                self.facts.changed_bytes,
+                self.threshold_bytes.unwrap_or(0)
+            ),
+            ShipReason::StalenessBound => write!(
+                f,
+                " (last upload captured {}, bound {:.1} s)",
+                age(self.facts.age_us),
+                self.staleness_bound_us.unwrap_or(0) as f64 / 1e6
+            ),
+            ShipReason::Changed => write!(f, " ({} B changed)", self.facts.changed_bytes),
+            _ => Ok(()),
+        }
+    }
 }
 
 pub fn decide_ship(policy: &PolicyConfig, incremental: bool, f: KeyGroupFacts) -> ShipReason {
