@@ -18,16 +18,18 @@ use yew::prelude::*;
 use crate::engine::report::view::KeyGroupInspection;
 use crate::engine::report::whatif::WhatIfRun;
 
+use super::address;
+use super::context::{EmittedRecord, LabState, WhatIfStatus};
 use super::controls::Controls;
-use super::driver::{Budget, Driver, Progress};
 use super::help::Help;
 use super::inspector::Inspector;
 use super::keyboard;
-use super::lab::{EmittedRecord, Intent, LabState, Selection, WhatIfStatus};
 use super::metrics::Metrics;
 use super::pipeline::Pipeline;
 use super::topbar::TopBar;
-use super::url;
+use crate::lab::driver::{Budget, Driver, Progress};
+use crate::lab::intent::{Intent, Selection};
+use crate::lab::url;
 
 /// Engine work allowed per animation frame, in ms of wall time: well under half a 60 Hz
 /// frame, leaving the rest for the views, the canvas and the browser.
@@ -134,14 +136,14 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let from_url = url::from_query(&url::current_search());
+        let from_url = url::from_query(&address::current_search());
         let (driver, start_note) = Driver::new(from_url.config);
         let mut problems = from_url.problems;
         problems.extend(start_note);
         let notice = (!problems.is_empty()).then(|| problems.join(" · "));
         if from_url.any || !problems.is_empty() {
             // The address bar shows the run that really started, invalid values replaced.
-            url::replace_current(driver.config());
+            address::replace_query(&url::to_query(driver.config()));
         }
         let reduced_motion = prefers_reduced_motion();
         let dispatch = ctx.link().callback(Msg::Intent);
@@ -208,7 +210,7 @@ impl Component for App {
             samples_key: None,
             publish_ms: 0.0,
             frames_unpublished: 0,
-            perf_log: url::query_has("perf", "1"),
+            perf_log: address::query_has("perf", "1"),
             perf_marks: None,
             what_if: None,
             what_if_status: WhatIfStatus::Idle,
@@ -397,7 +399,7 @@ impl App {
                 let result = self.driver.set_seed(seed);
                 self.report(result.map(Some));
                 self.after_new_run();
-                url::replace_current(self.driver.config());
+                address::replace_query(&url::to_query(self.driver.config()));
             }
             Intent::ApplyConfig(config) => {
                 let generation = self.driver.generation();
@@ -406,13 +408,13 @@ impl App {
                 if self.driver.generation() != generation {
                     self.after_new_run();
                 }
-                url::replace_current(self.driver.config());
+                address::replace_query(&url::to_query(self.driver.config()));
             }
             Intent::LoadTrace(text) => {
                 let result = self.driver.load_trace(&text);
                 if result.is_ok() {
                     self.after_new_run();
-                    url::replace_current(self.driver.config());
+                    address::replace_query(&url::to_query(self.driver.config()));
                 }
                 self.report(result.map(Some));
             }
@@ -428,7 +430,7 @@ impl App {
             Intent::Rescale(p) => {
                 let result = self.driver.rescale(p);
                 self.report(result.map(Some));
-                url::replace_current(self.driver.config());
+                address::replace_query(&url::to_query(self.driver.config()));
             }
             Intent::CorruptChunk(chunk) => {
                 let result = self.driver.corrupt_chunk(chunk);
@@ -453,7 +455,7 @@ impl App {
                 let result = self.driver.inject(&fault);
                 self.report(result.map(Some));
                 if rescale {
-                    url::replace_current(self.driver.config());
+                    address::replace_query(&url::to_query(self.driver.config()));
                 }
             }
             Intent::Select(selection) => {
@@ -541,7 +543,11 @@ impl App {
     }
 
     fn copy_link(&mut self, ctx: &Context<Self>) {
-        let link = url::link_for(self.driver.config());
+        let link = format!(
+            "{}?{}",
+            address::page_address(),
+            url::to_query(self.driver.config())
+        );
         let Some(window) = web_sys::window() else {
             return;
         };

@@ -8,8 +8,9 @@ use crate::engine::sim::CheckpointStatus;
 use crate::engine::state::codec::Codec;
 use crate::engine::transfer::store::{CheckpointId, ChunkId};
 
-use super::format;
-use super::lab::{Intent, LabState, Selection};
+use super::context::LabState;
+use crate::lab::format;
+use crate::lab::intent::{Intent, Selection};
 
 #[function_component(Inspector)]
 pub fn inspector() -> Html {
@@ -93,7 +94,7 @@ fn subtask(lab: &LabState, index: u32) -> Html {
             .join(", ")
     };
     let snapshot = match s.last_snapshot_at_us {
-        Some(t) => format!("at {}", format::clock(t)),
+        Some(t) => format!("at {}", format::at(t)),
         None => "none yet".into(),
     };
     html! {
@@ -288,7 +289,7 @@ fn checkpoint(lab: &LabState, id: CheckpointId) -> Html {
             CheckpointStatus::Failed(why) => format!("failed: {why}"),
         };
         facts.push(("status", status));
-        facts.push(("triggered at", format::clock(h.trigger_time_us)));
+        facts.push(("triggered at", format::at(h.trigger_time_us)));
         facts.push(("source offset", format::count(h.offset)));
         facts.push((
             "acknowledged subtasks",
@@ -325,7 +326,7 @@ fn checkpoint(lab: &LabState, id: CheckpointId) -> Html {
             facts.push(("status", "completed".into()));
             facts.push(("source offset", format::count(c.offset)));
         }
-        facts.push(("completed at", format::clock(c.completed_at_us)));
+        facts.push(("completed at", format::at(c.completed_at_us)));
         facts.push(("parallelism", c.parallelism.to_string()));
         facts.push((
             "chunks",

@@ -6,20 +6,18 @@
 //! shortcuts, [`selftest`] the cross-target digest page, and [`panic`] makes a wasm panic
 //! visible instead of leaving a frozen page in silence.
 
+mod address;
 mod app;
+pub mod context;
 mod controls;
-mod driver;
-mod format;
 mod help;
 mod inspector;
 mod keyboard;
-pub mod lab;
 mod metrics;
 mod panic;
 mod pipeline;
 mod selftest;
 mod topbar;
-mod url;
 
 /// Entry point called by the wasm binary (`src/main.rs`): installs the panic hook, then
 /// mounts the app on `<body>`. The hook goes in through Yew, which otherwise replaces any
@@ -33,7 +31,7 @@ pub fn start() {
     }
     // `?selftest=digest` shows only the engine's reference digest, for the browser tests
     // to compare with the native one; the lab itself stays out of the way.
-    if url::query_has("selftest", "digest") {
+    if address::query_has("selftest", "digest") {
         yew::Renderer::<selftest::SelfTest>::new().render();
         return;
     }

@@ -8,8 +8,9 @@ use yew::prelude::*;
 use crate::engine::sim::JobStatus;
 
 use super::app::{MAX_SPEED, MIN_SPEED};
-use super::format;
-use super::lab::{Intent, LabState};
+use super::context::LabState;
+use crate::lab::format;
+use crate::lab::intent::Intent;
 
 #[function_component(TopBar)]
 pub fn top_bar() -> Html {
@@ -88,7 +89,7 @@ pub fn top_bar() -> Html {
                 data-state-bytes={view.subtasks.iter().map(|s| s.state_bytes).sum::<u64>().to_string()}>
                 <span class="clock-label">{ "virtual time" }</span>
                 <output id="clock" class="clock" data-us={view.now_us.to_string()} aria-live="off">
-                    { format::clock(view.now_us) }
+                    { format::at(view.now_us) }
                 </output>
                 <StatusBadge />
                 { for behind }

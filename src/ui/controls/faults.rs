@@ -6,12 +6,13 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::field::{parse_f64, parse_u32, parse_u64};
 use crate::engine::config::{Config, MAX_PARALLELISM_IN_LAB};
 use crate::engine::faults::{Fault, ScheduledFault};
 use crate::engine::sim::JobStatus;
 use crate::engine::transfer::store::ChunkId;
-use crate::ui::lab::{Intent, LabState};
+use crate::lab::fields::numbers::{parse_f64, parse_u32, parse_u64};
+use crate::lab::intent::Intent;
+use crate::ui::context::LabState;
 
 #[derive(Properties, PartialEq)]
 pub struct FaultsProps {

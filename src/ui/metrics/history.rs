@@ -6,10 +6,10 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::format::{at, bytes, count, duration_opt, duration_us, ratio, sig3};
 use crate::engine::report::summary::{summarize, MinAvgMax};
 use crate::engine::sim::{CheckpointCounts, CheckpointStats, CheckpointStatus};
 use crate::engine::transfer::store::CheckpointId;
+use crate::lab::format::{at, bytes, count, duration_opt, duration_us, ratio, times};
 
 /// Rows shown at first, and at most; older ones live on in the counts and the summary.
 const ROWS: usize = 8;
@@ -275,7 +275,6 @@ pub fn summary(props: &HistoryProps) -> Html {
     };
     let ms = |v: f64| duration_us((v * 1000.0).round() as u64);
     let size = |v: f64| bytes(v.round() as u64);
-    let times = |v: f64| format!("{}×", sig3(v));
     let row = |name: &str, cells: Html| {
         html! { <tr><th scope="row">{ name.to_string() }</th>{ cells }</tr> }
     };

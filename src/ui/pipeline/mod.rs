@@ -15,8 +15,9 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::context::ContextHandle;
 use yew::prelude::*;
 
-use super::format;
-use super::lab::{Intent, LabState, Selection};
+use super::context::LabState;
+use crate::lab::format;
+use crate::lab::intent::{Intent, Selection};
 use motion::Motion;
 use scene::{Frame, Hit, KEY_GROUP_COLOURS};
 
@@ -224,7 +225,7 @@ impl Component for Pipeline {
         };
         let painter = Painter::new();
         painter.state.borrow_mut().lab = lab.clone();
-        painter.state.borrow_mut().perf_log = super::url::query_has("perf", "1");
+        painter.state.borrow_mut().perf_log = super::address::query_has("perf", "1");
         Self {
             canvas: NodeRef::default(),
             frame: NodeRef::default(),

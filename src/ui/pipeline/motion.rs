@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
-use super::super::lab::{EmittedRecord, LabState};
 use super::scene::Rect;
+use crate::ui::context::{EmittedRecord, LabState};
 
 /// Wall time a record dot takes from the source to its channel, in ms.
 pub const DOT_TRAVEL_MS: f64 = 650.0;

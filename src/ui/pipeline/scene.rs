@@ -9,9 +9,10 @@ use web_sys::CanvasRenderingContext2d as Ctx;
 use crate::engine::report::view::{SimView, TransferView};
 use crate::engine::sim::{CheckpointStatus, JobStatus};
 
-use super::super::format;
-use super::super::lab::{LabState, Selection};
 use super::motion::{ease, Motion, DOT_TRAVEL_MS, FLASH_MS, REWIND_MS};
+use crate::lab::format;
+use crate::lab::intent::Selection;
+use crate::ui::context::LabState;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Rect {

@@ -1,5 +1,5 @@
-//! The contract between the lab's root component and every other component: what the
-//! user can ask for ([`Intent`]) and the read-only picture they draw ([`LabState`]).
+//! What every component reads from the Yew context: the read-only picture of the lab the
+//! root publishes, and the way back (`dispatch`) for the [`Intent`]s they send.
 //!
 //! Components never touch the `Simulation`: they read `LabState` from the Yew context
 //! and send `Intent`s through `LabState::dispatch`. The root (`app.rs`) owns the
@@ -9,67 +9,14 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use crate::engine::config::Config;
-use crate::engine::faults::Fault;
 use crate::engine::report::events::LogEntry;
 use crate::engine::report::metrics::Sample;
 use crate::engine::report::view::{KeyGroupInspection, SimView};
 use crate::engine::report::whatif::WhatIfRow;
 use crate::engine::sim::CheckpointStats;
-use crate::engine::transfer::store::{CheckpointId, ChunkId};
+use crate::engine::transfer::store::ChunkId;
+use crate::lab::intent::{Intent, Selection};
 use yew::Callback;
-
-/// Something a person clicked, typed or pressed.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Intent {
-    TogglePlay,
-    Play,
-    Pause,
-    /// Advance to the next logged event (or a bounded stretch of time).
-    StepEvent,
-    /// Advance until the next checkpoint completes or fails.
-    StepCheckpoint,
-    /// Virtual seconds per wall second, on a log scale.
-    SetSpeed(f64),
-    SpeedUp,
-    SpeedDown,
-    Reset,
-    SetSeed(u64),
-    /// A complete, already validated configuration from the panels. The root decides
-    /// whether it applies live or needs a restart, and says which.
-    ApplyConfig(Box<Config>),
-    /// `key,value` CSV text for a trace source.
-    LoadTrace(String),
-    TriggerCheckpoint,
-    CrashJob,
-    CrashSubtask(u32),
-    Rescale(u32),
-    CorruptChunk(ChunkId),
-    LoseChunk(ChunkId),
-    /// A link or store fault from the Faults panel, injected now: drop transfers, a link
-    /// outage, a latency spike, a bandwidth change, the store unavailable.
-    InjectFault(Fault),
-    Select(Option<Selection>),
-    ToggleLargeFont,
-    ToggleHelp,
-    CopyLink,
-    /// Esc: close the help overlay if it is open, otherwise clear the selection.
-    Dismiss,
-    /// Measure every scheduling policy on forks of the run, `horizon_s` virtual seconds
-    /// ahead (spread over frames).
-    RunWhatIf {
-        horizon_s: u32,
-    },
-    CancelWhatIf,
-}
-
-/// What the inspector shows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Selection {
-    Subtask(u32),
-    KeyGroup(u32),
-    Chunk(ChunkId),
-    Checkpoint(CheckpointId),
-}
 
 /// Everything components draw, published by the root after each engine step.
 #[derive(Clone)]
