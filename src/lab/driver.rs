@@ -533,3 +533,6 @@ fn describe_settings(names: &[String]) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,8 +6,14 @@
 //! wall clock; where time matters the shell passes one in.
 //!
 //! - [`intent`]: what a person can ask for.
+//! - [`session`]: what each intent does to the run and the page (the reducer), one
+//!   animation frame of work, and the effects the shell performs (clipboard, address bar).
 //! - [`driver`]: the run behind the page; it owns the simulation and turns intents into
 //!   engine calls within a frame's budget.
+//! - [`pacing`]: how far a frame moves the run, how fast it really moves, how often the
+//!   views are refreshed.
+//! - [`publish`] and [`view`]: the read-only picture every component draws.
+//! - [`whatif`]: the what-if comparison, stepped in its own slice of each frame.
 //! - [`url`]: the configuration and seed as a query string, and back.
 //! - [`keyboard`]: which key stands for which intent.
 //! - [`fields`]: every configuration field the panels offer, parsed and validated.
@@ -18,4 +24,9 @@ pub mod fields;
 pub mod format;
 pub mod intent;
 pub mod keyboard;
+pub mod pacing;
+pub mod publish;
+pub mod session;
 pub mod url;
+pub mod view;
+pub mod whatif;

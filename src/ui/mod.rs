@@ -1,14 +1,17 @@
 //! The browser front end: Yew components that draw the lab. Only compiled for wasm32.
 //!
-//! One concept per module: [`app`] is the root (it owns the run and publishes
-//! [`lab::LabState`]), [`driver`] turns intents into engine calls, the region modules draw
-//! one region each, [`url`] keeps the configuration in the address bar, [`keyboard`] the
-//! shortcuts, [`selftest`] the cross-target digest page, and [`panic`] makes a wasm panic
-//! visible instead of leaving a frozen page in silence.
+//! The logic lives in `crate::lab` (compiled and tested natively); this module is the
+//! thin shell around it. One concept per module: [`app`] is the root (it runs the lab's
+//! `Session` on animation frames and publishes its picture through [`context`]), the
+//! region modules draw one region each, [`address`] reads and writes the address bar,
+//! [`keyboard`] and [`browser`] carry the browser's events and answers in, [`selftest`]
+//! is the cross-target digest page, and [`panic`] makes a wasm panic visible instead of
+//! leaving a frozen page in silence.
 
 mod address;
 mod app;
-pub mod context;
+mod browser;
+mod context;
 mod controls;
 mod help;
 mod inspector;

@@ -7,10 +7,10 @@ use yew::prelude::*;
 
 use crate::engine::sim::JobStatus;
 
-use super::app::{MAX_SPEED, MIN_SPEED};
 use super::context::LabState;
 use crate::lab::format;
 use crate::lab::intent::Intent;
+use crate::lab::pacing::{MAX_SPEED, MIN_SPEED};
 
 #[function_component(TopBar)]
 pub fn top_bar() -> Html {

@@ -5,7 +5,8 @@ use yew::prelude::*;
 
 use crate::lab::format::{at, bytes_f, count, percent, sig3};
 use crate::lab::intent::Intent;
-use crate::ui::context::{LabState, WhatIfStatus};
+use crate::lab::whatif::WhatIfStatus;
+use crate::ui::context::LabState;
 
 const HORIZONS_S: [u32; 3] = [30, 60, 300];
 

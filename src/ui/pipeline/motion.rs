@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::scene::Rect;
-use crate::ui::context::{EmittedRecord, LabState};
+use crate::lab::view::{EmittedRecord, LabView};
 
 /// Wall time a record dot takes from the source to its channel, in ms.
 pub const DOT_TRAVEL_MS: f64 = 650.0;
@@ -49,7 +49,7 @@ pub struct Motion {
 
 impl Motion {
     /// Takes in a newly published state: new dots, snapshot flashes, rewinds.
-    pub fn absorb(&mut self, lab: &LabState, now_ms: f64) {
+    pub fn absorb(&mut self, lab: &LabView, now_ms: f64) {
         if lab.revision == self.seen_revision {
             return;
         }
