@@ -14,6 +14,8 @@
 //!   views are refreshed.
 //! - [`publish`] and [`view`]: the read-only picture every component draws.
 //! - [`whatif`]: the what-if comparison, stepped in its own slice of each frame.
+//! - [`motion`] and [`geometry`]: what the pipeline animates between pictures, and
+//!   picking what a click or tap touched.
 //! - [`url`]: the configuration and seed as a query string, and back.
 //! - [`keyboard`]: which key stands for which intent.
 //! - [`fields`]: every configuration field the panels offer, parsed and validated.
@@ -22,8 +24,10 @@
 pub mod driver;
 pub mod fields;
 pub mod format;
+pub mod geometry;
 pub mod intent;
 pub mod keyboard;
+pub mod motion;
 pub mod pacing;
 pub mod publish;
 pub mod session;

@@ -3,7 +3,6 @@
 //! redraws while something changes or moves, and not at all in a hidden tab (the browser
 //! stops animation frames there).
 
-mod motion;
 mod scene;
 
 use std::cell::{Cell, RefCell};
@@ -17,9 +16,10 @@ use yew::prelude::*;
 
 use super::context::LabState;
 use crate::lab::format;
-use crate::lab::intent::{Intent, Selection};
-use motion::Motion;
-use scene::{Frame, Hit, KEY_GROUP_COLOURS};
+use crate::lab::geometry::{pick, Hit};
+use crate::lab::intent::Intent;
+use crate::lab::motion::Motion;
+use scene::{Frame, KEY_GROUP_COLOURS};
 
 type ResizeCallback = Closure<dyn FnMut(js_sys::Array)>;
 type FrameCallback = Closure<dyn FnMut(f64)>;
@@ -194,21 +194,6 @@ impl PaintState {
             .place_cells(parallelism, cells, ts, !lab.reduced_motion);
         moving || !self.motion.moves.is_empty()
     }
-
-    fn hit(&self, x: f64, y: f64) -> Option<Selection> {
-        if let Some(h) = self.hits.iter().rev().find(|h| h.rect.contains(x, y)) {
-            return Some(h.selection.clone());
-        }
-        // Fingers are wider than cells: take the nearest thing within a few pixels.
-        const SLOP: f64 = 9.0;
-        self.hits
-            .iter()
-            .rev()
-            .map(|h| (h.rect.distance2(x, y), h))
-            .filter(|(d, _)| *d <= SLOP * SLOP)
-            .min_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, h)| h.selection.clone())
-    }
 }
 
 impl Component for Pipeline {
@@ -263,7 +248,7 @@ impl Component for Pipeline {
                 rerender
             }
             Msg::Click(x, y) => {
-                let hit = self.painter.state.borrow().hit(x, y);
+                let hit = pick(&self.painter.state.borrow().hits, x, y);
                 if let Some(lab) = &self.lab {
                     // A second click on the selected thing clears the selection.
                     let next = if hit.is_some() && hit == lab.selection {
