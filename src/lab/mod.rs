@@ -20,11 +20,15 @@
 //! - [`keyboard`]: which key stands for which intent.
 //! - [`fields`]: every configuration field the panels offer, parsed and validated.
 //! - [`format`]: numbers as people read them, one convention for the whole lab.
+//! - [`inspect`] and [`history`]: the inspector's facts and the checkpoint history's
+//!   cells as text, so the two say the same sizes the same way.
 
 pub mod driver;
 pub mod fields;
 pub mod format;
 pub mod geometry;
+pub mod history;
+pub mod inspect;
 pub mod intent;
 pub mod keyboard;
 pub mod motion;
