@@ -19,11 +19,13 @@
 //! - [`url`]: the configuration and seed as a query string, and back.
 //! - [`keyboard`]: which key stands for which intent.
 //! - [`fields`]: every configuration field the panels offer, parsed and validated.
+//! - [`faults`]: the Faults panel's inputs, checked against the job and the engine's rules.
 //! - [`format`]: numbers as people read them, one convention for the whole lab.
 //! - [`inspect`] and [`history`]: the inspector's facts and the checkpoint history's
 //!   cells as text, so the two say the same sizes the same way.
 
 pub mod driver;
+pub mod faults;
 pub mod fields;
 pub mod format;
 pub mod geometry;

@@ -1,45 +1,12 @@
 //! Keyboard shortcuts in the page: reads a `keydown` event and the element it was typed
-//! into, and sends the intent `lab::keyboard` maps it to. Also the small event-listener
-//! guard the root uses for window and document events.
+//! into, and sends the intent `lab::keyboard` maps it to.
 
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::Callback;
 
+use super::browser::Listener;
 use crate::lab::intent::Intent;
 use crate::lab::keyboard::{intent_for, Focus, Modifiers};
-
-/// An event listener that is removed when dropped.
-pub struct Listener {
-    target: web_sys::EventTarget,
-    event: &'static str,
-    callback: Closure<dyn FnMut(web_sys::Event)>,
-}
-
-impl Listener {
-    pub fn new(
-        target: web_sys::EventTarget,
-        event: &'static str,
-        f: impl FnMut(web_sys::Event) + 'static,
-    ) -> Self {
-        let callback = Closure::<dyn FnMut(web_sys::Event)>::new(f);
-        let _ = target.add_event_listener_with_callback(event, callback.as_ref().unchecked_ref());
-        Self {
-            target,
-            event,
-            callback,
-        }
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback(
-            self.event,
-            self.callback.as_ref().unchecked_ref(),
-        );
-    }
-}
 
 /// Listens for shortcuts on the window and sends their intents.
 pub fn install(dispatch: Callback<Intent>) -> Listener {
@@ -62,15 +29,6 @@ pub fn install(dispatch: Callback<Intent>) -> Listener {
             dispatch.emit(intent);
         }
     })
-}
-
-/// Calls `notify` whenever the page is hidden or shown again.
-pub fn on_visibility_change(notify: Callback<()>) -> Listener {
-    let document: web_sys::EventTarget = web_sys::window()
-        .and_then(|w| w.document())
-        .expect("a document")
-        .into();
-    Listener::new(document, "visibilitychange", move |_| notify.emit(()))
 }
 
 /// What the key was typed into: the event's target element, classified by `lab`.

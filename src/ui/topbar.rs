@@ -8,6 +8,7 @@ use yew::prelude::*;
 use crate::engine::sim::JobStatus;
 
 use super::context::LabState;
+use crate::lab::fields::numbers::parse_seed;
 use crate::lab::format;
 use crate::lab::intent::Intent;
 use crate::lab::pacing::{MAX_SPEED, MIN_SPEED};
@@ -183,21 +184,15 @@ fn seed_input() -> Html {
         let draft = draft.clone();
         let error = error.clone();
         let dispatch = lab.dispatch.clone();
-        move |text: String| {
-            let trimmed = text.trim();
-            match trimmed.parse::<u64>() {
-                Ok(seed) => {
-                    error.set(None);
-                    draft.set(None);
-                    if seed != current {
-                        dispatch.emit(Intent::SetSeed(seed));
-                    }
+        move |text: String| match parse_seed(&text) {
+            Ok(seed) => {
+                error.set(None);
+                draft.set(None);
+                if seed != current {
+                    dispatch.emit(Intent::SetSeed(seed));
                 }
-                Err(_) => error.set(Some(format!(
-                    "“{trimmed}” is not a seed: use a whole number from 0 to {}",
-                    u64::MAX
-                ))),
             }
+            Err(why) => error.set(Some(why)),
         }
     };
     let oninput = {

@@ -34,6 +34,17 @@ pub fn parse_f64(text: &str) -> Result<f64, String> {
     }
 }
 
+/// A seed: any whole number a `u64` holds.
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    t.parse::<u64>().map_err(|_| {
+        format!(
+            "“{t}” is not a seed: use a whole number from 0 to {}",
+            u64::MAX
+        )
+    })
+}
+
 /// Formats a number without a trailing ".0" and without float noise.
 pub fn fmt_f64(v: f64) -> String {
     let rounded = (v * 1e6).round() / 1e6;
@@ -88,6 +99,32 @@ mod tests {
             match (parse_f64(text), want) {
                 (Ok(v), Ok(w)) => assert_eq!(v, *w, "{text:?}"),
                 (Err(e), Err(w)) => assert_eq!(e, *w, "{text:?}"),
+                (got, _) => panic!("{text:?}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn seeds() {
+        let cases: &[(&str, Result<u64, &str>)] = &[
+            ("0", Ok(0)),
+            (" 12345 ", Ok(12_345)),
+            ("18446744073709551615", Ok(u64::MAX)),
+            (
+                "18446744073709551616",
+                Err("“18446744073709551616” is not a seed"),
+            ),
+            (
+                "?+",
+                Err("“?+” is not a seed: use a whole number from 0 to 18446744073709551615"),
+            ),
+            ("-1", Err("“-1” is not a seed")),
+            ("", Err("“” is not a seed")),
+        ];
+        for (text, want) in cases {
+            match (parse_seed(text), want) {
+                (Ok(v), Ok(w)) => assert_eq!(v, *w, "{text:?}"),
+                (Err(e), Err(w)) => assert!(e.starts_with(w), "{text:?}: {e}"),
                 (got, _) => panic!("{text:?}: got {got:?}, want {want:?}"),
             }
         }

@@ -14,7 +14,9 @@ mod notices;
 use yew::prelude::*;
 
 use super::address;
-use super::browser::{document_hidden, perf_now, prefers_reduced_motion};
+use super::browser::{
+    document_hidden, on_visibility_change, perf_now, prefers_reduced_motion, Listener,
+};
 use super::context::LabState;
 use super::controls::Controls;
 use super::help::Help;
@@ -47,8 +49,8 @@ pub struct App {
     visible: bool,
     /// `?perf=1`: slow frames are logged to the console.
     slow_frames: Option<SlowFrameLog>,
-    _keyboard: keyboard::Listener,
-    _visibility: keyboard::Listener,
+    _keyboard: Listener,
+    _visibility: Listener,
 }
 
 impl Component for App {
@@ -72,9 +74,7 @@ impl Component for App {
             visible: !document_hidden(),
             slow_frames: address::query_has("perf", "1").then(SlowFrameLog::default),
             _keyboard: keyboard::install(dispatch),
-            _visibility: keyboard::on_visibility_change(
-                ctx.link().callback(|_| Msg::VisibilityChanged),
-            ),
+            _visibility: on_visibility_change(ctx.link().callback(|_| Msg::VisibilityChanged)),
         };
         app.perform(ctx, effect);
         app.keep_frames_coming(ctx);

@@ -14,6 +14,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::context::ContextHandle;
 use yew::prelude::*;
 
+use super::browser::perf_now;
 use super::context::LabState;
 use crate::lab::format;
 use crate::lab::geometry::{pick, Hit};
@@ -174,14 +175,10 @@ impl PaintState {
             size_ref: self.size_ref.max(1.0),
             kg_ref: self.kg_ref.max(1.0),
         };
-        let t0 = web_sys::window()
-            .and_then(|w| w.performance())
-            .map_or(0.0, |p| p.now());
+        let t0 = perf_now();
         let (hits, cells) = scene::draw(&frame, &lab, &mut self.motion);
         if self.perf_log {
-            let t1 = web_sys::window()
-                .and_then(|w| w.performance())
-                .map_or(0.0, |p| p.now());
+            let t1 = perf_now();
             if t1 - t0 > 4.0 {
                 web_sys::console::log_1(
                     &format!("statelab slow canvas frame: {:.1} ms", t1 - t0).into(),
@@ -224,9 +221,7 @@ impl Component for Pipeline {
     fn update(&mut self, _ctx: &Context<Self>, msg: Self::Message) -> bool {
         match msg {
             Msg::State(lab) => {
-                let now = web_sys::window()
-                    .and_then(|w| w.performance())
-                    .map_or(0.0, |p| p.now());
+                let now = perf_now();
                 {
                     let mut st = self.painter.state.borrow_mut();
                     st.motion.absorb(&lab, now);
