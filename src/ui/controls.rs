@@ -9,11 +9,10 @@
 mod faults;
 mod field;
 mod groups;
-mod specs;
 
 use yew::prelude::*;
 
-use crate::ui::lab::LabState;
+use crate::ui::context::LabState;
 
 #[function_component(Controls)]
 pub fn controls() -> Html {

@@ -4,8 +4,9 @@
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::keyboard::SHORTCUTS;
-use super::lab::{Intent, LabState};
+use super::context::LabState;
+use crate::lab::intent::Intent;
+use crate::lab::keyboard::SHORTCUTS;
 
 #[function_component(Help)]
 pub fn help() -> Html {

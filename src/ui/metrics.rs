@@ -4,7 +4,6 @@
 
 mod charts;
 mod events;
-pub mod format;
 mod history;
 mod model;
 mod recovery;
@@ -12,7 +11,7 @@ mod whatif;
 
 use yew::prelude::*;
 
-use crate::ui::lab::LabState;
+use crate::ui::context::LabState;
 
 #[function_component(Metrics)]
 pub fn metrics() -> Html {

@@ -1,25 +1,26 @@
 //! The browser front end: Yew components that draw the lab. Only compiled for wasm32.
 //!
-//! One concept per module: [`app`] is the root (it owns the run and publishes
-//! [`lab::LabState`]), [`driver`] turns intents into engine calls, the region modules draw
-//! one region each, [`url`] keeps the configuration in the address bar, [`keyboard`] the
-//! shortcuts, [`selftest`] the cross-target digest page, and [`panic`] makes a wasm panic
-//! visible instead of leaving a frozen page in silence.
+//! The logic lives in `crate::lab` (compiled and tested natively); this module is the
+//! thin shell around it. One concept per module: [`app`] is the root (it runs the lab's
+//! `Session` on animation frames and publishes its picture through [`context`]), the
+//! region modules draw one region each, [`address`] reads and writes the address bar,
+//! [`keyboard`] and [`browser`] carry the browser's events and answers in, [`selftest`]
+//! is the cross-target digest page, and [`panic`] makes a wasm panic visible instead of
+//! leaving a frozen page in silence.
 
+mod address;
 mod app;
+mod browser;
+mod context;
 mod controls;
-mod driver;
-mod format;
 mod help;
 mod inspector;
 mod keyboard;
-pub mod lab;
 mod metrics;
 mod panic;
 mod pipeline;
 mod selftest;
 mod topbar;
-mod url;
 
 /// Entry point called by the wasm binary (`src/main.rs`): installs the panic hook, then
 /// mounts the app on `<body>`. The hook goes in through Yew, which otherwise replaces any
@@ -33,7 +34,7 @@ pub fn start() {
     }
     // `?selftest=digest` shows only the engine's reference digest, for the browser tests
     // to compare with the native one; the lab itself stays out of the way.
-    if url::query_has("selftest", "digest") {
+    if address::query_has("selftest", "digest") {
         yew::Renderer::<selftest::SelfTest>::new().render();
         return;
     }

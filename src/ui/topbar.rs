@@ -7,9 +7,11 @@ use yew::prelude::*;
 
 use crate::engine::report::stats::JobStatus;
 
-use super::app::{MAX_SPEED, MIN_SPEED};
-use super::format;
-use super::lab::{Intent, LabState};
+use super::context::LabState;
+use crate::lab::fields::numbers::parse_seed;
+use crate::lab::format;
+use crate::lab::intent::Intent;
+use crate::lab::pacing::{MAX_SPEED, MIN_SPEED};
 
 #[function_component(TopBar)]
 pub fn top_bar() -> Html {
@@ -88,7 +90,7 @@ pub fn top_bar() -> Html {
                 data-state-bytes={view.subtasks.iter().map(|s| s.state_bytes).sum::<u64>().to_string()}>
                 <span class="clock-label">{ "virtual time" }</span>
                 <output id="clock" class="clock" data-us={view.now_us.to_string()} aria-live="off">
-                    { format::clock(view.now_us) }
+                    { format::at(view.now_us) }
                 </output>
                 <StatusBadge />
                 { for behind }
@@ -182,21 +184,15 @@ fn seed_input() -> Html {
         let draft = draft.clone();
         let error = error.clone();
         let dispatch = lab.dispatch.clone();
-        move |text: String| {
-            let trimmed = text.trim();
-            match trimmed.parse::<u64>() {
-                Ok(seed) => {
-                    error.set(None);
-                    draft.set(None);
-                    if seed != current {
-                        dispatch.emit(Intent::SetSeed(seed));
-                    }
+        move |text: String| match parse_seed(&text) {
+            Ok(seed) => {
+                error.set(None);
+                draft.set(None);
+                if seed != current {
+                    dispatch.emit(Intent::SetSeed(seed));
                 }
-                Err(_) => error.set(Some(format!(
-                    "“{trimmed}” is not a seed: use a whole number from 0 to {}",
-                    u64::MAX
-                ))),
             }
+            Err(why) => error.set(Some(why)),
         }
     };
     let oninput = {

@@ -14,6 +14,7 @@ impl Simulation {
     /// Triggers a checkpoint now if the job runs and the limits allow it. Returns whether
     /// one was triggered.
     pub fn trigger_checkpoint(&mut self) -> bool {
+        self.settle();
         if !self.recovery.is_running() {
             return false;
         }

@@ -13,6 +13,7 @@ impl Simulation {
     /// Applies a fault now. Errors name what does not fit (an unknown subtask, a key
     /// group without a stored chunk …); nothing changes then.
     pub fn inject(&mut self, fault: &Fault) -> Result<(), FaultError> {
+        self.settle();
         let now = self.now;
         match *fault {
             // These log their own events.

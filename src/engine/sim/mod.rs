@@ -221,6 +221,16 @@ impl Simulation {
             .map_or(grid, |due| due.min(grid))
     }
 
+    /// Brings the data plane up to the clock before an action (a person's crash, trigger,
+    /// fault or settings change) acts at `now`. A run is a function of the moments actions
+    /// happen at, so this partial slice is part of the run, however the caller got to `now`.
+    fn settle(&mut self) {
+        if self.plane_at < self.now {
+            let now = self.now;
+            self.cross_boundary(now);
+        }
+    }
+
     /// Runs the data plane up to boundary `b` and handles the timers due there.
     fn cross_boundary(&mut self, b: u64) {
         self.run_data_plane(self.plane_at, b);

@@ -21,6 +21,7 @@ pub enum Reconfigured {
 
 impl Simulation {
     pub fn reconfigure(&mut self, new: Config) -> Result<Reconfigured, ConfigErrors> {
+        self.settle();
         let old = &self.config;
         if new.faults == old.faults {
             new.validate_settings()?;

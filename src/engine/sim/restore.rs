@@ -19,12 +19,14 @@ use crate::engine::transfer::tracking::Confirmed;
 impl Simulation {
     /// Crashes the whole job: state and in-flight data are lost, running checkpoints abort.
     pub fn crash_job(&mut self) {
+        self.settle();
         self.fail_job(FailureCause::CrashInjected);
     }
 
     /// Crashes one subtask. With `keyBy`'s all-to-all edges the failover region is the
     /// whole job, so, as in Flink, every subtask restarts.
     pub fn crash_subtask(&mut self, subtask: u32) -> Result<(), FaultError> {
+        self.settle();
         // Between a rescale and its restart, the subtasks are those it restarts with.
         let parallelism = self
             .recovery
@@ -44,6 +46,7 @@ impl Simulation {
     /// Restarts with a new parallelism from the latest completed checkpoint; whole key
     /// groups move to the subtasks of their new ranges.
     pub fn rescale(&mut self, parallelism: u32) -> Result<(), FaultError> {
+        self.settle();
         let refuse = |reason: String| FaultError::BadParallelism {
             parallelism,
             reason,
@@ -274,6 +277,7 @@ impl Simulation {
 
     /// Flips one bit of a stored chunk; a restore that reads it will notice.
     pub fn corrupt_chunk(&mut self, chunk: ChunkId, bit: u64) -> Result<(), FaultError> {
+        self.settle();
         if !self.store.flip_bit(chunk, bit) {
             return Err(FaultError::ChunkGone {
                 chunk,
@@ -286,6 +290,7 @@ impl Simulation {
 
     /// Deletes a stored chunk behind the checkpoints' backs.
     pub fn lose_chunk(&mut self, chunk: ChunkId) -> Result<(), FaultError> {
+        self.settle();
         if !self.store.lose(chunk) {
             return Err(FaultError::ChunkGone {
                 chunk,

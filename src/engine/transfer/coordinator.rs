@@ -425,7 +425,7 @@ impl Coordinator {
             pending.manifest.insert(kg, e);
         }
         pending.captures[subtask as usize] = captures;
-        let start_delay_us = at - trigger_at;
+        let start_delay_us = at.saturating_sub(trigger_at);
         let taken = BarrierTaken {
             start_delay_us,
             sync_us,

@@ -1,40 +1,19 @@
 //! The Faults panel: things that happen to the running job now. Each action's numbers
-//! are checked before its button can be pressed: against the running job (which subtasks
-//! and key groups exist, what the latest checkpoint holds) and against the engine's own
-//! rules for a fault schedule.
+//! are checked (by `lab::faults`) before its button can be pressed: against the running
+//! job (which subtasks and key groups exist, what the latest checkpoint holds) and against
+//! the engine's own rules for a fault schedule.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::field::{parse_f64, parse_u32, parse_u64};
-use crate::engine::config::{Config, MAX_PARALLELISM_IN_LAB};
-use crate::engine::faults::{Fault, ScheduledFault};
 use crate::engine::report::stats::JobStatus;
-use crate::engine::transfer::store::ChunkId;
-use crate::ui::lab::{Intent, LabState};
+use crate::lab::faults;
+use crate::lab::intent::Intent;
+use crate::ui::context::LabState;
 
 #[derive(Properties, PartialEq)]
 pub struct FaultsProps {
     pub lab: LabState,
-}
-
-/// Checks a fault with the engine's rules for a fault schedule.
-fn engine_check(config: &Config, fault: Fault) -> Result<Fault, String> {
-    let mut c = config.clone();
-    c.faults = vec![ScheduledFault {
-        at_ms: 0,
-        fault: fault.clone(),
-    }];
-    match c.validate() {
-        Ok(()) => Ok(fault),
-        Err(e) => Err(e
-            .0
-            .iter()
-            .filter(|e| e.field.starts_with("faults["))
-            .map(|e| e.message.clone())
-            .collect::<Vec<_>>()
-            .join("; ")),
-    }
 }
 
 #[derive(Properties, PartialEq)]
@@ -100,67 +79,16 @@ pub fn faults(props: &FaultsProps) -> Html {
     let key_groups = view.key_groups.len() as u32;
     let running = matches!(view.status, JobStatus::Running);
 
-    let subtask_v = parse_u32(&subtask).and_then(|s| {
-        if s < parallelism {
-            Ok(s)
-        } else {
-            Err(format!(
-                "the job has subtasks 0 to {}",
-                parallelism.saturating_sub(1)
-            ))
-        }
-    });
-    let rescale_cap = MAX_PARALLELISM_IN_LAB.min(key_groups.max(1));
-    let rescale_v = parse_u32(&rescale).and_then(|p| {
-        if (1..=rescale_cap).contains(&p) {
-            Ok(p)
-        } else {
-            Err(format!(
-                "must be between 1 and {rescale_cap} (at most the {key_groups} key groups)"
-            ))
-        }
-    });
+    let subtask_v = faults::subtask(&subtask, parallelism);
+    let rescale_v = faults::rescale(&rescale, key_groups);
     let latest = view.store.checkpoints.last();
-    let chunk_v: Result<ChunkId, String> = parse_u32(&key_group).and_then(|kg| {
-        if kg >= key_groups {
-            return Err(format!(
-                "key groups are 0 to {}",
-                key_groups.saturating_sub(1)
-            ));
-        }
-        let cp = latest.ok_or("no completed checkpoint yet")?;
-        let chunk = cp
-            .chunks
-            .iter()
-            .find(|c| c.key_group == kg)
-            .ok_or_else(|| format!("checkpoint {} holds no chunk for key group {kg}", cp.id))?;
-        if !chunk.present {
-            return Err(format!(
-                "the chunk of key group {kg} in checkpoint {} is already lost",
-                cp.id
-            ));
-        }
-        Ok(chunk.chunk)
-    });
+    let chunk_v = faults::chunk_of(&key_group, key_groups, latest);
     let config = &lab.config;
-    let drop_v = parse_u32(&drop_count)
-        .and_then(|count| engine_check(config, Fault::DropTransfers { count }));
-    let outage_v = parse_u64(&outage_ms)
-        .and_then(|duration_ms| engine_check(config, Fault::LinkOutage { duration_ms }));
-    let spike_v = parse_f64(&spike_latency).and_then(|latency_ms| {
-        let duration_ms = parse_u64(&spike_ms)?;
-        engine_check(
-            config,
-            Fault::LatencySpike {
-                latency_ms,
-                duration_ms,
-            },
-        )
-    });
-    let store_v = parse_u64(&store_down_ms)
-        .and_then(|duration_ms| engine_check(config, Fault::StoreUnavailable { duration_ms }));
-    let bandwidth_v = parse_f64(&bandwidth)
-        .and_then(|mbit_s| engine_check(config, Fault::SetBandwidth { mbit_s }));
+    let drop_v = faults::drop_transfers(config, &drop_count);
+    let outage_v = faults::link_outage(config, &outage_ms);
+    let spike_v = faults::latency_spike(config, &spike_latency, &spike_ms);
+    let store_v = faults::store_unavailable(config, &store_down_ms);
+    let bandwidth_v = faults::set_bandwidth(config, &bandwidth);
 
     let send = |intent: Option<Intent>| {
         let dispatch = dispatch.clone();

@@ -1,12 +1,12 @@
 //! One configuration input: a number, a choice or an optional number, with its message
 //! right next to it.
 //!
-//! A field knows how to read its value from a [`Config`] and how to write a typed value
-//! back. Every edit is tried on a copy of the current configuration and checked by the
-//! engine's own `Config::validate()`, so the panels never duplicate the engine's rules and
-//! a value that fails them never leaves the field. While the text is being typed the
-//! message updates on every keystroke; the configuration is sent only on `change` (Enter,
-//! leaving the field, picking an option), so typing "16" does not restart the job at "1".
+//! What the field edits, and how its text is checked, is `lab::fields`': every edit is
+//! tried on a copy of the current configuration and checked by the engine's own
+//! `Config::validate()`, so a value that fails never leaves the field. While the text is
+//! being typed the message updates on every keystroke; the configuration is sent only on
+//! `change` (Enter, leaving the field, picking an option), so typing "16" does not restart
+//! the job at "1".
 
 use std::rc::Rc;
 
@@ -14,39 +14,9 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::engine::config::Config;
-use crate::ui::lab::Intent;
-
-/// Parses the text and writes it into the configuration, or says why it cannot.
-pub type Setter = fn(&mut Config, &str) -> Result<(), String>;
-/// Formats the field's current value.
-pub type Getter = fn(&Config) -> String;
-
-/// What a field edits and how. `path` is the dotted path `Config::validate()` reports
-/// errors under, so its messages land next to this input.
-pub struct Spec {
-    pub path: &'static str,
-    pub label: &'static str,
-    /// The Flink option this setting mirrors, shown under the label (no hover needed).
-    pub option: Option<&'static str>,
-    pub unit: Option<&'static str>,
-    pub get: Getter,
-    pub set: Setter,
-    pub kind: Kind,
-}
-
-pub enum Kind {
-    /// Free text parsed by `set`; `decimal` picks the phone keyboard.
-    Number { decimal: bool },
-    /// One of a fixed list of `(value, label)`; `set` receives the value.
-    Choice(&'static [(&'static str, &'static str)]),
-    /// A number that may be absent: a box to tick for the absent case, labelled
-    /// `none_label`. `set` receives "" for absent; `fallback` is the value the number
-    /// takes when the box is unticked.
-    Optional {
-        none_label: &'static str,
-        fallback: Getter,
-    },
-}
+use crate::lab::fields::edit::try_edit;
+use crate::lab::fields::spec::{Kind, Spec};
+use crate::lab::intent::Intent;
 
 #[derive(Properties, Clone)]
 pub struct FieldProps {
@@ -65,37 +35,6 @@ impl PartialEq for FieldProps {
             && self.config == other.config
             && self.dispatch == other.dispatch
             && self.note == other.note
-    }
-}
-
-/// Applies `text` to a copy of `config` and validates the result. On failure the message
-/// names other fields when the engine blames them (a cross-field rule such as
-/// parallelism ≤ max parallelism).
-pub fn try_edit(spec: &Spec, config: &Config, text: &str) -> Result<Config, String> {
-    let mut next = config.clone();
-    (spec.set)(&mut next, text.trim())?;
-    match next.validate() {
-        Ok(()) => Ok(next),
-        Err(errors) => {
-            let own: Vec<&str> = errors
-                .0
-                .iter()
-                .filter(|e| e.field == spec.path)
-                .map(|e| e.message.as_str())
-                .collect();
-            if !own.is_empty() {
-                return Err(own.join("; "));
-            }
-            Err(errors
-                .0
-                .iter()
-                .map(|e| {
-                    let field = super::specs::label_of(&e.field).unwrap_or(&e.field);
-                    format!("{field}: {}", e.message)
-                })
-                .collect::<Vec<_>>()
-                .join("; "))
-        }
     }
 }
 
@@ -258,43 +197,6 @@ pub fn field(props: &FieldProps) -> Html {
             </p>
         </div>
     }
-}
-
-/// Integer parser with a message a person can act on.
-pub fn parse_u64(text: &str) -> Result<u64, String> {
-    let t = text.trim().replace('_', "");
-    if t.is_empty() {
-        return Err("enter a whole number".into());
-    }
-    t.parse::<u64>().map_err(|_| {
-        if t.parse::<f64>().is_ok() {
-            format!("`{text}` is not a whole number ≥ 0")
-        } else {
-            format!("`{text}` is not a number")
-        }
-    })
-}
-
-pub fn parse_u32(text: &str) -> Result<u32, String> {
-    let v = parse_u64(text)?;
-    u32::try_from(v).map_err(|_| format!("{v} is too large"))
-}
-
-pub fn parse_f64(text: &str) -> Result<f64, String> {
-    let t = text.trim().replace('_', "");
-    if t.is_empty() {
-        return Err("enter a number".into());
-    }
-    match t.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(format!("`{text}` is not a number")),
-    }
-}
-
-/// Formats a number without a trailing ".0" and without float noise.
-pub fn fmt_f64(v: f64) -> String {
-    let rounded = (v * 1e6).round() / 1e6;
-    format!("{rounded}")
 }
 
 /// A text input's two handlers: `input` checks and shows the message while typing,

@@ -6,8 +6,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::faults::Faults;
-use super::field::{fmt_f64, Field, Spec};
-use super::specs::*;
+use super::field::Field;
 use crate::engine::config::Config;
 use crate::engine::partitioning::keygroups::default_max_parallelism;
 use crate::engine::partitioning::trace::MAX_TRACE_BYTES;
@@ -16,8 +15,12 @@ use crate::engine::partitioning::workload::{
 };
 use crate::engine::state::codec::Codec;
 use crate::engine::transfer::policy::PolicyConfig;
-use crate::ui::lab::{Intent, LabState};
-use crate::ui::metrics::format::{bytes, duration_us};
+use crate::lab::fields::numbers::fmt_f64;
+use crate::lab::fields::spec::Spec;
+use crate::lab::fields::specs::*;
+use crate::lab::format::{bytes, duration_us};
+use crate::lab::intent::Intent;
+use crate::ui::context::LabState;
 
 #[derive(Properties, PartialEq)]
 pub struct GroupsProps {

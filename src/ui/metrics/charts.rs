@@ -17,7 +17,7 @@ use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use crate::engine::report::metrics::Sample;
-use crate::ui::lab::LabState;
+use crate::ui::context::LabState;
 
 const REDRAWS_PER_S: f64 = 3.0;
 /// One chart is drawn per tick, so a draw never stacks up with the others in one task.

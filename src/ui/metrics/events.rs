@@ -4,8 +4,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::format::at;
 use crate::engine::report::events::{EventCategory, LogEntry};
+use crate::lab::format::at;
 
 /// Entries drawn at once; the log itself keeps far more.
 const SHOWN: usize = 200;

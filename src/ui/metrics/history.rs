@@ -1,15 +1,17 @@
 //! Flink's checkpoint UI, column for column: counts, the history table (a row opens to
-//! its per-subtask durations) and the min / avg / max summary.
+//! its sizes in detail and its per-subtask durations) and the min / avg / max summary.
+//! The cells' text is `lab::history`'s, so it reads as the inspector does.
 
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::format::{at, bytes, count, duration_opt, duration_us, ratio, sig3};
 use crate::engine::report::stats::{CheckpointCounts, CheckpointStats, CheckpointStatus};
 use crate::engine::report::summary::{summarize, MinAvgMax};
 use crate::engine::transfer::store::CheckpointId;
+use crate::lab::format::{at, bytes, count, duration_opt, duration_us, times, DASH};
+use crate::lab::history::{row, sizes_in_detail, status_key};
 
 /// Rows shown at first, and at most; older ones live on in the counts and the summary.
 const ROWS: usize = 8;
@@ -88,8 +90,8 @@ fn status_cell(s: &CheckpointStatus) -> Html {
     }
 }
 
-fn bytes_cell(label: &'static str, n: u64) -> Html {
-    html! { <td class="num" data-label={label} data-bytes={n.to_string()}>{ bytes(n) }</td> }
+fn bytes_cell(label: &'static str, n: u64, text: String) -> Html {
+    html! { <td class="num" data-label={label} data-bytes={n.to_string()}>{ text }</td> }
 }
 
 #[function_component(History)]
@@ -119,6 +121,7 @@ pub fn history(props: &HistoryProps) -> Html {
     let rows = h.iter().rev().take(limit).map(|s| {
         let expanded = open.contains(&s.id);
         let e2e = s.end_to_end_duration_us;
+        let cells = row(s);
         let reason = match &s.status {
             CheckpointStatus::Failed(r) => Some(r.to_string()),
             _ => None,
@@ -127,8 +130,7 @@ pub fn history(props: &HistoryProps) -> Html {
             <>
                 <tr class={classes!("row", expanded.then_some("expanded"))}
                     data-checkpoint={s.id.to_string()}
-                    data-status={match s.status { CheckpointStatus::InProgress => "in_progress",
-                        CheckpointStatus::Completed => "completed", CheckpointStatus::Failed(_) => "failed" }}
+                    data-status={status_key(&s.status)}
                     onclick={toggle(s.id)}>
                     <th scope="row">
                         <button type="button" class="row-toggle" aria-expanded={expanded.to_string()}
@@ -138,15 +140,15 @@ pub fn history(props: &HistoryProps) -> Html {
                         </button>
                     </th>
                     <td class="status-cell">{ status_cell(&s.status) }</td>
-                    <td class="num" data-label="Acknowledged">{ format!("{}/{}", s.acknowledged_subtasks, s.parallelism) }</td>
-                    <td class="num" data-label="Trigger Time">{ at(s.trigger_time_us) }</td>
-                    <td class="num" data-label="Latest Acknowledgement">{ s.latest_acknowledgement_us.map_or_else(|| "—".into(), at) }</td>
-                    <td class="num" data-label="End to End Duration" data-us={e2e.map(|v| v.to_string())}>{ duration_opt(e2e) }</td>
-                    { bytes_cell("Checkpointed Data Size", s.checkpointed_data_size) }
-                    { bytes_cell("Full Checkpoint Size", s.full_checkpoint_size) }
-                    { bytes_cell("Raw Data Size", s.raw_data_size) }
-                    <td class="num" data-label="Ratio" data-testid="ratio">{ ratio(s.raw_data_size, s.checkpointed_data_size) }</td>
-                    <td class="num" data-label="Key Groups Shipped / Skipped">{ format!("{} / {}", s.key_groups_shipped, s.key_groups_skipped) }</td>
+                    <td class="num" data-label="Acknowledged">{ cells.acknowledged }</td>
+                    <td class="num" data-label="Trigger Time">{ cells.trigger_time }</td>
+                    <td class="num" data-label="Latest Acknowledgement">{ cells.latest_acknowledgement }</td>
+                    <td class="num" data-label="End to End Duration" data-us={e2e.map(|v| v.to_string())}>{ cells.end_to_end_duration }</td>
+                    { bytes_cell("Checkpointed Data Size", s.checkpointed_data_size, cells.checkpointed_data_size) }
+                    { bytes_cell("Full Checkpoint Size", s.full_checkpoint_size, cells.full_checkpoint_size) }
+                    { bytes_cell("Raw Data Size", s.raw_data_size, cells.raw_data_size) }
+                    <td class="num" data-label="Ratio" data-testid="ratio">{ cells.ratio }</td>
+                    <td class="num" data-label="Key Groups Shipped / Skipped">{ cells.key_groups }</td>
                 </tr>
                 if expanded {
                     <tr class="details">
@@ -154,6 +156,11 @@ pub fn history(props: &HistoryProps) -> Html {
                             if let Some(reason) = reason {
                                 <p class="failure">{ format!("Failure: {reason}") }</p>
                             }
+                            <dl class="facts row-sizes" data-testid={format!("sizes-{}", s.id)}>
+                                { for sizes_in_detail(s).into_iter().map(|(name, size)| html! {
+                                    <div class="fact"><dt>{ name }</dt><dd>{ size }</dd></div>
+                                }) }
+                            </dl>
                             <SubtaskTable stats={Rc::new(s.clone())} />
                         </td>
                     </tr>
@@ -226,7 +233,7 @@ fn subtask_table(props: &SubtaskTableProps) -> Html {
         html! {
             <tr>
                 <th scope="row">{ t.subtask }</th>
-                <td class="num">{ t.acknowledged_at_us.map_or_else(|| "—".into(), at) }</td>
+                <td class="num">{ t.acknowledged_at_us.map_or_else(|| DASH.into(), at) }</td>
                 <td class="num">{ duration_opt(t.start_delay_us) }</td>
                 <td class="num">{ duration_opt(t.alignment_us) }</td>
                 <td class="num">{ duration_opt(t.sync_us) }</td>
@@ -275,7 +282,6 @@ pub fn summary(props: &HistoryProps) -> Html {
     };
     let ms = |v: f64| duration_us((v * 1000.0).round() as u64);
     let size = |v: f64| bytes(v.round() as u64);
-    let times = |v: f64| format!("{}×", sig3(v));
     let row = |name: &str, cells: Html| {
         html! { <tr><th scope="row">{ name.to_string() }</th>{ cells }</tr> }
     };

@@ -4,9 +4,9 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::format::{bytes, bytes_f, count, rate, sig3};
 use crate::engine::transfer::policy::PolicyConfig;
-use crate::ui::lab::LabState;
+use crate::lab::format::{byte_rate, bytes, bytes_f, count, sig3};
+use crate::ui::context::LabState;
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -161,7 +161,7 @@ pub fn model(props: &ModelProps) -> Html {
             <div class="formula-block">
                 <p class="formula" data-testid="formula-t">
                     <span class="lhs">{ "T = D / F" }</span>
-                    { format!(": D = {}, T = {t_text}", rate(d)) }
+                    { format!(": D = {}, T = {t_text}", byte_rate(d)) }
                 </p>
                 <p class="sentence">{ t_sentence }</p>
                 <p class="sentence muted">

@@ -3,9 +3,11 @@
 
 use yew::prelude::*;
 
-use super::format::{at, bytes_f, count, sig3};
 use crate::engine::report::whatif::WhatIfOutcome;
-use crate::ui::lab::{Intent, LabState, WhatIfStatus};
+use crate::lab::format::{at, bytes_f, count, percent, sig3};
+use crate::lab::intent::Intent;
+use crate::lab::whatif::WhatIfStatus;
+use crate::ui::context::LabState;
 
 const HORIZONS_S: [u32; 3] = [30, 60, 300];
 
@@ -92,7 +94,7 @@ pub fn what_if(props: &WhatIfProps) -> Html {
                                 <dt>{ "Shipped per hour" }</dt>
                                 <dd>{ format!("{} ({} raw)", bytes_f(r.bytes_shipped_per_hour), bytes_f(r.raw_bytes_per_hour)) }</dd>
                                 <dt>{ "Link used" }</dt>
-                                <dd>{ format!("{} %", sig3(r.link_utilisation * 100.0)) }</dd>
+                                <dd>{ percent(r.link_utilisation) }</dd>
                                 <dt>{ "Recovery time" }</dt>
                                 <dd>{ r.recovery_time_s.map_or("not caught up".into(), |s| format!("{} s", sig3(s))) }</dd>
                                 <dt>{ "Replayed" }</dt>

@@ -3,7 +3,6 @@
 //! redraws while something changes or moves, and not at all in a hidden tab (the browser
 //! stops animation frames there).
 
-mod motion;
 mod scene;
 
 use std::cell::{Cell, RefCell};
@@ -15,10 +14,13 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::context::ContextHandle;
 use yew::prelude::*;
 
-use super::format;
-use super::lab::{Intent, LabState, Selection};
-use motion::Motion;
-use scene::{Frame, Hit, KEY_GROUP_COLOURS};
+use super::browser::perf_now;
+use super::context::LabState;
+use crate::lab::format;
+use crate::lab::geometry::{pick, Hit};
+use crate::lab::intent::Intent;
+use crate::lab::motion::Motion;
+use scene::{Frame, KEY_GROUP_COLOURS};
 
 type ResizeCallback = Closure<dyn FnMut(js_sys::Array)>;
 type FrameCallback = Closure<dyn FnMut(f64)>;
@@ -173,14 +175,10 @@ impl PaintState {
             size_ref: self.size_ref.max(1.0),
             kg_ref: self.kg_ref.max(1.0),
         };
-        let t0 = web_sys::window()
-            .and_then(|w| w.performance())
-            .map_or(0.0, |p| p.now());
+        let t0 = perf_now();
         let (hits, cells) = scene::draw(&frame, &lab, &mut self.motion);
         if self.perf_log {
-            let t1 = web_sys::window()
-                .and_then(|w| w.performance())
-                .map_or(0.0, |p| p.now());
+            let t1 = perf_now();
             if t1 - t0 > 4.0 {
                 web_sys::console::log_1(
                     &format!("statelab slow canvas frame: {:.1} ms", t1 - t0).into(),
@@ -192,21 +190,6 @@ impl PaintState {
         self.motion
             .place_cells(parallelism, cells, ts, !lab.reduced_motion);
         moving || !self.motion.moves.is_empty()
-    }
-
-    fn hit(&self, x: f64, y: f64) -> Option<Selection> {
-        if let Some(h) = self.hits.iter().rev().find(|h| h.rect.contains(x, y)) {
-            return Some(h.selection.clone());
-        }
-        // Fingers are wider than cells: take the nearest thing within a few pixels.
-        const SLOP: f64 = 9.0;
-        self.hits
-            .iter()
-            .rev()
-            .map(|h| (h.rect.distance2(x, y), h))
-            .filter(|(d, _)| *d <= SLOP * SLOP)
-            .min_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, h)| h.selection.clone())
     }
 }
 
@@ -224,7 +207,7 @@ impl Component for Pipeline {
         };
         let painter = Painter::new();
         painter.state.borrow_mut().lab = lab.clone();
-        painter.state.borrow_mut().perf_log = super::url::query_has("perf", "1");
+        painter.state.borrow_mut().perf_log = super::address::query_has("perf", "1");
         Self {
             canvas: NodeRef::default(),
             frame: NodeRef::default(),
@@ -238,9 +221,7 @@ impl Component for Pipeline {
     fn update(&mut self, _ctx: &Context<Self>, msg: Self::Message) -> bool {
         match msg {
             Msg::State(lab) => {
-                let now = web_sys::window()
-                    .and_then(|w| w.performance())
-                    .map_or(0.0, |p| p.now());
+                let now = perf_now();
                 {
                     let mut st = self.painter.state.borrow_mut();
                     st.motion.absorb(&lab, now);
@@ -262,7 +243,7 @@ impl Component for Pipeline {
                 rerender
             }
             Msg::Click(x, y) => {
-                let hit = self.painter.state.borrow().hit(x, y);
+                let hit = pick(&self.painter.state.borrow().hits, x, y);
                 if let Some(lab) = &self.lab {
                     // A second click on the selected thing clears the selection.
                     let next = if hit.is_some() && hit == lab.selection {

@@ -9,59 +9,11 @@ use web_sys::CanvasRenderingContext2d as Ctx;
 use crate::engine::report::stats::{CheckpointStatus, JobStatus};
 use crate::engine::report::view::{SimView, TransferView};
 
-use super::super::format;
-use super::super::lab::{LabState, Selection};
-use super::motion::{ease, Motion, DOT_TRAVEL_MS, FLASH_MS, REWIND_MS};
-
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Rect {
-    pub x: f64,
-    pub y: f64,
-    pub w: f64,
-    pub h: f64,
-}
-
-impl Rect {
-    pub fn new(x: f64, y: f64, w: f64, h: f64) -> Self {
-        Self { x, y, w, h }
-    }
-    pub fn contains(&self, px: f64, py: f64) -> bool {
-        px >= self.x && px <= self.x + self.w && py >= self.y && py <= self.y + self.h
-    }
-    pub fn cx(&self) -> f64 {
-        self.x + self.w / 2.0
-    }
-    pub fn cy(&self) -> f64 {
-        self.y + self.h / 2.0
-    }
-    pub fn right(&self) -> f64 {
-        self.x + self.w
-    }
-    pub fn bottom(&self) -> f64 {
-        self.y + self.h
-    }
-    /// Squared distance from a point to the rectangle (0 inside).
-    pub fn distance2(&self, px: f64, py: f64) -> f64 {
-        let dx = (self.x - px).max(0.0).max(px - self.right());
-        let dy = (self.y - py).max(0.0).max(py - self.bottom());
-        dx * dx + dy * dy
-    }
-    fn lerp(a: Rect, b: Rect, t: f64) -> Rect {
-        Rect::new(
-            a.x + (b.x - a.x) * t,
-            a.y + (b.y - a.y) * t,
-            a.w + (b.w - a.w) * t,
-            a.h + (b.h - a.h) * t,
-        )
-    }
-}
-
-/// Something drawn that a click can select.
-#[derive(Clone, Debug)]
-pub struct Hit {
-    pub rect: Rect,
-    pub selection: Selection,
-}
+use crate::lab::format;
+use crate::lab::geometry::{Hit, Rect};
+use crate::lab::intent::Selection;
+use crate::lab::motion::{ease, Motion, DOT_TRAVEL_MS, FLASH_MS, REWIND_MS};
+use crate::ui::context::LabState;
 
 /// Okabe–Ito without black (black draws the marks): key group `k` takes colour `k % 7`.
 pub const KEY_GROUP_COLOURS: [&str; 7] = [

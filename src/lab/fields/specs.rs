@@ -2,7 +2,8 @@
 //! calls it. Writers only parse and place a value; the rules of what is allowed live in
 //! the engine's `Config::validate()`.
 
-use super::field::{fmt_f64, parse_f64, parse_u32, parse_u64, Kind, Spec};
+use super::numbers::{fmt_f64, parse_f64, parse_u32, parse_u64};
+use super::spec::{Kind, Spec};
 use crate::engine::config::Config;
 use crate::engine::partitioning::keygroups::default_max_parallelism;
 use crate::engine::partitioning::keygroups::KeyKind;
@@ -840,7 +841,7 @@ pub static RESTART_DELAY: Spec = Spec {
 };
 
 /// Every field, for naming the field an engine error blames.
-static ALL: &[&Spec] = &[
+pub static ALL: &[&Spec] = &[
     &SOURCE,
     &KEY_SPACE,
     &DISTRIBUTION,

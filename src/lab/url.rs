@@ -7,6 +7,9 @@
 //! are written (plus the seed, always), which keeps links short. Reading is forgiving: a
 //! value that does not parse or does not validate is named in a message and that one
 //! setting falls back to its default; everything else in the link is kept.
+//!
+//! Only text goes in and out here; reading the address bar and replacing its query is
+//! the browser shell's job (`ui/address.rs`).
 
 use serde_json::{Map, Value};
 
@@ -24,53 +27,27 @@ pub struct FromUrl {
     pub any: bool,
 }
 
-/// The current page's query string (`?…`), or "" outside a browser.
-pub fn current_search() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default()
-}
-
-/// Whether the page was opened with `?key=value`.
-pub fn query_has(key: &str, value: &str) -> bool {
-    parse_query(&current_search())
+/// Whether a query string (`?a=b&c=d`, with or without the `?`) has `key=value`.
+pub fn query_has(search: &str, key: &str, value: &str) -> bool {
+    parse_query(search)
         .iter()
         .any(|(k, v)| k == key && v == value)
 }
 
-/// Replaces the address bar's query with `config`'s, without a new history entry.
-pub fn replace_current(config: &Config) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let location = window.location();
-    let path = location.pathname().unwrap_or_else(|_| "/".into());
-    let keep: Vec<(String, String)> = parse_query(&location.search().unwrap_or_default())
-        .into_iter()
-        .filter(|(k, _)| RESERVED.contains(&k.as_str()))
-        .collect();
-    let mut query = to_query(config);
-    for (k, v) in keep {
-        query.push('&');
-        query.push_str(&encode(&k));
-        query.push('=');
-        query.push_str(&encode(&v));
+/// The query the address bar should show for `settings` (a [`to_query`] string): the
+/// settings, then the debug and test switches the page was opened with (`current` is the
+/// address bar's query now), so that a reload keeps them.
+pub fn address_query(settings: &str, current: &str) -> String {
+    let mut query = settings.to_string();
+    for (k, v) in parse_query(current) {
+        if RESERVED.contains(&k.as_str()) {
+            query.push('&');
+            query.push_str(&encode(&k));
+            query.push('=');
+            query.push_str(&encode(&v));
+        }
     }
-    let url = format!("{path}?{query}");
-    if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
-    }
-}
-
-/// The full link to this run, for "copy link".
-pub fn link_for(config: &Config) -> String {
-    let Some(window) = web_sys::window() else {
-        return format!("?{}", to_query(config));
-    };
-    let location = window.location();
-    let origin = location.origin().unwrap_or_default();
-    let path = location.pathname().unwrap_or_else(|_| "/".into());
-    format!("{origin}{path}?{}", to_query(config))
+    query
 }
 
 /// `seed=…&path=value&…` for the settings that differ from the defaults.
@@ -509,3 +486,6 @@ fn encode(s: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,12 +1,13 @@
 //! What the pipeline animates on the wall clock between engine states: records travelling
 //! from the source, the flash of a snapshot, key groups moving to new subtasks after a
 //! rescale, the source rewinding. All of it is decoration of facts in the published
-//! state; nothing here decides anything about the simulation.
+//! picture; nothing here decides anything about the simulation, and nothing here draws:
+//! the pipeline's canvas (`ui/pipeline/scene.rs`) reads where things are.
 
 use std::collections::HashMap;
 
-use super::super::lab::{EmittedRecord, LabState};
-use super::scene::Rect;
+use super::geometry::Rect;
+use super::view::{EmittedRecord, LabView};
 
 /// Wall time a record dot takes from the source to its channel, in ms.
 pub const DOT_TRAVEL_MS: f64 = 650.0;
@@ -49,7 +50,7 @@ pub struct Motion {
 
 impl Motion {
     /// Takes in a newly published state: new dots, snapshot flashes, rewinds.
-    pub fn absorb(&mut self, lab: &LabState, now_ms: f64) {
+    pub fn absorb(&mut self, lab: &LabView, now_ms: f64) {
         if lab.revision == self.seen_revision {
             return;
         }
@@ -159,3 +160,6 @@ pub fn ease(t: f64) -> f64 {
     let t = t.clamp(0.0, 1.0);
     t * t * (3.0 - 2.0 * t)
 }
+
+#[cfg(test)]
+mod tests;

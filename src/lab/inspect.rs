@@ -1,0 +1,259 @@
+//! The inspector's facts, as text: what a selected subtask, key group, chunk or stored
+//! checkpoint holds, read from the published picture. Sizes are given in detail (IEC
+//! units and the exact count), since the inspector is where a person looks closely; they
+//! read the same as a history row's details (`super::history`).
+
+use crate::engine::report::stats::CheckpointStatus;
+use crate::engine::state::codec::Codec;
+use crate::engine::transfer::store::{CheckpointId, ChunkId};
+
+use super::format;
+use super::view::LabView;
+
+/// Named facts, in the order shown.
+pub type Facts = Vec<(&'static str, String)>;
+
+/// `Err` carries the sentence shown instead, when the thing is gone.
+pub type Inspected = Result<Facts, String>;
+
+/// A codec as the inspector names it, with where it stands towards Flink.
+pub fn codec_label(codec: Codec) -> &'static str {
+    match codec {
+        Codec::None => "none (+CRC-32)",
+        Codec::Lz4 => "LZ4 frame (beyond Flink)",
+        Codec::Snappy => "Snappy (Flink)",
+    }
+}
+
+pub fn subtask(lab: &LabView, index: u32) -> Inspected {
+    let view = &lab.view;
+    let Some(s) = view.subtasks.iter().find(|s| s.index == index) else {
+        return Err(format!(
+            "Subtask {index} no longer exists (the job was rescaled)."
+        ));
+    };
+    let groups = &view.key_groups[s.key_groups.start as usize..=s.key_groups.end as usize];
+    let dirty = groups.iter().filter(|k| k.dirty).count();
+    let barriers = if s.barriers.is_empty() {
+        "none".to_string()
+    } else {
+        s.barriers
+            .iter()
+            .map(|(pos, id)| format!("checkpoint {id} behind {pos} records"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Ok(vec![
+        (
+            "key groups",
+            format!(
+                "{}–{} ({} groups, {} changed since the last checkpoint)",
+                s.key_groups.start,
+                s.key_groups.end,
+                s.key_groups.len(),
+                dirty
+            ),
+        ),
+        ("state", format::bytes_in_detail(s.state_bytes)),
+        (
+            "input channel",
+            format!(
+                "{} of {} records",
+                format::count(u64::from(s.queued_records)),
+                format::count(u64::from(s.channel_capacity))
+            ),
+        ),
+        ("barriers in the channel", barriers),
+        ("records processed", format::count(s.processed)),
+        (
+            "synchronous phase",
+            if s.busy_in_sync_phase {
+                "taking its snapshot now"
+            } else {
+                "idle"
+            }
+            .into(),
+        ),
+        (
+            "last snapshot",
+            s.last_snapshot_at_us
+                .map_or("none yet".into(), |t| format!("at {}", format::at(t))),
+        ),
+    ])
+}
+
+pub fn key_group(lab: &LabView, kg: u32) -> Inspected {
+    let view = &lab.view;
+    let Some(k) = view.key_groups.get(kg as usize) else {
+        return Err(format!("Key group {kg} does not exist in this run."));
+    };
+    let held_by: Vec<String> = view
+        .store
+        .checkpoints
+        .iter()
+        .filter_map(|c| {
+            c.chunks
+                .iter()
+                .find(|ch| ch.key_group == kg)
+                .map(|ch| match ch.shared_from {
+                    Some(from) => format!("{} (shared from {from})", c.id),
+                    None => c.id.to_string(),
+                })
+        })
+        .collect();
+    let mut facts = vec![
+        ("subtask", k.subtask.to_string()),
+        ("keys", format::count(u64::from(k.keys))),
+        ("state size", format::bytes_in_detail(k.raw_bytes)),
+        (
+            "since the last checkpoint",
+            if k.dirty {
+                format!(
+                    "changed: {} records, {}",
+                    format::count(k.changed_records),
+                    format::bytes_in_detail(k.changed_bytes)
+                )
+            } else {
+                "unchanged".into()
+            },
+        ),
+        (
+            "chunk in the latest checkpoint",
+            k.chunk.map_or("none".into(), |c| format!("chunk {c}")),
+        ),
+        (
+            "retained checkpoints holding it",
+            if held_by.is_empty() {
+                "none".into()
+            } else {
+                held_by.join(", ")
+            },
+        ),
+    ];
+    if lab.inspection.as_ref().is_none_or(|i| i.key_group != kg) {
+        facts.push(("keys and values", "reading…".into()));
+    }
+    Ok(facts)
+}
+
+pub fn chunk(lab: &LabView, id: ChunkId) -> Inspected {
+    let view = &lab.view;
+    let holders: Vec<_> = view
+        .store
+        .checkpoints
+        .iter()
+        .filter_map(|c| c.chunks.iter().find(|ch| ch.chunk == id).map(|ch| (c, ch)))
+        .collect();
+    let Some((first, ch)) = holders.first() else {
+        return Err(format!(
+            "Chunk {id} is no longer referenced by a retained checkpoint (it was deleted)."
+        ));
+    };
+    let state = if !ch.present {
+        "missing from the store"
+    } else if lab.corrupted.contains(&id) {
+        "corrupted from this page: a restore will fail its checksum"
+    } else {
+        "stored"
+    };
+    Ok(vec![
+        ("key group", ch.key_group.to_string()),
+        (
+            "uploaded by checkpoint",
+            ch.shared_from.unwrap_or(first.id).to_string(),
+        ),
+        (
+            "referenced by",
+            holders
+                .iter()
+                .map(|(c, _)| c.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ("codec", codec_label(ch.codec).to_string()),
+        ("raw bytes", format::bytes_in_detail(ch.raw_bytes)),
+        ("encoded bytes", format::bytes_in_detail(ch.encoded_bytes)),
+        (
+            "compression ratio",
+            format::ratio(ch.raw_bytes, ch.encoded_bytes),
+        ),
+        ("state", state.to_string()),
+    ])
+}
+
+pub fn checkpoint(lab: &LabView, id: CheckpointId) -> Inspected {
+    let stats = lab.history.iter().rev().find(|h| h.id == id);
+    let stored = lab.view.store.checkpoints.iter().find(|c| c.id == id);
+    let mut facts = Vec::new();
+    if let Some(h) = stats {
+        let status = match &h.status {
+            CheckpointStatus::InProgress => "in progress".to_string(),
+            CheckpointStatus::Completed => "completed".to_string(),
+            CheckpointStatus::Failed(why) => format!("failed: {why}"),
+        };
+        facts.push(("status", status));
+        facts.push(("triggered at", format::at(h.trigger_time_us)));
+        facts.push(("source offset", format::count(h.offset)));
+        facts.push((
+            "acknowledged subtasks",
+            format!("{}/{}", h.acknowledged_subtasks, h.parallelism),
+        ));
+        if let Some(d) = h.end_to_end_duration_us {
+            facts.push(("end-to-end duration", format::duration_us(d)));
+        }
+        facts.push((
+            "checkpointed data size",
+            format::bytes_in_detail(h.checkpointed_data_size),
+        ));
+        if h.full_checkpoint_size > 0 {
+            facts.push((
+                "full checkpoint size",
+                format::bytes_in_detail(h.full_checkpoint_size),
+            ));
+        }
+        facts.push((
+            "key groups shipped / referenced",
+            format!("{} / {}", h.key_groups_shipped, h.key_groups_skipped),
+        ));
+    }
+    if let Some(c) = stored {
+        let own = c
+            .chunks
+            .iter()
+            .filter(|ch| ch.shared_from.is_none())
+            .count();
+        let missing = c.chunks.iter().filter(|ch| !ch.present).count();
+        let raw: u64 = c.chunks.iter().map(|ch| ch.raw_bytes).sum();
+        let enc: u64 = c.chunks.iter().map(|ch| ch.encoded_bytes).sum();
+        if stats.is_none() {
+            facts.push(("status", "completed".into()));
+            facts.push(("source offset", format::count(c.offset)));
+        }
+        facts.push(("completed at", format::at(c.completed_at_us)));
+        facts.push(("parallelism", c.parallelism.to_string()));
+        facts.push((
+            "chunks",
+            format!(
+                "{} ({} its own, {} shared with earlier checkpoints{})",
+                c.chunks.len(),
+                own,
+                c.chunks.len() - own,
+                if missing > 0 {
+                    format!(", {missing} missing")
+                } else {
+                    String::new()
+                }
+            ),
+        ));
+        facts.push(("raw bytes held", format::bytes_in_detail(raw)));
+        facts.push(("encoded bytes held", format::bytes_in_detail(enc)));
+        facts.push(("compression ratio", format::ratio(raw, enc)));
+        facts.push(("retained", "yes: a restore can use it".into()));
+    } else if stats.is_some() {
+        facts.push(("retained", "no".into()));
+    }
+    if facts.is_empty() {
+        return Err(format!("Checkpoint {id} is no longer known."));
+    }
+    Ok(facts)
+}

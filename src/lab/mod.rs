@@ -1,0 +1,42 @@
+//! The lab's front-end logic, without a DOM: compiled on every target and tested natively
+//! with `cargo test`, while the Yew shell in `ui` (wasm32 only) draws it and carries the
+//! browser's events in.
+//!
+//! Dependencies go one way: `ui` → `lab` → `engine`. Nothing here names Yew, web-sys or a
+//! wall clock; where time matters the shell passes one in.
+//!
+//! - [`intent`]: what a person can ask for.
+//! - [`session`]: what each intent does to the run and the page (the reducer), one
+//!   animation frame of work, and the effects the shell performs (clipboard, address bar).
+//! - [`driver`]: the run behind the page; it owns the simulation and turns intents into
+//!   engine calls within a frame's budget.
+//! - [`pacing`]: how far a frame moves the run, how fast it really moves, how often the
+//!   views are refreshed.
+//! - [`publish`] and [`view`]: the read-only picture every component draws.
+//! - [`whatif`]: the what-if comparison, stepped in its own slice of each frame.
+//! - [`motion`] and [`geometry`]: what the pipeline animates between pictures, and
+//!   picking what a click or tap touched.
+//! - [`url`]: the configuration and seed as a query string, and back.
+//! - [`keyboard`]: which key stands for which intent.
+//! - [`fields`]: every configuration field the panels offer, parsed and validated.
+//! - [`faults`]: the Faults panel's inputs, checked against the job and the engine's rules.
+//! - [`format`]: numbers as people read them, one convention for the whole lab.
+//! - [`inspect`] and [`history`]: the inspector's facts and the checkpoint history's
+//!   cells as text, so the two say the same sizes the same way.
+
+pub mod driver;
+pub mod faults;
+pub mod fields;
+pub mod format;
+pub mod geometry;
+pub mod history;
+pub mod inspect;
+pub mod intent;
+pub mod keyboard;
+pub mod motion;
+pub mod pacing;
+pub mod publish;
+pub mod session;
+pub mod url;
+pub mod view;
+pub mod whatif;

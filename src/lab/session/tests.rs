@@ -1,0 +1,426 @@
+//! The session: what each intent does to the page and the run, and animation frames.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use super::*;
+use crate::engine::config::Config;
+use crate::engine::partitioning::workload::SourceConfig;
+use crate::engine::report::stats::JobStatus;
+use crate::lab::pacing::{MAX_SPEED, MIN_SPEED};
+use crate::lab::whatif::WhatIfStatus;
+
+const ADDRESS: &str = "http://lab.test/";
+
+/// A session whose clock only moves when the test says: frames get all the engine time
+/// they need, and runs are reproducible.
+fn open(search: &str, reduced_motion: bool) -> (Session, Option<Effect>, Rc<Cell<f64>>) {
+    let now = Rc::new(Cell::new(0.0));
+    let clock = {
+        let now = now.clone();
+        Box::new(move || now.get())
+    };
+    let (session, effect) = Session::open(search, ADDRESS.into(), reduced_motion, clock);
+    (session, effect, now)
+}
+
+/// A paused session at the defaults.
+fn paused() -> Session {
+    open("", true).0
+}
+
+/// Frames of 16 ms until nothing is left to do (a step reached, a comparison done).
+fn run_until_idle(s: &mut Session, ts: &mut f64) {
+    for _ in 0..100_000 {
+        if !s.busy() {
+            return;
+        }
+        *ts += 16.0;
+        s.frame(*ts);
+    }
+    panic!("still busy");
+}
+
+#[test]
+fn opening_reads_the_url_and_corrects_the_address_bar() {
+    let (s, effect, _) = open("", false);
+    assert_eq!(effect, None, "nothing to correct");
+    let mut s = s;
+    let view = s.publish();
+    assert!(view.playing, "the lab moves when opened");
+    assert_eq!(view.notice, None);
+
+    let (mut s, effect, _) = open("?seed=7&job.parallelism=0&bogus=1", false);
+    assert_eq!(effect, Some(Effect::ReplaceQuery("seed=7".into())));
+    let notice = s.publish().notice.clone().unwrap();
+    let parts: Vec<&str> = notice.split(NOTICE_SEPARATOR).collect();
+    assert_eq!(parts.len(), 2, "{notice}");
+    assert!(parts.iter().any(|p| p.contains("`job.parallelism=0`")));
+    assert!(parts.iter().any(|p| p.contains("`bogus`")));
+
+    let (mut s, effect, _) = open("?checkpointing.codec=lz4", true);
+    assert_eq!(
+        effect,
+        Some(Effect::ReplaceQuery(
+            "seed=42&checkpointing.codec=lz4".into()
+        ))
+    );
+    assert!(!s.publish().playing, "reduced motion waits for play");
+}
+
+#[test]
+fn page_intents_change_what_the_page_shows() {
+    type Check = fn(&LabView) -> bool;
+    // Each row: the intents sent to a fresh paused session, and what must then hold.
+    let cases: Vec<(Vec<Intent>, Check)> = vec![
+        (vec![Intent::TogglePlay], |v| v.playing),
+        (vec![Intent::TogglePlay, Intent::TogglePlay], |v| !v.playing),
+        (vec![Intent::Play, Intent::Play], |v| v.playing),
+        (vec![Intent::Play, Intent::Pause], |v| !v.playing),
+        (vec![Intent::SpeedUp, Intent::SpeedUp], |v| v.speed == 4.0),
+        (vec![Intent::SpeedDown], |v| v.speed == 0.5),
+        (vec![Intent::SetSpeed(3.0)], |v| v.speed == 3.0),
+        (vec![Intent::SetSpeed(1e9)], |v| v.speed == MAX_SPEED),
+        (vec![Intent::SetSpeed(0.0)], |v| v.speed == MIN_SPEED),
+        (vec![Intent::SetSpeed(f64::NAN)], |v| v.speed == 1.0),
+        (vec![Intent::SetSpeed(MAX_SPEED), Intent::SpeedUp], |v| {
+            v.speed == MAX_SPEED
+        }),
+        (vec![Intent::ToggleLargeFont], |v| v.large_font),
+        (
+            vec![Intent::ToggleLargeFont, Intent::ToggleLargeFont],
+            |v| !v.large_font,
+        ),
+        (vec![Intent::ToggleHelp], |v| v.help_open),
+        (vec![Intent::ToggleHelp, Intent::Dismiss], |v| !v.help_open),
+        (vec![Intent::Select(Some(Selection::Subtask(1)))], |v| {
+            v.selection == Some(Selection::Subtask(1)) && v.inspection.is_none()
+        }),
+        // Esc closes the help first, the selection only after.
+        (
+            vec![
+                Intent::Select(Some(Selection::Subtask(1))),
+                Intent::ToggleHelp,
+                Intent::Dismiss,
+            ],
+            |v| !v.help_open && v.selection == Some(Selection::Subtask(1)),
+        ),
+        (
+            vec![Intent::Select(Some(Selection::Subtask(1))), Intent::Dismiss],
+            |v| v.selection.is_none(),
+        ),
+        (vec![Intent::Select(Some(Selection::KeyGroup(3)))], |v| {
+            v.inspection.as_ref().is_some_and(|i| i.key_group == 3)
+        }),
+        (
+            vec![
+                Intent::Select(Some(Selection::KeyGroup(3))),
+                Intent::Dismiss,
+            ],
+            |v| v.selection.is_none() && v.inspection.is_none(),
+        ),
+        (vec![Intent::StepEvent], |v| v.stepping && !v.playing),
+        (vec![Intent::Play, Intent::StepCheckpoint], |v| {
+            v.stepping && !v.playing
+        }),
+        // Playing gives up a step in progress.
+        (vec![Intent::StepEvent, Intent::Play], |v| {
+            v.playing && !v.stepping
+        }),
+        (vec![Intent::RunWhatIf { horizon_s: 30 }], |v| {
+            v.what_if
+                == WhatIfStatus::Running {
+                    progress: 0.0,
+                    horizon_s: 30,
+                }
+        }),
+        (vec![Intent::RunWhatIf { horizon_s: 0 }], |v| {
+            matches!(v.what_if, WhatIfStatus::Running { horizon_s: 1, .. })
+        }),
+        (
+            vec![Intent::RunWhatIf { horizon_s: 30 }, Intent::CancelWhatIf],
+            |v| v.what_if == WhatIfStatus::Idle,
+        ),
+        (
+            vec![Intent::RunWhatIf { horizon_s: 30 }, Intent::Reset],
+            |v| v.what_if == WhatIfStatus::Idle,
+        ),
+        (vec![Intent::TriggerCheckpoint], |v| {
+            v.notice.is_none() && v.view.counts.triggered == 1
+        }),
+        (vec![Intent::CrashJob], |v| {
+            v.view.status != JobStatus::Running
+        }),
+        (vec![Intent::CrashSubtask(99)], |v| {
+            v.notice
+                .as_deref()
+                .is_some_and(|n| n.contains("below the parallelism"))
+        }),
+        (vec![Intent::CorruptChunk(77)], |v| {
+            v.notice.as_deref() == Some("chunk 77 is not in the store")
+        }),
+        (vec![Intent::LoseChunk(77)], |v| {
+            v.notice.as_deref() == Some("chunk 77 is not in the store")
+        }),
+        (vec![Intent::LoadTrace("alice,one".into())], |v| {
+            v.notice
+                .as_deref()
+                .is_some_and(|n| n.starts_with("trace refused"))
+        }),
+        (
+            vec![Intent::InjectFault(Fault::DropTransfers { count: 2 })],
+            |v| v.notice.as_deref() == Some("injected: drop the next 2 transfers"),
+        ),
+    ];
+    for (intents, holds) in cases {
+        let mut s = paused();
+        let before = s.publish();
+        for intent in &intents {
+            assert_eq!(s.handle(intent.clone()), None, "{intent:?} has no effect");
+        }
+        let view = s.publish();
+        assert!(view.revision > before.revision);
+        assert!(holds(&view), "after {intents:?}: {view:#?}");
+    }
+}
+
+#[test]
+fn run_intents_put_the_running_configuration_in_the_address_bar() {
+    let mut s = paused();
+    let effect = s.handle(Intent::SetSeed(7));
+    assert_eq!(effect, Some(Effect::ReplaceQuery("seed=7".into())));
+    let view = s.publish();
+    assert_eq!(view.config.seed, 7);
+    assert_eq!(view.generation, 1);
+    assert!(view.notice.as_deref().unwrap().contains("seed 7"));
+
+    let mut config = (*view.config).clone();
+    config.job.parallelism = 8;
+    let effect = s.handle(Intent::ApplyConfig(Box::new(config)));
+    assert_eq!(
+        effect,
+        Some(Effect::ReplaceQuery("seed=7&job.parallelism=8".into()))
+    );
+    assert!(s
+        .publish()
+        .notice
+        .as_deref()
+        .unwrap()
+        .contains("parallelism 4 → 8"));
+
+    // A refused configuration leaves the run and the address bar as they were.
+    let mut bad = Config::default();
+    bad.job.parallelism = 0;
+    let effect = s.handle(Intent::ApplyConfig(Box::new(bad)));
+    assert_eq!(
+        effect,
+        Some(Effect::ReplaceQuery("seed=7&job.parallelism=8".into()))
+    );
+    assert!(s
+        .publish()
+        .notice
+        .as_deref()
+        .unwrap()
+        .starts_with("configuration refused"));
+
+    let effect = s.handle(Intent::Rescale(2));
+    assert_eq!(
+        effect,
+        Some(Effect::ReplaceQuery("seed=7&job.parallelism=2".into()))
+    );
+    let effect = s.handle(Intent::InjectFault(Fault::Rescale { parallelism: 3 }));
+    assert_eq!(
+        effect,
+        Some(Effect::ReplaceQuery("seed=7&job.parallelism=3".into()))
+    );
+
+    // A trace changes the source; a refused one changes nothing.
+    assert_eq!(s.handle(Intent::LoadTrace("x".into())), None);
+    let effect = s.handle(Intent::LoadTrace("alice,1\nbob,2\n".into()));
+    assert_eq!(
+        effect,
+        Some(Effect::ReplaceQuery(
+            "seed=7&job.parallelism=3&workload.source.kind=trace".into()
+        ))
+    );
+    assert_eq!(s.publish().config.workload.source, SourceConfig::Trace);
+}
+
+#[test]
+fn a_new_run_forgets_the_old_selection() {
+    let mut s = paused();
+    s.handle(Intent::Select(Some(Selection::KeyGroup(2))));
+    s.handle(Intent::Reset);
+    let view = s.publish();
+    assert_eq!(view.selection, None);
+    assert_eq!(view.inspection, None);
+    assert_eq!(view.generation, 1);
+    assert_eq!(view.view.now_us, 0);
+}
+
+#[test]
+fn copying_a_link_goes_through_the_clipboard_or_shows_the_link() {
+    let mut s = paused();
+    s.handle(Intent::SetSeed(99));
+    let link = "http://lab.test/?seed=99";
+    assert_eq!(
+        s.handle(Intent::CopyLink),
+        Some(Effect::CopyToClipboard(link.into()))
+    );
+    s.copied();
+    let view = s.publish();
+    assert!(view.notice.as_deref().unwrap().starts_with("link copied"));
+    assert_eq!(view.share_link, None);
+
+    s.copy_refused(link.into());
+    s.handle(Intent::Select(Some(Selection::Subtask(0))));
+    assert_eq!(s.publish().share_link.as_deref(), Some(link));
+    // Esc closes the shown link before it clears the selection.
+    s.handle(Intent::Dismiss);
+    let view = s.publish();
+    assert_eq!(view.share_link, None);
+    assert_eq!(view.selection, Some(Selection::Subtask(0)));
+    s.copy_refused(link.into());
+    s.dismiss_share_link();
+    s.dismiss_notice();
+    let view = s.publish();
+    assert_eq!((view.share_link.clone(), view.notice.clone()), (None, None));
+}
+
+#[test]
+fn play_step_crash_and_recover_with_messages() {
+    let mut s = paused();
+    let mut ts = 0.0;
+    assert!(!s.busy(), "paused and nothing to do");
+
+    // Step to the end of the first checkpoint.
+    s.handle(Intent::StepCheckpoint);
+    assert!(s.busy());
+    run_until_idle(&mut s, &mut ts);
+    let view = s.publish();
+    assert!(!view.stepping && !view.playing);
+    assert_eq!(view.view.counts.completed, 1);
+    let stepped_to = view.view.now_us;
+
+    // Crash, then play until the oracle's verdict is in.
+    s.handle(Intent::CrashJob);
+    assert_ne!(s.publish().view.status, JobStatus::Running);
+    s.handle(Intent::SetSpeed(MAX_SPEED));
+    s.handle(Intent::Play);
+    let mut verdict = None;
+    for _ in 0..10_000 {
+        ts += 16.0;
+        if s.frame(ts) {
+            let view = s.publish();
+            if let Some(report) = view
+                .view
+                .latest_recovery
+                .as_ref()
+                .and_then(|r| r.exactly_once.clone())
+            {
+                verdict = Some(report.ok());
+                break;
+            }
+        }
+    }
+    assert_eq!(verdict, Some(true), "recovered exactly once");
+    let view = s.publish();
+    assert_eq!(view.view.status, JobStatus::Running);
+    assert!(view.view.now_us > stepped_to);
+    assert_eq!(view.view.counts.restored, 1);
+
+    // With checkpointing off, a step says it triggered one by hand.
+    let mut off = Config::default();
+    off.checkpointing.interval_ms = None;
+    s.handle(Intent::ApplyConfig(Box::new(off)));
+    s.handle(Intent::StepCheckpoint);
+    let notice = s.publish().notice.clone().unwrap();
+    assert!(notice.contains("triggered one by hand"), "{notice}");
+    run_until_idle(&mut s, &mut ts);
+}
+
+#[test]
+fn a_playing_run_follows_wall_time_at_its_speed() {
+    let (mut s, _, _) = open("", false);
+    let mut ts = 1_000.0;
+    s.frame(ts);
+    for _ in 0..60 {
+        ts += 16.0;
+        s.frame(ts);
+    }
+    let view = s.publish();
+    // The first frame stands for one 60 Hz frame, each later one for 16 ms.
+    let want = (1000.0 / 60.0 + 60.0 * 16.0) * 1000.0;
+    assert!(
+        (view.view.now_us as f64 - want).abs() < 2_000.0,
+        "{}",
+        view.view.now_us
+    );
+    assert_eq!(view.effective_speed, None, "a frozen clock always keeps up");
+    assert!(view.dot_stride >= 1);
+
+    // A tab hidden for a minute does not come back with a minute of work.
+    s.frames_stopped();
+    let before = s.publish().view.now_us;
+    s.frame(ts + 60_000.0);
+    let after = s.publish().view.now_us;
+    assert!(after - before < 20_000, "{before} → {after}");
+}
+
+#[test]
+fn a_slow_machine_falls_behind_and_says_so() {
+    // Every read of the clock costs 3 ms: the budget runs out after a slice or two.
+    let now = Rc::new(Cell::new(0.0));
+    let clock = {
+        let now = now.clone();
+        Box::new(move || {
+            now.set(now.get() + 3.0);
+            now.get()
+        })
+    };
+    let (mut s, _) = Session::open("", ADDRESS.into(), false, clock);
+    s.handle(Intent::SetSpeed(MAX_SPEED));
+    let mut ts = 0.0;
+    for _ in 0..200 {
+        ts += 16.0;
+        s.frame(ts);
+    }
+    let view = s.publish();
+    let reached = view.effective_speed.expect("the run says it is behind");
+    assert!(reached < MAX_SPEED / 2.0, "{reached}");
+    assert!(view.view.now_us > 0, "but it moves");
+    assert!(
+        (view.view.now_us as f64) < 200.0 * 16.0 * 1000.0 * MAX_SPEED / 2.0,
+        "{}",
+        view.view.now_us
+    );
+}
+
+#[test]
+fn the_what_if_comparison_runs_beside_the_run_and_ends() {
+    let mut s = paused();
+    let mut ts = 0.0;
+    s.handle(Intent::StepCheckpoint);
+    run_until_idle(&mut s, &mut ts);
+    let at = s.publish().view.now_us;
+    s.handle(Intent::RunWhatIf { horizon_s: 2 });
+    assert!(s.busy());
+    run_until_idle(&mut s, &mut ts);
+    let view = s.publish();
+    match &view.what_if {
+        WhatIfStatus::Done {
+            rows,
+            horizon_s,
+            from_us,
+        } => {
+            assert_eq!(rows.len(), 3, "one row per policy");
+            assert_eq!(*horizon_s, 2);
+            assert_eq!(*from_us, at);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        view.view.now_us, at,
+        "the run itself did not move while paused"
+    );
+}
