@@ -18,7 +18,7 @@ use crate::engine::report::stats::{CheckpointStatus, JobStatus};
 use crate::engine::sim::{Reconfigured, Simulation};
 use crate::engine::transfer::store::ChunkId;
 
-use super::format;
+use crate::engine::report::format;
 
 /// The most virtual time one engine call may cover before the frame loop checks its
 /// budget, and the least (below it, per-call overhead dominates).

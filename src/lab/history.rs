@@ -4,7 +4,7 @@
 
 use crate::engine::report::stats::{CheckpointStats, CheckpointStatus};
 
-use super::format;
+use crate::engine::report::format;
 
 /// One row's cells, in the table's column order after the id and the status.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,7 +63,7 @@ pub fn status_key(s: &CheckpointStatus) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::format::DIGIT_GROUP;
+    use crate::engine::report::format::DIGIT_GROUP;
     use crate::lab::inspect;
     use crate::lab::intent::Intent;
     use crate::lab::session::Session;

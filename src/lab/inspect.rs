@@ -7,8 +7,8 @@ use crate::engine::report::stats::CheckpointStatus;
 use crate::engine::state::codec::Codec;
 use crate::engine::transfer::store::{CheckpointId, ChunkId};
 
-use super::format;
 use super::view::LabView;
+use crate::engine::report::format;
 
 /// Named facts, in the order shown.
 pub type Facts = Vec<(&'static str, String)>;

@@ -20,14 +20,15 @@
 //! - [`keyboard`]: which key stands for which intent.
 //! - [`fields`]: every configuration field the panels offer, parsed and validated.
 //! - [`faults`]: the Faults panel's inputs, checked against the job and the engine's rules.
-//! - [`format`]: numbers as people read them, one convention for the whole lab.
+//! - numbers are formatted by `engine::report::format`, one convention for the whole lab
+//!   (the engine's own messages use it too).
 //! - [`inspect`] and [`history`]: the inspector's facts and the checkpoint history's
 //!   cells as text, so the two say the same sizes the same way.
 
 pub mod driver;
 pub mod faults;
 pub mod fields;
-pub mod format;
+
 pub mod geometry;
 pub mod history;
 pub mod inspect;

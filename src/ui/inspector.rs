@@ -8,7 +8,7 @@ use yew::prelude::*;
 use crate::engine::transfer::store::{CheckpointId, ChunkId};
 
 use super::context::LabState;
-use crate::lab::format;
+use crate::engine::report::format;
 use crate::lab::inspect::{self, codec_label, Inspected};
 use crate::lab::intent::{Intent, Selection};
 

@@ -8,8 +8,8 @@ use yew::prelude::*;
 use crate::engine::report::stats::JobStatus;
 
 use super::context::LabState;
+use crate::engine::report::format;
 use crate::lab::fields::numbers::parse_seed;
-use crate::lab::format;
 use crate::lab::intent::Intent;
 use crate::lab::pacing::{MAX_SPEED, MIN_SPEED};
 

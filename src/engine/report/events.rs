@@ -9,6 +9,7 @@
 
 use crate::engine::faults::{Fault, FaultError};
 use crate::engine::report::blocks::BlockLog;
+use crate::engine::report::format;
 use crate::engine::report::stats::{
     CheckpointFailure, Direction, ExactlyOnceReport, FailureCause, Fallback, LossCause,
 };
@@ -292,8 +293,8 @@ impl fmt::Display for Event {
                 start_delay_us,
             } => write!(
                 f,
-                "barrier of checkpoint {checkpoint} reached subtask {subtask} after {:.1} ms: synchronous snapshot",
-                *start_delay_us as f64 / 1000.0
+                "barrier of checkpoint {checkpoint} reached subtask {subtask} after {}: synchronous snapshot",
+                format::duration_us(*start_delay_us)
             ),
             SnapshotTaken {
                 checkpoint,
@@ -303,7 +304,8 @@ impl fmt::Display for Event {
                 sync_us,
             } => write!(
                 f,
-                "subtask {subtask} took its snapshot for checkpoint {checkpoint} in {sync_us} µs: {shipped} key groups to upload, {referenced} referenced"
+                "subtask {subtask} took its snapshot for checkpoint {checkpoint} in {}: {shipped} key groups to upload, {referenced} referenced",
+                format::duration_us(*sync_us)
             ),
             ChunkAcknowledged {
                 checkpoint,
@@ -313,7 +315,8 @@ impl fmt::Display for Event {
                 ..
             } => write!(
                 f,
-                "store acknowledged chunk {chunk} (key group {key_group}, {encoded_bytes} B) of checkpoint {checkpoint}"
+                "store acknowledged chunk {chunk} (key group {key_group}, {}) of checkpoint {checkpoint}",
+                format::bytes(*encoded_bytes)
             ),
             SubtaskAcknowledged {
                 checkpoint,
@@ -332,8 +335,11 @@ impl fmt::Display for Event {
                 full_bytes,
             } => write!(
                 f,
-                "checkpoint {checkpoint} completed in {:.1} ms: {shipped} key groups shipped, {referenced} referenced, {uploaded_bytes} B uploaded ({raw_bytes} B raw), full size {full_bytes} B",
-                *duration_us as f64 / 1000.0
+                "checkpoint {checkpoint} completed in {}: {shipped} key groups shipped, {referenced} referenced, {} uploaded ({} raw), full size {}",
+                format::duration_us(*duration_us),
+                format::bytes(*uploaded_bytes),
+                format::bytes(*raw_bytes),
+                format::bytes(*full_bytes)
             ),
             CheckpointFailed {
                 checkpoint,
@@ -374,8 +380,8 @@ impl fmt::Display for Event {
                 ..
             } => write!(
                 f,
-                "transfer of key group {key_group} {cause}; retry {attempt} in {} ms",
-                backoff_us / 1000
+                "transfer of key group {key_group} {cause}; retry {attempt} in {}",
+                format::duration_us(*backoff_us)
             ),
             JobFailed {
                 cause,
@@ -405,7 +411,8 @@ impl fmt::Display for Event {
                 encoded_bytes,
             } => write!(
                 f,
-                "restored chunk {chunk} of key group {key_group} ({encoded_bytes} B): decoded and verified"
+                "restored chunk {chunk} of key group {key_group} ({}): decoded and verified",
+                format::bytes(*encoded_bytes)
             ),
             RestoreFellBack(fallback) => write!(f, "{fallback}"),
             RestoreDone { offset } => write!(
@@ -417,9 +424,9 @@ impl fmt::Display for Event {
                 report: Some(r),
             } if r.ok() => write!(
                 f,
-                "caught up {:.1} ms after the failure; exactly-once: state equals the no-failure run at offset {}",
-                *recovery_us as f64 / 1000.0,
-                r.offset
+                "caught up {} after the failure; exactly-once: state equals the no-failure run at offset {}",
+                format::duration_us(*recovery_us),
+                format::count(r.offset)
             ),
             CaughtUp {
                 report: Some(r), ..

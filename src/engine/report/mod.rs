@@ -6,6 +6,7 @@
 pub mod blocks;
 pub mod events;
 pub mod flink_config;
+pub mod format;
 pub mod metrics;
 pub mod sampler;
 pub mod stats;

@@ -13,6 +13,7 @@
 //! - **Young–Daly** picks `T = sqrt(2·C·M)` with Daly's refinement from the measured
 //!   checkpoint cost C and a configured mean time between failures M.
 
+use crate::engine::report::format;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -167,8 +168,15 @@ impl std::fmt::Display for IntervalRule {
             } => {
                 write!(
                     f,
-                    "State changes at D = {change_bytes_per_s:.0} B/s over the last {:.1} s; a budget of B = {budget_bytes} B fills in T = B / D = {raw_s:.2} s",
-                    window_ms as f64 / 1000.0
+                    "State changes at D = {} over the last {}; a budget of B = {} fills in T = B / D = {}",
+                    format::byte_rate(change_bytes_per_s),
+                    format::duration_us(window_ms * 1000),
+                    format::bytes(budget_bytes),
+                    if raw_s.is_finite() {
+                        format::duration_us((raw_s * 1e6) as u64)
+                    } else {
+                        "forever (nothing changes)".to_string()
+                    }
                 )?;
                 match clamp {
                     Clamp::Within => {}
@@ -450,9 +458,9 @@ impl std::fmt::Display for ShipDecision {
         match self.reason {
             ShipReason::OverThreshold | ShipReason::BelowThreshold => write!(
                 f,
-                " ({} B changed, threshold {} B)",
-                self.facts.changed_bytes,
-                self.threshold_bytes.unwrap_or(0)
+                " ({} changed, threshold {})",
+                format::bytes(self.facts.changed_bytes),
+                format::bytes(self.threshold_bytes.unwrap_or(0))
             ),
             ShipReason::StalenessBound => write!(
                 f,
@@ -460,7 +468,9 @@ impl std::fmt::Display for ShipDecision {
                 age(self.facts.age_us),
                 self.staleness_bound_us.unwrap_or(0) as f64 / 1e6
             ),
-            ShipReason::Changed => write!(f, " ({} B changed)", self.facts.changed_bytes),
+            ShipReason::Changed => {
+                write!(f, " ({} changed)", format::bytes(self.facts.changed_bytes))
+            }
             _ => Ok(()),
         }
     }

@@ -13,12 +13,12 @@ use crate::engine::partitioning::trace::MAX_TRACE_BYTES;
 use crate::engine::partitioning::workload::{
     KeyDistribution, RateProfile, SourceConfig, ValueModel,
 };
+use crate::engine::report::format::{bytes, duration_us};
 use crate::engine::state::codec::Codec;
 use crate::engine::transfer::policy::PolicyConfig;
 use crate::lab::fields::numbers::fmt_f64;
 use crate::lab::fields::spec::Spec;
 use crate::lab::fields::specs::*;
-use crate::lab::format::{bytes, duration_us};
 use crate::lab::intent::Intent;
 use crate::ui::context::LabState;
 

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::engine::report::events::{EventCategory, LogEntry};
-use crate::lab::format::at;
+use crate::engine::report::format::at;
 
 /// Entries drawn at once; the log itself keeps far more.
 const SHOWN: usize = 200;

@@ -7,10 +7,10 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::engine::report::format::{at, bytes, count, duration_opt, duration_us, times, DASH};
 use crate::engine::report::stats::{CheckpointCounts, CheckpointStats, CheckpointStatus};
 use crate::engine::report::summary::{summarize, MinAvgMax};
 use crate::engine::transfer::store::CheckpointId;
-use crate::lab::format::{at, bytes, count, duration_opt, duration_us, times, DASH};
 use crate::lab::history::{row, sizes_in_detail, status_key};
 
 /// Rows shown at first, and at most; older ones live on in the counts and the summary.

@@ -4,8 +4,8 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::engine::report::format::{byte_rate, bytes, bytes_f, count, sig3};
 use crate::engine::transfer::policy::PolicyConfig;
-use crate::lab::format::{byte_rate, bytes, bytes_f, count, sig3};
 use crate::ui::context::LabState;
 
 const MIB: f64 = 1024.0 * 1024.0;

@@ -8,8 +8,8 @@
 
 use yew::prelude::*;
 
+use crate::engine::report::format::{at, bytes, count, duration_us};
 use crate::engine::report::stats::RecoveryStats;
-use crate::lab::format::{at, bytes, count, duration_us};
 
 #[derive(Properties, PartialEq)]
 pub struct RecoveryProps {

@@ -3,8 +3,8 @@
 
 use yew::prelude::*;
 
+use crate::engine::report::format::{at, bytes_f, count, percent, sig3};
 use crate::engine::report::whatif::WhatIfOutcome;
-use crate::lab::format::{at, bytes_f, count, percent, sig3};
 use crate::lab::intent::Intent;
 use crate::lab::whatif::WhatIfStatus;
 use crate::ui::context::LabState;

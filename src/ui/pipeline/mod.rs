@@ -16,7 +16,7 @@ use yew::prelude::*;
 
 use super::browser::perf_now;
 use super::context::LabState;
-use crate::lab::format;
+use crate::engine::report::format;
 use crate::lab::geometry::{pick, Hit};
 use crate::lab::intent::Intent;
 use crate::lab::motion::Motion;

@@ -9,7 +9,7 @@ use web_sys::CanvasRenderingContext2d as Ctx;
 use crate::engine::report::stats::{CheckpointStatus, JobStatus};
 use crate::engine::report::view::{SimView, TransferView};
 
-use crate::lab::format;
+use crate::engine::report::format;
 use crate::lab::geometry::{Hit, Rect};
 use crate::lab::intent::Selection;
 use crate::lab::motion::{ease, Motion, DOT_TRAVEL_MS, FLASH_MS, REWIND_MS};
