@@ -2,4 +2,5 @@
 //! replay) and the no-failure oracle that every recovery is checked against.
 
 pub mod oracle;
+pub mod plans;
 pub(crate) mod restore;

@@ -5,6 +5,7 @@
 use crate::engine::partitioning::keygroups::Partitioning;
 use crate::engine::partitioning::workload::Workload;
 use crate::engine::recovery::oracle::Oracle;
+use crate::engine::recovery::plans::{RestorePlan, RestorePlans};
 use crate::engine::report::stats::{
     ChunkFault, ExactlyOnceReport, FailureCause, Fallback, JobStatus, RecoveryStats,
 };
@@ -50,6 +51,8 @@ pub(crate) struct Recovery {
     /// The parallelism a rescale restarts with.
     pending_partitioning: Option<Partitioning>,
     oracle: Oracle,
+    /// What restoring each recently completed checkpoint would cost.
+    plans: RestorePlans,
 }
 
 impl Recovery {
@@ -61,6 +64,7 @@ impl Recovery {
             recoveries: Vec::new(),
             pending_partitioning: None,
             oracle: Oracle::new(workload),
+            plans: RestorePlans::default(),
         }
     }
 
@@ -78,6 +82,15 @@ impl Recovery {
 
     pub fn recoveries(&self) -> &[RecoveryStats] {
         &self.recoveries
+    }
+
+    /// A checkpoint completed: keep what restoring it would cost.
+    pub fn plan(&mut self, checkpoint: &CompletedCheckpoint, store: &Store) {
+        self.plans.record(RestorePlan::of(checkpoint, store));
+    }
+
+    pub fn plans(&self) -> &RestorePlans {
+        &self.plans
     }
 
     /// The restore attempt in progress, if any.

@@ -26,6 +26,12 @@ pub struct Sample {
     pub queued_records: u64,
     pub max_queue: u32,
     pub source_lag_records: u64,
+    /// Where the source stands: the offset a crash now would have to replay up to.
+    pub source_offset: u64,
+    /// The checkpoint a crash now would restore: the latest completed one.
+    pub restorable_checkpoint: Option<u64>,
+    /// The job is running (not restarting or restoring).
+    pub running: bool,
 }
 
 pub const SAMPLE_INTERVAL_US: u64 = 100_000;

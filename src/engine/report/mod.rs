@@ -5,6 +5,7 @@
 
 pub mod blocks;
 pub mod events;
+pub mod exposure;
 pub mod flink_config;
 pub mod format;
 pub mod metrics;

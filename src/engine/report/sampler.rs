@@ -21,6 +21,9 @@ pub struct Readings {
     pub queued_records: u64,
     pub max_queue: u32,
     pub source_lag_records: u64,
+    pub source_offset: u64,
+    pub restorable_checkpoint: Option<u64>,
+    pub running: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -77,6 +80,9 @@ impl Sampler {
             queued_records: r.queued_records,
             max_queue: r.max_queue,
             source_lag_records: r.source_lag_records,
+            source_offset: r.source_offset,
+            restorable_checkpoint: r.restorable_checkpoint,
+            running: r.running,
         };
         self.last_link_bytes = (r.uploaded_total, r.downloaded_total);
         self.samples.push(sample);

@@ -187,6 +187,9 @@ impl Simulation {
             &mut self.store,
             self.config.checkpointing.num_retained,
         );
+        if let Some(latest) = self.store.latest() {
+            self.recovery.plan(latest, &self.store);
+        }
         self.emit(Event::CheckpointCompleted {
             checkpoint,
             duration_us: done.duration_us,

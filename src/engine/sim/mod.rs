@@ -200,6 +200,11 @@ impl Simulation {
         &self.coordinator
     }
 
+    /// What restoring each recently completed checkpoint would cost.
+    pub fn restore_plans(&self) -> &crate::engine::recovery::plans::RestorePlans {
+        self.recovery.plans()
+    }
+
     fn emit(&mut self, event: Event) {
         self.log.push(self.now, event);
     }
@@ -465,6 +470,9 @@ impl Simulation {
                 .workload()
                 .available(self.now)
                 .saturating_sub(self.job.source_offset()),
+            source_offset: self.job.source_offset(),
+            restorable_checkpoint: self.store.latest().map(|c| c.id),
+            running: self.recovery.is_running(),
         };
         let Simulation {
             sampler,
