@@ -5,13 +5,8 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    use statelab::engine::config::Config;
-    use statelab::engine::partitioning::workload::{
-        KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel,
-    };
+    use statelab::engine::presets::standard_tuning;
     use statelab::engine::sim::Simulation;
-    use statelab::engine::state::codec::Codec;
-    use statelab::engine::transfer::policy::PolicyConfig;
     use std::time::Instant;
 
     let rates: Vec<f64> = std::env::args()
@@ -24,24 +19,7 @@ fn main() {
         rates
     };
     for rate in rates {
-        let mut c = Config::default();
-        c.workload.source = SourceConfig::Generated {
-            key_space: 100_000,
-            distribution: KeyDistribution::Zipf { exponent: 1.0 },
-            key_kind: KeyKind::String,
-        };
-        c.workload.rate = RateProfile::Constant {
-            records_per_s: rate,
-        };
-        c.workload.value_model = ValueModel::Events { keep: 4 };
-        c.job.parallelism = 16;
-        c.job.max_parallelism = Some(128);
-        c.job.records_per_s_per_subtask = rate / 16.0 * 1.5;
-        c.job.channel_capacity = 10_000;
-        c.checkpointing.codec = Codec::Lz4;
-        c.checkpointing.incremental = true;
-        c.checkpointing.policy = PolicyConfig::default_adaptive();
-        c.link.bandwidth_mbit_s = 1_000.0;
+        let mut c = standard_tuning(rate);
         let virtual_s: f64 = std::env::var("VIRTUAL_S")
             .ok()
             .and_then(|v| v.parse().ok())

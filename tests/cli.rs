@@ -480,3 +480,82 @@ fn exported_manifests_give_each_chunk_its_own_source_offset() {
         *offsets.iter().min().unwrap()
     );
 }
+
+#[test]
+fn a_sweep_measures_every_cell_and_recommends_one() {
+    let dir = Scratch::new("sweep");
+    let config = dir.file(
+        "small.json",
+        r#"{"workload": {"rate": {"kind": "constant", "records_per_s": 1000.0}},
+            "job": {"parallelism": 2, "max_parallelism": 16}}"#,
+    );
+    let csv = dir.0.join("cells.csv");
+    let out = cli(&[
+        "sweep",
+        &config,
+        "--param",
+        "interval_ms=500,2000",
+        "--param",
+        "codec=none,snappy",
+        "--warmup",
+        "2",
+        "--horizon",
+        "6",
+        "--threads",
+        "2",
+        "--json",
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cells = v["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 4);
+    assert_eq!(cells[1]["label"], "interval_ms=500 codec=snappy");
+    assert!(!v["pareto_front"].as_array().unwrap().is_empty());
+    assert!(v["recommendation_text"]
+        .as_str()
+        .unwrap()
+        .starts_with("For this job, "));
+    assert!(v["recommended_flink_yaml"]
+        .as_str()
+        .unwrap()
+        .contains("execution.checkpointing.interval:"));
+    let csv = std::fs::read_to_string(csv).unwrap();
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+    // Threads do not change the answer: one thread gives the same cells.
+    let one = cli(&[
+        "sweep",
+        &config,
+        "--param",
+        "interval_ms=500,2000",
+        "--param",
+        "codec=none,snappy",
+        "--warmup",
+        "2",
+        "--horizon",
+        "6",
+        "--threads",
+        "1",
+        "--json",
+    ]);
+    let w: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(w["cells"], v["cells"]);
+}
+
+#[test]
+fn a_sweep_names_what_it_cannot_take() {
+    for (param, words) in [
+        ("colour=red", "unknown parameter `colour`"),
+        ("codec=zstd", "codec: `zstd` is not a value it takes"),
+        ("interval_ms=", "interval_ms: the range holds no value"),
+    ] {
+        let out = cli(&["sweep", "--param", param]);
+        assert!(!out.status.success());
+        assert!(
+            text(&out.stderr).contains(words),
+            "{param}: {}",
+            text(&out.stderr)
+        );
+    }
+}

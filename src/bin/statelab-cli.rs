@@ -21,8 +21,14 @@ mod cli {
     use statelab::engine::partitioning::keygroups::{Key, Partitioning};
     use statelab::engine::partitioning::trace::Trace;
     use statelab::engine::partitioning::workload::{KeyKind, SourceConfig};
+    use statelab::engine::report::exposure::CrashTimes;
+    use statelab::engine::report::flink_config::flink_yaml;
     use statelab::engine::report::metrics::SAMPLE_INTERVAL_US;
     use statelab::engine::report::stats::{CheckpointStats, RecoveryStats};
+    use statelab::engine::report::sweep::{
+        cells, pareto_front, parse_axis, recommend, run_cell, run_cell_keeping, Cell, CellResult,
+        Recommendation, Span,
+    };
     use statelab::engine::report::whatif::WhatIfRun;
     use statelab::engine::sim::Simulation;
     use statelab::engine::transfer::store::ChunkRef;
@@ -95,6 +101,40 @@ formats do); every other character is written as is, so each line has exactly fo
         },
         /// Run a config, then print its settings as a Flink configuration snippet (YAML).
         FlinkConfig(RunArgs),
+        /// Run a grid of one or two parameters (each cell the config with that setting, same
+        /// seed) on all cores; print each cell's overhead and exposure to failures, the Pareto
+        /// front and a recommendation.
+        #[command(
+            after_help = "Parameters: interval_ms (or off), codec (none, snappy, lz4), \
+incremental (true, false), policy (fixed, adaptive, young_daly), parallelism, max_parallelism, \
+num_retained, bandwidth_mbit_s, change_budget_bytes, ship_threshold_bytes (adaptive), mtbf_s \
+(young_daly). Values: NAME=V1,V2,... or, for numbers, NAME=FROM..TO/STEPS."
+        )]
+        Sweep {
+            /// Config file (JSON); omit for the defaults.
+            config: Option<PathBuf>,
+            /// A parameter and its values; give one or two.
+            #[arg(long = "param", required = true)]
+            params: Vec<String>,
+            /// Virtual seconds each cell runs before measuring.
+            #[arg(long, default_value_t = 30.0)]
+            warmup: f64,
+            /// Virtual seconds each cell is measured over.
+            #[arg(long, default_value_t = 300.0)]
+            horizon: f64,
+            /// Mean time between failures (s) for the hourly cost and the recommendation.
+            #[arg(long, default_value_t = 3600.0)]
+            mtbf: f64,
+            /// Cells run at once (default: every core).
+            #[arg(long)]
+            threads: Option<usize>,
+            /// Print JSON instead of a table.
+            #[arg(long)]
+            json: bool,
+            /// Also write the cells as CSV to this file.
+            #[arg(long)]
+            csv: Option<PathBuf>,
+        },
         /// Run a config, then fork it once per scheduling policy and measure each.
         WhatIf {
             #[command(flatten)]
@@ -162,6 +202,83 @@ formats do); every other character is written as is, so each line has exactly fo
                 )?)
                 .trim_end(),
             ),
+            Command::Sweep {
+                config,
+                params,
+                warmup,
+                horizon,
+                mtbf,
+                threads,
+                json,
+                csv,
+            } => {
+                let config = match &config {
+                    Some(path) => read_config(path)?,
+                    None => Config::default(),
+                };
+                if !(mtbf.is_finite() && mtbf > 0.0) {
+                    return Err(format!(
+                        "--mtbf must be a positive number of seconds, got {mtbf}"
+                    ));
+                }
+                let span = Span {
+                    warmup_us: seconds_to_us("--warmup", warmup)?,
+                    horizon_us: seconds_to_us("--horizon", horizon)?,
+                };
+                if span.horizon_us == 0 {
+                    return Err("--horizon must be more than 0".into());
+                }
+                let axes = params
+                    .iter()
+                    .map(|p| parse_axis(p))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("--param: {e}"))?;
+                let grid = cells(&config, &axes).map_err(|e| e.to_string())?;
+                let threads = threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+                    .clamp(1, grid.len());
+                let results = sweep_on_threads(&grid, span, mtbf, threads, &mut progress)?;
+                progress.finish();
+                let reference = grid.iter().position(|c| c.config == config).unwrap_or(0);
+                let advice = recommend(&results, reference, config.link.bandwidth_mbit_s, mtbf);
+                let front = pareto_front(&results);
+                if let Some(path) = &csv {
+                    std::fs::write(path, sweep_csv(&results, &front))
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                }
+                // The recommended setting as Flink configuration, measured by running its cell
+                // again (runs are deterministic, so it is the same run).
+                let yaml = match &advice {
+                    Some(a) => Some(
+                        run_cell_keeping(
+                            &grid[a.cell],
+                            None,
+                            span,
+                            CrashTimes::Exponential { mtbf_s: mtbf },
+                            |_| {},
+                        )
+                        .map(|(_, sim)| flink_yaml(&sim))
+                        .map_err(|e| e.to_string())?,
+                    ),
+                    None => None,
+                };
+                if json {
+                    emit(&to_json(&serde_json::json!({
+                        "cells": results,
+                        "pareto_front": front,
+                        "recommendation": advice,
+                        "recommendation_text": advice.as_ref().map(|a| a.to_string()),
+                        "recommended_flink_yaml": yaml,
+                    }))?)
+                } else {
+                    let mut out = sweep_table(&results, &front, advice.as_ref());
+                    if let Some(yaml) = yaml {
+                        out +=
+                            &format!("\nThe recommended setting as Flink configuration:\n{yaml}");
+                    }
+                    emit(&out)
+                }
+            }
             Command::WhatIf { run, horizon } => {
                 let horizon_us = seconds_to_us("--horizon", horizon)?;
                 let sim = simulate_then(&run, horizon_us, &mut progress)?;
@@ -174,6 +291,147 @@ formats do); every other character is written as is, so each line has exactly fo
                 emit(&to_json(&forks.rows().unwrap_or_default())?)
             }
         }
+    }
+
+    /// Runs the cells on `threads` threads, each taking the next cell when it is free;
+    /// progress counts cells done.
+    fn sweep_on_threads(
+        grid: &[Cell],
+        span: Span,
+        mtbf: f64,
+        threads: usize,
+        progress: &mut Progress,
+    ) -> Result<Vec<CellResult>, String> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::mpsc;
+        let next = AtomicUsize::new(0);
+        let (tx, rx) = mpsc::channel();
+        let crash_times = CrashTimes::Exponential { mtbf_s: mtbf };
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let tx = tx.clone();
+                let next = &next;
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(cell) = grid.get(i) else { break };
+                    let result = run_cell(cell, None, span, crash_times, |_| {});
+                    if tx.send((i, result)).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(tx);
+            let mut results: Vec<Option<CellResult>> = vec![None; grid.len()];
+            let mut done = 0;
+            for (i, result) in rx {
+                results[i] = Some(result.map_err(|e| e.to_string())?);
+                done += 1;
+                progress.fraction(
+                    &format!("sweep ({threads} threads)"),
+                    done as f64 / grid.len() as f64,
+                );
+            }
+            Ok(results.into_iter().flatten().collect())
+        })
+    }
+
+    fn sweep_table(
+        results: &[CellResult],
+        front: &[usize],
+        advice: Option<&Recommendation>,
+    ) -> String {
+        use statelab::engine::report::format::{bytes_f, duration_us, percent, sig3};
+        let mut out = format!(
+            "{:<34} {:>12} {:>7} {:>9} {:>10} {:>10} {:>10} {:>12}  {}\n",
+            "cell",
+            "bytes/h",
+            "link",
+            "interval",
+            "rec mean",
+            "rec p95",
+            "rec max",
+            "replayed",
+            "notes"
+        );
+        for (i, r) in results.iter().enumerate() {
+            let rec = |f: fn(&statelab::engine::report::exposure::Spread) -> f64| {
+                r.exposure
+                    .recovery_s
+                    .map_or("never".to_string(), |s| format!("{} s", sig3(f(&s))))
+            };
+            let mut notes = Vec::new();
+            if front.contains(&i) {
+                notes.push("Pareto");
+            }
+            if !r.flink_possible {
+                notes.push("beyond Flink");
+            }
+            if r.exposure.never_catches_up > 0 {
+                notes.push("cannot catch up");
+            }
+            out += &format!(
+                "{:<34} {:>12} {:>7} {:>9} {:>10} {:>10} {:>10} {:>12}  {}\n",
+                r.label,
+                bytes_f(r.bytes_shipped_per_hour),
+                percent(r.link_utilisation),
+                r.achieved_interval_s
+                    .map_or("—".to_string(), |s| duration_us((s * 1e6) as u64)),
+                rec(|s| s.mean),
+                rec(|s| s.p95),
+                rec(|s| s.max),
+                r.exposure
+                    .replayed_records
+                    .map_or("—".to_string(), |s| format!("{:.0}", s.mean)),
+                notes.join(", ")
+            );
+        }
+        if let Some(a) = advice {
+            out += &format!("\n{a}\n");
+        }
+        if let Some(r) = results.first() {
+            let m = r.exposure.assumptions;
+            out += &format!(
+                "\nRecovery is over crash times exponentially distributed with the given MTBF; restore is timed \
+at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a fluid model \
+(drain rate {} records/s: the busiest subtask takes {} of the records).\n",
+                sig3(m.bandwidth_mbit_s),
+                sig3(m.latency_ms),
+                sig3(m.decode_mb_s),
+                m.restart_delay_ms,
+                sig3(m.drain_records_per_s),
+                percent(m.busiest_subtask_share)
+            );
+        }
+        out
+    }
+
+    fn sweep_csv(results: &[CellResult], front: &[usize]) -> String {
+        let mut out = String::from(
+            "cell,flink_possible,pareto,checkpoints_completed,checkpoints_failed,achieved_interval_s,bytes_shipped_per_hour,link_utilisation,recovery_mean_s,recovery_p50_s,recovery_p95_s,recovery_max_s,replayed_mean,recovery_point_mean_s,never_catches_up\n",
+        );
+        let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+        for (i, r) in results.iter().enumerate() {
+            let rec = r.exposure.recovery_s;
+            out += &format!(
+                "\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                r.label,
+                r.flink_possible,
+                front.contains(&i),
+                r.checkpoints_completed,
+                r.checkpoints_failed,
+                opt(r.achieved_interval_s),
+                r.bytes_shipped_per_hour,
+                r.link_utilisation,
+                opt(rec.map(|s| s.mean)),
+                opt(rec.map(|s| s.p50)),
+                opt(rec.map(|s| s.p95)),
+                opt(rec.map(|s| s.max)),
+                opt(r.exposure.replayed_records.map(|s| s.mean)),
+                opt(r.exposure.recovery_point_s.map(|s| s.mean)),
+                r.exposure.never_catches_up
+            );
+        }
+        out
     }
 
     /// Writes to stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.

@@ -12,6 +12,7 @@
 pub mod config;
 pub mod faults;
 pub mod partitioning;
+pub mod presets;
 pub mod recovery;
 pub mod report;
 pub mod rng;

@@ -96,7 +96,7 @@ pub fn flink_yaml(sim: &Simulation) -> String {
         "execution.checkpointing.num-retained",
         k.num_retained.to_string(),
         format!(
-            "the store held {} bytes at the end",
+            "set it in the cluster's config.yaml: Flink 2.3 ignores it per job; the store held {} bytes at the end",
             sim.store().stored_bytes()
         ),
     );

@@ -12,5 +12,6 @@ pub mod metrics;
 pub mod sampler;
 pub mod stats;
 pub mod summary;
+pub mod sweep;
 pub mod view;
 pub mod whatif;

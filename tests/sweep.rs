@@ -1,0 +1,140 @@
+//! Parameter sweeps: cells are the configs they say, the Pareto front is the front, and bad
+//! sweeps are refused by name.
+
+mod common;
+
+use statelab::engine::partitioning::workload::ValueModel;
+use statelab::engine::report::exposure::CrashTimes;
+use statelab::engine::report::sweep::{
+    cells, pareto_front, parse_axis, recommend, run_cell, CellResult, Span, SweepError, MAX_CELLS,
+};
+use statelab::engine::sim::Simulation;
+use statelab::engine::state::codec::Codec;
+
+fn base() -> statelab::engine::config::Config {
+    common::small_config(
+        3,
+        Codec::Snappy,
+        false,
+        ValueModel::Events { keep: 2 },
+        2,
+        100_000_000,
+    )
+}
+
+const SPAN: Span = Span {
+    warmup_us: 2_000_000,
+    horizon_us: 6_000_000,
+};
+
+#[test]
+fn each_cell_is_its_config_run_alone() {
+    let axes = [
+        parse_axis("interval_ms=300,900").unwrap(),
+        parse_axis("codec=none,lz4").unwrap(),
+    ];
+    let grid = cells(&base(), &axes).unwrap();
+    assert_eq!(grid.len(), 4);
+    assert_eq!(grid[3].label(), "interval_ms=900 codec=lz4");
+    assert_eq!(grid[3].config.checkpointing.interval_ms, Some(900));
+    assert_eq!(grid[3].config.checkpointing.codec, Codec::Lz4);
+    for cell in &grid {
+        let r = run_cell(cell, None, SPAN, CrashTimes::Uniform, |_| {}).unwrap();
+        let mut alone = Simulation::new(cell.config.clone(), None).unwrap();
+        alone.advance_to(SPAN.warmup_us + SPAN.horizon_us);
+        assert_eq!(r.digest, alone.digest(), "{}", cell.label());
+        assert!(r.exposure.recovery_s.is_some());
+    }
+    // A longer interval ships less and replays more.
+    let run = |i: usize| run_cell(&grid[i], None, SPAN, CrashTimes::Uniform, |_| {}).unwrap();
+    let (short, long) = (run(0), run(2));
+    assert!(long.bytes_shipped_per_hour < short.bytes_shipped_per_hour);
+    assert!(
+        long.exposure.replayed_records.unwrap().mean
+            > short.exposure.replayed_records.unwrap().mean
+    );
+    // The interval achieved is the one asked for here (nothing delays the triggers).
+    let achieved = short.achieved_interval_s.unwrap();
+    assert!((achieved - 0.3).abs() < 0.01, "{achieved}");
+}
+
+fn fake(index: usize, bytes_per_hour: f64, recovery_s: f64) -> CellResult {
+    let mut sim = Simulation::new(base(), None).unwrap();
+    sim.advance_to(2_000_000);
+    let mut exposure = statelab::engine::report::exposure::exposure(
+        &sim,
+        1_000_000,
+        2_000_000,
+        CrashTimes::Uniform,
+    );
+    let mut spread = exposure.recovery_s.unwrap();
+    spread.mean = recovery_s;
+    spread.p95 = recovery_s;
+    exposure.recovery_s = Some(spread);
+    CellResult {
+        index,
+        label: format!("cell {index}"),
+        flink_possible: true,
+        checkpoints_completed: 1,
+        checkpoints_failed: 0,
+        achieved_interval_s: None,
+        bytes_shipped_per_hour: bytes_per_hour,
+        link_utilisation: 0.1,
+        exposure,
+        digest: 0,
+    }
+}
+
+#[test]
+fn the_pareto_front_of_a_hand_checked_grid() {
+    // (bytes/h, recovery s): 0 and 2 and 4 are on the front; 1 is beaten by 0, 3 by 2.
+    let results = vec![
+        fake(0, 10.0, 9.0),
+        fake(1, 12.0, 9.5),
+        fake(2, 20.0, 4.0),
+        fake(3, 25.0, 4.0),
+        fake(4, 40.0, 1.0),
+    ];
+    assert_eq!(pareto_front(&results), vec![0, 2, 4]);
+    // With rare failures the cheapest link wins; with frequent ones, the fastest recovery.
+    let bandwidth = 8e-6; // 1 B/s: bytes per hour are link seconds per hour
+    let rare = recommend(&results, 1, bandwidth, 1e9).unwrap();
+    assert_eq!(rare.cell, 0);
+    let frequent = recommend(&results, 1, bandwidth, 1.0).unwrap();
+    assert_eq!(frequent.cell, 4);
+    assert!(frequent.to_string().contains("cell 4"));
+}
+
+#[test]
+fn bad_sweeps_are_refused_by_name() {
+    let two = [
+        parse_axis("codec=none").unwrap(),
+        parse_axis("codec=lz4").unwrap(),
+    ];
+    assert!(matches!(
+        cells(&base(), &two),
+        Err(SweepError::SameParamTwice(_))
+    ));
+    let big = [
+        parse_axis("interval_ms=100..10000/9").unwrap(),
+        parse_axis("num_retained=1..8/8").unwrap(),
+    ];
+    assert_eq!(
+        cells(&base(), &big).unwrap_err(),
+        SweepError::TooManyCells {
+            cells: 72,
+            max: MAX_CELLS
+        }
+    );
+    let knob = [parse_axis("change_budget_bytes=1000,2000").unwrap()];
+    let err = cells(&base(), &knob).unwrap_err();
+    assert!(err.to_string().contains("knob of the adaptive"), "{err}");
+    let invalid = [parse_axis("parallelism=0,2").unwrap()];
+    let err = cells(&base(), &invalid).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("cell parallelism=0: job.parallelism"),
+        "{err}"
+    );
+    assert!(cells(&base(), &[]).is_err());
+}
