@@ -215,7 +215,7 @@ fn recorded_checkpoints() -> Vec<(u32, u64, usize)> {
 
 #[test]
 fn the_recorded_count_job_compressed_is_within_2_percent_of_flinks_sizes() {
-    let mut report = String::from("chk  records  modelled  recorded  diff\n");
+    let mut report = String::from("chk  records  subtask 0  subtask 1  modelled  recorded  diff\n");
     let mut worst: f64 = 0.0;
     for (id, records, recorded) in recorded_checkpoints() {
         // From checkpoint 5 on every key has a counter (the readers passed 87,500 each).
@@ -227,13 +227,23 @@ fn the_recorded_count_job_compressed_is_within_2_percent_of_flinks_sizes() {
         let modelled = sizes[0] + sizes[1];
         let diff = (modelled as f64 - recorded as f64) / recorded as f64;
         report += &format!(
-            "{id:>3} {records:>8} {modelled:>9} {recorded:>9} {:+.2}%\n",
+            "{id:>3} {records:>8} {:>10} {:>10} {modelled:>9} {recorded:>9} {:+.2}%\n",
+            sizes[0],
+            sizes[1],
             diff * 100.0
         );
         worst = worst.max(diff.abs());
         if id == 13 {
             // The recorded median, 765,740 bytes.
             assert_eq!(recorded, 765_740);
+        }
+        if id == 16 {
+            // Recorded per subtask at the last checkpoint
+            // (checkpoint-subtasks-latest-count-per-key----discard--Writer.json).
+            for (s, recorded) in [(0, 391_711.0), (1, 387_603.0)] {
+                let d = sizes[s] as f64 / recorded - 1.0;
+                assert!(d.abs() <= 0.02, "subtask {s}: {} vs {recorded}", sizes[s]);
+            }
         }
     }
     eprintln!("{report}");
