@@ -2,5 +2,6 @@
 //! the codecs that frame a snapshot as a chunk.
 
 pub mod codec;
+pub mod flink_heap;
 pub mod keyed;
 pub mod snapshot;
