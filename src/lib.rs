@@ -2,6 +2,7 @@
 //! checkpoints. `engine` is the pure, deterministic simulation; `ui` draws it in the browser.
 
 pub mod engine;
+pub mod flink;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
