@@ -623,11 +623,16 @@ pub fn calibrate(a: &FlinkAnswers) -> Result<Calibration, CalibrationError> {
             },
             _ => Layout::RocksDb,
         };
-        // The size to count keys in: for the heap the largest (the key set only grows
-        // here), for RocksDB the smallest of the second half (right after a compaction).
+        // The size to count keys in: for the uncompressed heap the largest (the key set
+        // only grows here), compressed the median of the second half, for RocksDB the
+        // smallest of the second half (right after a compaction).
         let half: Vec<&RealCheckpoint> = reals.iter().skip(reals.len() / 2).collect();
         let basis = match layout {
-            Layout::Heap { .. } => reals.iter().map(|c| c.state_size).max(),
+            Layout::Heap { compressed: false } => reals.iter().map(|c| c.state_size).max(),
+            // Compressed sizes move ±5 % with the values: the middle of the second half.
+            Layout::Heap { compressed: true } => {
+                median(half.iter().map(|c| c.state_size as f64).collect()).map(|m| m as u64)
+            }
             Layout::RocksDb => half.iter().map(|c| c.state_size).min(),
         };
         match basis {
@@ -754,9 +759,35 @@ pub fn calibrate(a: &FlinkAnswers) -> Result<Calibration, CalibrationError> {
         .and_then(|m| m.accumulated_busy_time)
         .zip(vertex.duration)
         .map(|(busy_ms, d)| busy_ms / (d as f64 * f64::from(vertex.parallelism)));
+    // A running job's job.json counts no busy time yet; the sampled metric does.
+    let busy_metric = a
+        .vertex_metrics
+        .iter()
+        .find(|m| m.vertex_id.as_deref() == Some(&vertex.id) || m.vertex_name == vertex.name)
+        .and_then(|m| m.values.iter().find(|v| v.id == "busyTimeMsPerSecond"))
+        .and_then(|v| v.avg)
+        .map(|ms| ms / 1000.0);
     let per_subtask = rate_now / f64::from(p);
-    let capacity = match busy.filter(|f| *f > 0.0 && *f <= 1.0) {
-        Some(f) => {
+    let capacity = match (
+        busy.filter(|f| *f > 0.0 && *f <= 1.0),
+        busy_metric.filter(|f| *f > 0.0 && *f <= 1.0),
+    ) {
+        (None, Some(f)) => {
+            let c = (per_subtask / f).clamp((per_subtask * 1.05).max(1.0), 10_000_000.0);
+            b.set(
+                "job.records_per_s_per_subtask",
+                format!("{c:.0}"),
+                derived(
+                    "vertex-subtask-metrics.json busyTimeMsPerSecond (avg over subtasks)",
+                    format!(
+                        "{per_subtask:.1} records/s per subtask / {:.2} % busy",
+                        f * 100.0
+                    ),
+                ),
+            );
+            c
+        }
+        (Some(f), _) => {
             let c = (per_subtask / f).clamp((per_subtask * 1.05).max(1.0), 10_000_000.0);
             b.set(
                 "job.records_per_s_per_subtask",
@@ -768,7 +799,7 @@ pub fn calibrate(a: &FlinkAnswers) -> Result<Calibration, CalibrationError> {
             );
             c
         }
-        None => {
+        (None, None) => {
             let c = (per_subtask * 10.0).clamp(1.0, 10_000_000.0);
             b.set(
                 "job.records_per_s_per_subtask",
@@ -814,31 +845,6 @@ pub fn calibrate(a: &FlinkAnswers) -> Result<Calibration, CalibrationError> {
             );
             // The rest of a checkpoint's time that bytes do not explain: the median over
             // checkpoints, so the simulated p50 matches rather than the luckiest one.
-            let bps = mbit * 1e6 / 8.0;
-            let residual = median(
-                reals
-                    .iter()
-                    .map(|c| {
-                        (c.end_to_end_duration_ms as f64
-                            - c.checkpointed_size as f64 / bps * 1000.0)
-                            .max(0.0)
-                    })
-                    .collect(),
-            );
-            match residual {
-                Some(l) => {
-                    config.link.latency_ms = (l * 10.0).round() / 10.0;
-                    b.set(
-                        "link.latency_ms",
-                        format!("{l:.1}"),
-                        derived(
-                            "the completed checkpoints' end_to_end_duration and checkpointed_size",
-                            "median of (duration − size / bandwidth): the time a checkpoint takes besides moving its bytes (start delay, acknowledgement), as one latency",
-                        ),
-                    );
-                }
-                None => b.missing("link latency", "no completed checkpoint with a duration"),
-            }
             let sync = done
                 .iter()
                 .filter_map(|x| x.sync_duration)
@@ -863,6 +869,35 @@ pub fn calibrate(a: &FlinkAnswers) -> Result<Calibration, CalibrationError> {
                     ),
                 ),
             );
+            let bps = mbit * 1e6 / 8.0;
+            let residual = median(
+                reals
+                    .iter()
+                    .map(|c| {
+                        let sync_ms =
+                            c.state_size as f64 / f64::from(vertex.parallelism) / (mbs * 1e6)
+                                * 1000.0;
+                        (c.end_to_end_duration_ms as f64
+                            - c.checkpointed_size as f64 / bps * 1000.0
+                            - sync_ms)
+                            .max(0.0)
+                    })
+                    .collect(),
+            );
+            match residual {
+                Some(l) => {
+                    config.link.latency_ms = (l * 10.0).round() / 10.0;
+                    b.set(
+                        "link.latency_ms",
+                        format!("{l:.1}"),
+                        derived(
+                            "the completed checkpoints' end_to_end_duration and checkpointed_size",
+                            "median of (duration − size / bandwidth − sync phase): the time a checkpoint takes besides copying and moving its bytes (start delay, acknowledgement), as one latency",
+                        ),
+                    );
+                }
+                None => b.missing("link latency", "no completed checkpoint with a duration"),
+            }
         }
         _ => {
             b.missing(

@@ -725,8 +725,8 @@ pub fn load(files: &[(String, String)]) -> Result<FlinkAnswers, LoadError> {
     })
 }
 
-/// Reads every `*.json` file of a directory (native only) and loads them.
-#[cfg(not(target_arch = "wasm32"))]
+/// Reads every `*.json` file of a directory and loads them (a file system is there
+/// natively; in the browser the page hands `load` the texts instead).
 pub fn load_dir(dir: &std::path::Path) -> Result<FlinkAnswers, LoadError> {
     let io = |e: std::io::Error| LoadError {
         file: dir.display().to_string(),
