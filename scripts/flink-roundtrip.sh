@@ -12,7 +12,8 @@
 # env: STATELAB_FLINK_CACHE (default ~/.cache/statelab/flink-2.3.0): where Flink is installed
 #      STATELAB_FLINK_PORT (8091) / STATELAB_FLINK_RPC_PORT (6133): this cluster's ports, away
 #        from Flink's defaults so another local cluster is left alone
-#      STATELAB_CLI: a built statelab-cli (default: cargo build --release --bin statelab-cli)
+#      STATELAB_CLI: a built statelab-cli (default: cargo build --bin statelab-cli, the debug
+#        build `cargo test` makes too; its 40 virtual s take a few wall seconds)
 #      ROUNDTRIP_LIMIT_S (600): the whole run's time bound
 # Exit status: 0 the loop ran (and, with --check-format, the sizes met the aim); 1 a step
 # failed or the sizes missed; 2 the cluster did not start. The cluster is stopped on exit.
@@ -73,9 +74,9 @@ if [ -n "${STATELAB_CLI:-}" ]; then
   CLI="$STATELAB_CLI"
 else
   say "building statelab-cli"
-  (cd "$ROOT" && timeout "$(left)" cargo build --release --quiet --bin statelab-cli) \
+  (cd "$ROOT" && timeout "$(left)" cargo build --quiet --bin statelab-cli) \
     || die "cargo build failed"
-  CLI="$ROOT/target/release/statelab-cli"
+  CLI="$ROOT/target/debug/statelab-cli"
 fi
 if [ -z "$CONFIG" ]; then
   CONFIG="$WORK/roundtrip-config.json"
