@@ -5,7 +5,14 @@
 //! Flink SQL: a SQL `GROUP BY` keeps its key and its accumulators as `BinaryRowData`
 //! (a length, a null-bit word and 8-byte slots per field, strings over 7 bytes in a
 //! variable part), so its state has another size per key than the `ValueState` the lab
-//! models, and SQL's `datagen` connector cannot draw the lab's Zipf keys. The Java job
+//! models, and SQL's `datagen` connector cannot draw the lab's Zipf keys. Measured on Flink
+//! 2.3.0 (2 subtasks, heap backend, uncompressed, 20,000 `user-N` keys at 5,000 records/s):
+//! `SELECT CONCAT('user-', CAST(id AS STRING)), COUNT(*), SUM(v) … GROUP BY …` from
+//! `datagen` into `blackhole` checkpointed 1,300,407 B (about 65 B per key: the key row 36,
+//! the namespace 1, the accumulator row 28), this job 554,196 B (about 27.4 B per key: the
+//! key 1 + 9.4, the namespace 1, `Tuple2<Long, Long>` 16), for the same keys and counts.
+//! (The PyPI distribution's `sql-client.sh` does not start: it lacks the SQL gateway jar;
+//! the statements ran through `TableEnvironment.executeSql`.) The Java job
 //! emits exactly the lab's records (the same key and value at every offset), keeps the
 //! lab's value model in a `ValueState` / `ListState`, and carries the lab config in its
 //! global job parameters so `calibrate` reads the workload back.
