@@ -495,3 +495,137 @@ fn history_exports_as_csv() {
     let metrics = flink::export::samples_csv(&sim);
     assert_eq!(metrics.lines().count(), sim.samples().count() + 1);
 }
+
+// ---------------------------------------------------------------- live JobManager (HTTP)
+
+#[cfg(not(target_arch = "wasm32"))]
+/// Serves the recorded `count-hashmap-nocomp` answers the way a JobManager's REST API
+/// does, on a loopback port, for `requests` connections; one endpoint answers chunked.
+fn serve_recorded(requests: usize) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let read =
+        |name: &str| std::fs::read_to_string(dir("count-hashmap-nocomp").join(name)).unwrap();
+    let job = read("job.json");
+    let jid = "e81d5d9c33bf330bffa720df27d85083";
+    let keyed = "5b61d6019ab04da71a4e62533c1a8c40";
+    let details: serde_json::Value =
+        serde_json::from_str(&read("checkpoint-details-all.json")).unwrap();
+    let metrics: serde_json::Value =
+        serde_json::from_str(&read("vertex-subtask-metrics.json")).unwrap();
+    let keyed_metrics =
+        metrics["count-per-key -> discard: Writer"]["values_aggregated_over_subtasks"].to_string();
+    let subtasks = read("checkpoint-subtasks-latest-count-per-key----discard--Writer.json");
+    let (cps, cfg, jcfg) = (
+        read("checkpoints.json"),
+        read("checkpoints-config.json"),
+        read("job-config.json"),
+    );
+    let handle = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for _ in 0..requests {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut line = String::new();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            reader.read_line(&mut line).unwrap();
+            loop {
+                let mut h = String::new();
+                reader.read_line(&mut h).unwrap();
+                if h == "\r\n" || h.is_empty() {
+                    break;
+                }
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+            let base = format!("/jobs/{jid}");
+            let body: Option<String> = match path.split('?').next().unwrap() {
+                "/jobs/overview" => Some(format!(
+                    "{{\"jobs\":[{{\"jid\":\"{jid}\",\"state\":\"CANCELED\",\"start-time\":1}}]}}"
+                )),
+                p if p == base => Some(job.clone()),
+                p if p == format!("{base}/checkpoints") => Some(cps.clone()),
+                p if p == format!("{base}/checkpoints/config") => Some(cfg.clone()),
+                p if p == format!("{base}/config") => Some(jcfg.clone()),
+                p if p == format!("{base}/checkpoints/details/16/subtasks/{keyed}") => {
+                    Some(subtasks.clone())
+                }
+                p if p.starts_with(&format!("{base}/checkpoints/details/16/subtasks/")) => {
+                    Some("{\"id\":16,\"status\":\"COMPLETED\",\"subtasks\":[]}".into())
+                }
+                p if p.starts_with(&format!("{base}/checkpoints/details/")) => {
+                    let cid = p.rsplit('/').next().unwrap();
+                    Some(details[cid].to_string())
+                }
+                p if p == format!("{base}/vertices/{keyed}/subtasks/metrics") => {
+                    Some(keyed_metrics.clone())
+                }
+                p if p.ends_with("/subtasks/metrics") => Some("[]".into()),
+                p if p == format!("{base}/metrics") => Some("[]".into()),
+                _ => None,
+            };
+            let response = match body {
+                // The checkpoints answer goes chunked, the others with a Content-Length.
+                Some(b) if path.ends_with("/checkpoints") => {
+                    let (a, c) = b.split_at(b.len() / 2);
+                    format!(
+                        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{a}\r\n{:x}\r\n{c}\r\n0\r\n\r\n",
+                        a.len(),
+                        c.len()
+                    )
+                }
+                Some(b) => format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{b}", b.len()),
+                None => "HTTP/1.1 404 Not Found\r\nContent-Length: 27\r\n\r\n{\"errors\":[\"Not found.\"]}\r\n".into(),
+            };
+            stream.write_all(response.as_bytes()).unwrap();
+            seen.push(path);
+        }
+        seen
+    });
+    (format!("http://{addr}"), handle)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn a_live_jobmanager_is_fetched_over_http_and_calibrates_like_the_directory() {
+    // overview, job, checkpoints, checkpoints config, job config, 10 details, 2 subtasks,
+    // 2 vertex metrics, job metrics.
+    let (url, server) = serve_recorded(20);
+    let files = flink::http::fetch_job(&url).unwrap_or_else(|e| panic!("{e}"));
+    let seen = server.join().unwrap();
+    assert_eq!(seen.len(), 20, "{seen:?}");
+    let names: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+    for n in [
+        "job.json",
+        "checkpoints.json",
+        "checkpoints-config.json",
+        "job-config.json",
+        "vertex-subtask-metrics.json",
+    ] {
+        assert!(names.contains(&n), "{names:?}");
+    }
+    let live = flink::calibrate(&rest::load(&files).unwrap()).unwrap();
+    let recorded = calibrate("count-hashmap-nocomp");
+    assert_eq!(live.config.job, recorded.config.job);
+    assert_eq!(live.config.checkpointing, recorded.config.checkpointing);
+    assert_eq!(
+        live.config.link.bandwidth_mbit_s,
+        recorded.config.link.bandwidth_mbit_s
+    );
+    assert_eq!(live.config.workload.rate, recorded.config.workload.rate);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn an_unreachable_or_https_jobmanager_is_a_clear_error() {
+    let err = flink::http::fetch_job("https://jm:8081").unwrap_err();
+    assert!(err.message.contains("HTTPS is not supported"), "{err}");
+    // A port nothing listens on: bind one, then close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = flink::http::fetch_job(&format!("http://127.0.0.1:{port}")).unwrap_err();
+    assert!(err.message.contains("cannot connect"), "{err}");
+    assert!(err.file.ends_with("/jobs/overview"), "{err}");
+}

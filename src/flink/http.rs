@@ -53,19 +53,11 @@ impl JobManagerUrl {
         if host.is_empty() {
             return Err(url_error(url, "no host in the URL"));
         }
+        // A job id is 32 hex digits: `/jobs/<id>` or the web UI's `#/job/running/<id>/…`.
         let job = path
-            .split(['/', '#'])
-            .collect::<Vec<_>>()
-            .windows(2)
-            .find(|w| w[0] == "jobs" || w[0] == "job")
-            .map(|w| w[1].to_string())
-            .or_else(|| {
-                // The web UI's `#/job/running/<id>/overview`.
-                path.split('/')
-                    .find(|s| s.len() == 32 && s.chars().all(|c| c.is_ascii_hexdigit()))
-                    .map(str::to_string)
-            })
-            .filter(|j| j.len() == 32 && j.chars().all(|c| c.is_ascii_hexdigit()));
+            .split(['/', '#', '?'])
+            .find(|s| s.len() == 32 && s.chars().all(|c| c.is_ascii_hexdigit()))
+            .map(str::to_string);
         Ok(Self { host, port, job })
     }
 
