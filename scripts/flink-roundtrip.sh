@@ -39,7 +39,7 @@ RPC_PORT="${STATELAB_FLINK_RPC_PORT:-6133}"
 BASE="http://127.0.0.1:$PORT"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/statelab-roundtrip.XXXXXX")"
 say() { echo "flink-roundtrip [$(( $(date +%s) - START ))s]: $*" >&2; }
-die() { say "FAILED: $*"; exit "${2:-1}"; }
+die() { say "FAILED: $1"; exit "${2:-1}"; }
 left() { echo $(( LIMIT - ($(date +%s) - START) )); }
 need_time() { [ "$(left)" -gt "$1" ] || die "out of time (ROUNDTRIP_LIMIT_S=$LIMIT) before: $2"; }
 for tool in java javac jar curl python3 timeout; do
@@ -137,20 +137,26 @@ JOPTS="$(sed -n 's/^ *all: *//p' "$FH/conf/config.yaml" | head -1)"
 echo "127.0.0.1:$PORT" > "$WORK/conf/masters"
 echo localhost > "$WORK/conf/workers"
 export FLINK_CONF_DIR="$WORK/conf" FLINK_LOG_DIR="$WORK/log" FLINK_PID_DIR="$WORK/pid"
-if curl -sf -m 2 "$BASE/overview" >/dev/null 2>&1; then
-  die "something already answers on $BASE: set STATELAB_FLINK_PORT to a free port" 2
-fi
+for port in "$PORT" "$RPC_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "port $port on 127.0.0.1 is in use: set STATELAB_FLINK_PORT / STATELAB_FLINK_RPC_PORT to free ports" 2
+  fi
+done
 say "starting a cluster (REST $BASE, $PARALLELISM slots)"
 timeout 60 "$FH/bin/start-cluster.sh" >"$WORK/log/start-cluster.out" 2>&1 \
   || { cat "$WORK/log/start-cluster.out" >&2; die "start-cluster.sh failed" 2; }
 UP=0
+WHY="no $PARALLELISM free slots at $BASE/overview within 120 s"
 for _ in $(seq 1 120); do
   if curl -sf -m 2 "$BASE/overview" 2>/dev/null | grep -q "\"slots-available\":$PARALLELISM"; then UP=1; break; fi
+  # A JobManager that died will not come up: say so at once.
+  JM_PID="$(cat "$WORK"/pid/*standalonesession*.pid 2>/dev/null | head -1)"
+  if [ -n "$JM_PID" ] && ! kill -0 "$JM_PID" 2>/dev/null; then WHY="the JobManager exited"; break; fi
   sleep 1
 done
 if [ $UP -ne 1 ]; then
-  tail -n 20 "$WORK"/log/*.log >&2 2>/dev/null || true
-  die "the cluster did not start within 120 s (no $PARALLELISM free slots at $BASE/overview; logs above, all in $WORK/log)" 2
+  grep -h -E "ERROR|Caused by" "$WORK"/log/*.log 2>/dev/null | head -n 12 >&2 || true
+  die "the cluster did not start: $WHY (the errors above; all logs in $WORK/log)" 2
 fi
 say "cluster up: $(curl -sf "$BASE/overview")"
 
