@@ -629,3 +629,106 @@ fn an_unreachable_or_https_jobmanager_is_a_clear_error() {
     assert!(err.message.contains("cannot connect"), "{err}");
     assert!(err.file.ends_with("/jobs/overview"), "{err}");
 }
+
+// ---------------------------------------------------------------- the CLI
+
+#[cfg(not(target_arch = "wasm32"))]
+fn cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_statelab-cli"))
+        .args(args)
+        .env_remove("STATELAB_PROGRESS_AFTER_MS")
+        .output()
+        .expect("runs")
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("statelab-calibrate-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn cli_calibrate_prints_json_and_checks_the_aims_on_request() {
+    let run = dir("count-hashmap-nocomp");
+    let run = run.to_str().unwrap();
+    let out = cli(&["calibrate", run, "--seconds", "10", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["calibration"]["config"]["job"]["parallelism"], 2);
+    assert_eq!(doc["comparison"]["rows"].as_array().unwrap().len(), 9);
+    assert_eq!(doc["size_aims_missed"].as_array().unwrap().len(), 2);
+    // --check-aims: the same run fails, naming the rows.
+    let out = cli(&["calibrate", run, "--seconds", "10", "--check-aims"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("miss real Flink's by more than ±2 %"), "{err}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("where each value comes from:"), "{text}");
+    assert!(text.contains("what the answers could not tell:"), "{text}");
+    // A bad directory is named.
+    let out = cli(&["calibrate", "/no/such/dir"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/dir"));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn cli_exports_the_job_and_the_history() {
+    let config = dir("roundtrip-counter.config.json");
+    let job = scratch("job");
+    let out = cli(&[
+        "export-flink-job",
+        config.to_str().unwrap(),
+        "--out",
+        job.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "StatelabJob.java",
+        "job-args.txt",
+        "cluster-config.yaml",
+        "submit.sh",
+        "README.txt",
+    ] {
+        assert!(job.join(f).is_file(), "{f}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(job.join("submit.sh"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_ne!(mode & 0o111, 0, "submit.sh is executable");
+    }
+    let hist = scratch("history");
+    let out = cli(&[
+        "export-history",
+        "--seconds",
+        "5",
+        "--format",
+        "csv",
+        "--out",
+        hist.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = std::fs::read_to_string(hist.join("history.csv")).unwrap();
+    assert!(csv.starts_with("id,status,"));
+    assert!(hist.join("metrics.csv").is_file());
+    let _ = std::fs::remove_dir_all(&job);
+    let _ = std::fs::remove_dir_all(&hist);
+}
