@@ -42,8 +42,17 @@ say() { echo "flink-roundtrip [$(( $(date +%s) - START ))s]: $*" >&2; }
 die() { say "FAILED: $1"; exit "${2:-1}"; }
 left() { echo $(( LIMIT - ($(date +%s) - START) )); }
 need_time() { [ "$(left)" -gt "$1" ] || die "out of time (ROUNDTRIP_LIMIT_S=$LIMIT) before: $2"; }
+# A JDK (javac, jar: the job is compiled here) and curl; Debian's packages when missing.
+if ! command -v javac >/dev/null || ! command -v jar >/dev/null || ! command -v curl >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing a JDK and curl (Debian packages)"
+    timeout 300 apt-get update -qq >/dev/null && \
+      timeout 300 apt-get install -y -qq openjdk-17-jdk-headless curl >/dev/null \
+      || die "apt-get install openjdk-17-jdk-headless curl failed"
+  fi
+fi
 for tool in java javac jar curl python3 timeout; do
-  command -v "$tool" >/dev/null || die "missing the tool \`$tool\` (Java 17 JDK, curl, python3, coreutils)"
+  command -v "$tool" >/dev/null || die "missing the tool \`$tool\` (a Java 17 JDK, curl, python3, coreutils)"
 done
 
 FH=""
