@@ -850,7 +850,13 @@ pub fn calibrate(a: &FlinkAnswers) -> Result<Calibration, CalibrationError> {
                 .filter_map(|x| x.sync_duration)
                 .max()
                 .unwrap_or(0);
-            let per_sub = bytes as f64 / done.len().max(1) as f64;
+            // The lab's sync phase copies a subtask's whole state, so the rate is over the
+            // full size (for incremental checkpoints more than what was uploaded).
+            let full: u64 = done
+                .iter()
+                .map(|x| x.state_size.or(x.checkpointed_size).unwrap_or(0))
+                .sum();
+            let per_sub = full as f64 / done.len().max(1) as f64;
             // A sync phase Flink reports as 0 ms took under a millisecond.
             let mbs = (per_sub / 1e6 / (sync.max(1) as f64 / 1000.0)).clamp(1.0, 1_000_000.0);
             config.costs.sync_snapshot_mb_s = mbs.round();
