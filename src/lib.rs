@@ -3,6 +3,7 @@
 //! logic without a DOM (every target, tested natively); `ui` draws it in the browser.
 
 pub mod engine;
+pub mod flink;
 pub mod lab;
 
 #[cfg(target_arch = "wasm32")]

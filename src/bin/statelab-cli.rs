@@ -135,6 +135,54 @@ num_retained, bandwidth_mbit_s, change_budget_bytes, ship_threshold_bytes (adapt
             #[arg(long)]
             csv: Option<PathBuf>,
         },
+        /// Load a Flink job's REST answers (a directory of them, or a JobManager's
+        /// http://host:port), derive a lab config that matches, run it as long as the job
+        /// ran and print real vs simulated.
+        #[command(after_help = "A directory holds the recorded names: job.json, \
+checkpoints.json, checkpoints-config.json (required), job-config.json, checkpoint-details-*.json, \
+checkpoint-subtasks-latest-<vertex>.json, vertex-subtask-metrics.json, \
+job-checkpoint-metrics-series.json. A URL is fetched over plain HTTP (no HTTPS); --save keeps \
+what was fetched under those names. Exit status 1 on any error, and with --check-aims also when \
+a size misses the ±2 % aim.")]
+        Calibrate {
+            /// Directory of REST answers, or http://host:port[/jobs/<id>].
+            source: String,
+            /// Virtual seconds to simulate (default: as long as the job ran).
+            #[arg(long)]
+            seconds: Option<f64>,
+            /// Print one JSON document instead of text.
+            #[arg(long)]
+            json: bool,
+            /// Print the derived settings as Flink YAML instead of the config's JSON.
+            #[arg(long, conflicts_with = "json")]
+            yaml: bool,
+            /// Write the fetched answers (from a URL) into this directory.
+            #[arg(long)]
+            save: Option<PathBuf>,
+            /// Fail (exit 1) when a size misses the ±2 % aim.
+            #[arg(long)]
+            check_aims: bool,
+        },
+        /// Write a runnable Flink job (Java DataStream) for a config's workload and checkpoint
+        /// settings, with its arguments, cluster settings and a submit script.
+        ExportFlinkJob {
+            /// Config file (JSON); omit for the defaults.
+            config: Option<PathBuf>,
+            /// Directory to write into (created if missing).
+            #[arg(long)]
+            out: PathBuf,
+        },
+        /// Run a config, then write its checkpoint history and sampled metrics.
+        ExportHistory {
+            #[command(flatten)]
+            run: RunArgs,
+            /// `csv`: history.csv and metrics.csv; `json`: history.json with both.
+            #[arg(long, value_parser = ["csv", "json"], default_value = "csv")]
+            format: String,
+            /// Directory to write into (created if missing).
+            #[arg(long)]
+            out: PathBuf,
+        },
         /// Run a config, then fork it once per scheduling policy and measure each.
         WhatIf {
             #[command(flatten)]
@@ -201,6 +249,22 @@ num_retained, bandwidth_mbit_s, change_budget_bytes, ship_threshold_bytes (adapt
                     &mut progress,
                 )?)
                 .trim_end(),
+            ),
+            Command::Calibrate {
+                source,
+                seconds,
+                json,
+                yaml,
+                save,
+                check_aims,
+            } => calibrate(
+                &source,
+                seconds,
+                json,
+                yaml,
+                save.as_deref(),
+                check_aims,
+                &mut progress,
             ),
             Command::Sweep {
                 config,
@@ -278,6 +342,61 @@ num_retained, bandwidth_mbit_s, change_budget_bytes, ship_threshold_bytes (adapt
                     }
                     emit(&out)
                 }
+            }
+            Command::ExportFlinkJob { config, out } => {
+                let config = match &config {
+                    Some(path) => read_config(path)?,
+                    None => Config::default(),
+                };
+                let job = statelab::flink::export::flink_job(&config)?;
+                write_files(&out, &job.files)?;
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let script = out.join("submit.sh");
+                    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+                        .map_err(|e| format!("{}: {e}", script.display()))?;
+                }
+                for w in &job.warnings {
+                    progress.warn(RUN, w);
+                }
+                eprintln!(
+                    "wrote {} to {} (run it with FLINK_HOME=… CHECKPOINT_DIR=… {}/submit.sh)",
+                    job.files
+                        .iter()
+                        .map(|f| f.0.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    out.display(),
+                    out.display()
+                );
+                Ok(())
+            }
+            Command::ExportHistory { run, format, out } => {
+                let sim = simulate(&run, &mut progress)?;
+                use statelab::flink::export;
+                let files = if format == "json" {
+                    vec![("history.json".to_string(), export::history_json(&sim)?)]
+                } else {
+                    vec![
+                        (
+                            "history.csv".to_string(),
+                            export::history_csv(sim.history()),
+                        ),
+                        ("metrics.csv".to_string(), export::samples_csv(&sim)),
+                    ]
+                };
+                write_files(&out, &files)?;
+                eprintln!(
+                    "wrote {} to {}",
+                    files
+                        .iter()
+                        .map(|f| f.0.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    out.display()
+                );
+                Ok(())
             }
             Command::WhatIf { run, horizon } => {
                 let horizon_us = seconds_to_us("--horizon", horizon)?;
@@ -927,6 +1046,98 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
             ));
         }
         emit(&table)
+    }
+
+    fn write_files(dir: &Path, files: &[(String, String)]) -> Result<(), String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for (name, text) in files {
+            let path = dir.join(name);
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    /// `calibrate`: load, derive, run, compare; all errors name their file and field.
+    fn calibrate(
+        source: &str,
+        seconds: Option<f64>,
+        json: bool,
+        yaml: bool,
+        save: Option<&Path>,
+        check_aims: bool,
+        progress: &mut Progress,
+    ) -> Result<(), String> {
+        use statelab::flink;
+        let answers = if source.contains("://") {
+            let files = flink::http::fetch_job(source).map_err(|e| e.to_string())?;
+            if let Some(dir) = save {
+                write_files(dir, &files)?;
+                eprintln!("saved {} answers to {}", files.len(), dir.display());
+            }
+            flink::rest::load(&files)
+        } else {
+            if save.is_some() {
+                return Err(
+                    "--save keeps answers fetched from a URL; the source is already a directory"
+                        .into(),
+                );
+            }
+            flink::rest::load_dir(Path::new(source))
+        }
+        .map_err(|e| e.to_string())?;
+        let cal = flink::calibrate(&answers).map_err(|e| e.to_string())?;
+        let secs = seconds.unwrap_or(cal.real.running_s);
+        let until = seconds_to_us("--seconds", secs)?;
+        if until == 0 {
+            return Err(
+                "the answers give no running time (no RUNNING timestamp): pass --seconds".into(),
+            );
+        }
+        let mut sim = Simulation::new(cal.config.clone(), None).map_err(|e| e.to_string())?;
+        run_to(&mut sim, until, RUN, progress);
+        progress.finish();
+        let comparison = flink::compare::compare_with(&cal, &sim, until as f64 / 1e6);
+        let misses = flink::size_aims(&comparison);
+        if json {
+            #[derive(Serialize)]
+            struct Doc<'a> {
+                calibration: &'a flink::Calibration,
+                comparison: &'a flink::Comparison,
+                size_aims_missed: &'a [String],
+            }
+            emit(&to_json(&Doc {
+                calibration: &cal,
+                comparison: &comparison,
+                size_aims_missed: &misses,
+            })?)?;
+        } else {
+            let settings = if yaml {
+                statelab::engine::report::flink_config::flink_yaml(&sim)
+            } else {
+                to_json(&cal.config)?
+            };
+            emit(&format!(
+                "{cal}derived config{}:\n{}\n\n{comparison}size aims (±2 %): {}",
+                if yaml {
+                    " as Flink YAML (comments: the lab's run)"
+                } else {
+                    ""
+                },
+                settings.trim_end(),
+                if misses.is_empty() {
+                    "met".to_string()
+                } else {
+                    format!("missed\n  {}", misses.join("\n  "))
+                }
+            ))?;
+        }
+        if check_aims && !misses.is_empty() {
+            return Err(format!(
+                "the lab's sizes miss real Flink's by more than ±2 %: {}",
+                misses.join("; ")
+            ));
+        }
+        Ok(())
     }
 
     fn read(path: &Path) -> Result<String, String> {
