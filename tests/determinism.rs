@@ -73,7 +73,9 @@ proptest! {
 
 #[test]
 fn an_action_at_an_odd_moment_acts_the_same_however_the_run_got_there() {
-    let config = eventful_config(3, Codec::Lz4, false);
+    let mut config = eventful_config(3, Codec::Lz4, false);
+    // Room for the hand-triggered checkpoint beside a periodic one.
+    config.checkpointing.max_concurrent = 2;
     let mut a = Simulation::new(config.clone(), None).unwrap();
     a.advance_to(777_777);
     assert!(a.trigger_checkpoint());

@@ -570,7 +570,16 @@ fn the_async_phase_encodes_each_chunk_only_when_the_link_takes_it() {
     c.link.bandwidth_mbit_s = 1.0;
     c.checkpointing.interval_ms = Some(1_000);
     let mut sim = Simulation::new(c, None).unwrap();
-    sim.advance_to(1_050_000);
+    // The first checkpoint comes after Flink's random initial delay; the second a second
+    // later, with state in every key group.
+    for _ in 0..2 {
+        assert!(sim.step_until(2_000_000, |e| matches!(
+            e,
+            statelab::engine::report::events::Event::CheckpointTriggered { .. }
+        )));
+    }
+    let t = sim.now_us();
+    sim.advance_to(t + 50_000);
     let v = sim.view();
     // At 1 Mbit/s the 32 chunks leave one by one: most still wait, unencoded.
     assert!(
@@ -586,11 +595,45 @@ fn the_async_phase_encodes_each_chunk_only_when_the_link_takes_it() {
     let raw_so_far = sim.history().last().unwrap().raw_data_size;
     // The store already holds what the link delivered; the view shows it under the
     // running checkpoint.
-    sim.advance_to(1_150_000);
+    sim.advance_to(t + 150_000);
     let running = sim.view().store.in_progress;
     assert_eq!(running.len(), 1);
     assert!(!running[0].chunks.is_empty() && running[0].chunks.len() < 32);
-    sim.advance_to(1_400_000);
+    sim.advance_to(t + 400_000);
     assert!(sim.view().upload_backlog.len() < v.upload_backlog.len());
     assert!(sim.history().last().unwrap().raw_data_size > raw_so_far);
+}
+
+#[test]
+fn the_first_checkpoint_waits_a_random_delay_between_min_pause_and_the_interval() {
+    // Flink's CheckpointCoordinator starts its scheduler after getRandomInitDelay():
+    // uniform in [min-pause, interval], so jobs started together do not checkpoint together.
+    let mut firsts = Vec::new();
+    for seed in 0..40 {
+        let mut c = small_config(seed, Codec::Lz4, false, ValueModel::Counter, 2, 10_000_000);
+        c.checkpointing.interval_ms = Some(2_000);
+        c.checkpointing.min_pause_ms = 500;
+        let mut sim = Simulation::new(c, None).unwrap();
+        sim.advance_to(2_100_000);
+        let first = sim.history()[0].trigger_time_us;
+        assert!(
+            (500_000..=2_000_000).contains(&first),
+            "seed {seed}: {first}"
+        );
+        firsts.push(first);
+        // After a restore the scheduler starts again, with a new random delay.
+        sim.crash_job();
+        sim.advance_to(8_000_000);
+        let restored_at = sim.recoveries()[0].restored_at_us.unwrap();
+        let next = sim
+            .history()
+            .iter()
+            .find(|h| h.trigger_time_us >= restored_at)
+            .unwrap()
+            .trigger_time_us;
+        assert!((restored_at + 500_000..=restored_at + 2_000_000).contains(&next));
+    }
+    firsts.sort();
+    firsts.dedup();
+    assert!(firsts.len() > 30, "the delays differ from seed to seed");
 }

@@ -22,6 +22,8 @@ pub enum Stream {
     HotSet = 3,
     Payload = 4,
     Fault = 5,
+    /// The checkpoint scheduler's random initial delay, one draw per scheduler start.
+    Schedule = 6,
 }
 
 pub fn draw(seed: u64, stream: Stream, index: u64) -> u64 {

@@ -91,7 +91,7 @@ impl Simulation {
         timers.schedule(config.tick_us, Scope::Global, Timer::Sample);
         let mut sim = Self {
             job: Job::new(workload.clone(), config.seed, partitioning),
-            coordinator: Coordinator::new(partitioning.max_parallelism()),
+            coordinator: Coordinator::new(partitioning.max_parallelism(), config.seed),
             link: Link::new(&config.link),
             store: Store::default(),
             recovery: Recovery::new(&workload),

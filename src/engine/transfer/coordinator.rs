@@ -150,6 +150,13 @@ pub(crate) struct Coordinator {
     last_checkpoint_end_at: Option<u64>,
     /// Job start or the end of the latest restore: the periodic trigger counts from here.
     checkpointing_since: u64,
+    /// Where in `[min-pause, interval]` the first checkpoint after `checkpointing_since`
+    /// falls, as a fraction: Flink's `CheckpointCoordinator` starts its scheduler after a
+    /// random delay in that range (`getRandomInitDelay`) so that jobs do not checkpoint in
+    /// lockstep. Drawn from the seed once per scheduler start.
+    initial_delay_fraction: f64,
+    scheduler_starts: u64,
+    seed: u64,
     /// Smoothed end-to-end duration of completed checkpoints, in seconds (C for Young–Daly).
     cost_ewma_s: Option<f64>,
     /// When the next checkpoint is due, and the token of that arming.
@@ -163,7 +170,7 @@ pub(crate) struct Coordinator {
 }
 
 impl Coordinator {
-    pub fn new(key_groups: u32) -> Self {
+    pub fn new(key_groups: u32, seed: u64) -> Self {
         Self {
             pending: BTreeMap::new(),
             next_checkpoint: 1,
@@ -173,6 +180,9 @@ impl Coordinator {
             last_trigger_at: None,
             last_checkpoint_end_at: None,
             checkpointing_since: 0,
+            initial_delay_fraction: initial_delay_fraction(seed, 0),
+            scheduler_starts: 0,
+            seed,
             cost_ewma_s: None,
             next_trigger: None,
             trigger_token: 0,
@@ -325,8 +335,14 @@ impl Coordinator {
             return None;
         }
         let decision = decision?;
-        let base = self.last_trigger_at.unwrap_or(self.checkpointing_since);
-        let mut at = base + decision.interval_us;
+        let mut at = match self.last_trigger_at {
+            Some(last) => last + decision.interval_us,
+            None => {
+                let min_pause = (config.min_pause_ms * 1000).min(decision.interval_us);
+                let span = (decision.interval_us - min_pause) as f64;
+                self.checkpointing_since + min_pause + (self.initial_delay_fraction * span) as u64
+            }
+        };
         if let Some(end) = self.last_checkpoint_end_at {
             at = at.max(end + config.min_pause_ms * 1000);
         }
@@ -339,6 +355,8 @@ impl Coordinator {
     /// After a restore the periodic trigger starts counting again from `now`.
     pub fn restart_schedule(&mut self, now: u64) {
         self.checkpointing_since = now;
+        self.scheduler_starts += 1;
+        self.initial_delay_fraction = initial_delay_fraction(self.seed, self.scheduler_starts);
         self.last_trigger_at = None;
         self.last_checkpoint_end_at = None;
     }
@@ -678,4 +696,10 @@ impl Coordinator {
     pub fn clear_backlog(&mut self) {
         self.upload_backlog.clear();
     }
+}
+
+/// The fraction of `[min-pause, interval]` the scheduler's `start`-th first checkpoint waits.
+fn initial_delay_fraction(seed: u64, start: u64) -> f64 {
+    use crate::engine::rng::{draw, unit, Stream};
+    unit(draw(seed, Stream::Schedule, start))
 }
