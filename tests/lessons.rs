@@ -171,6 +171,10 @@ macro_rules! lesson_tests {
 
 lesson_tests! {
     lesson_01_where_a_key_goes => "where-a-key-goes",
+    lesson_02_a_checkpoint => "a-checkpoint",
+    lesson_03_compression => "compression",
+    lesson_04_incremental => "incremental",
+    lesson_05_when_to_checkpoint => "when-to-checkpoint",
 }
 
 #[test]
@@ -435,4 +439,40 @@ fn lesson_files_with_mistakes_are_refused_naming_file_step_and_field() {
             .contains("b.json: id: lesson id `t` is also used by a.json"),
         "{e}"
     );
+}
+
+#[test]
+fn a_prediction_waits_for_its_answer_and_reveals_the_engines() {
+    let mut s = LessonSession::open("a-checkpoint", 6).unwrap();
+    assert_eq!(s.status(), StepStatus::Asking);
+    assert_eq!(s.prediction(), Some(&PredictionState::Asked));
+    let t = s.sim().now_us();
+    assert_eq!(s.advance(1_000_000), StepStatus::Asking);
+    assert_eq!(s.sim().now_us(), t, "nothing runs before the answer");
+    assert_eq!(
+        s.answer(7),
+        Err(LessonError::ChoiceOutOfRange {
+            choice: 7,
+            choices: 3
+        })
+    );
+    s.answer(2).unwrap();
+    assert_eq!(s.answer(1), Err(LessonError::NotAsking));
+    assert_eq!(s.status(), StepStatus::Running);
+    while s.advance(2_000) == StepStatus::Running {}
+    let Some(PredictionState::Revealed(r)) = s.prediction() else {
+        panic!("not revealed: {:?}", s.prediction());
+    };
+    assert_eq!(r.chosen, Some(2));
+    assert_eq!(r.correct, vec![1]);
+    assert_eq!(r.learner_was_right(), Some(false));
+    assert!(
+        r.explanation
+            .starts_with("It restored checkpoint 1 and rewound the source"),
+        "{}",
+        r.explanation
+    );
+    // The callouts of the end are drawn now, with what they point at.
+    let shown: Vec<_> = s.callouts().into_iter().filter(|c| c.visible).collect();
+    assert_eq!(shown.len(), 2);
 }

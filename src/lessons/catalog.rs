@@ -23,10 +23,28 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 /// The lesson files, in the order the picker lists them.
-pub const FILES: &[(&str, &str)] = &[(
-    "lessons/01-where-a-key-goes.json",
-    include_str!("../../lessons/01-where-a-key-goes.json"),
-)];
+pub const FILES: &[(&str, &str)] = &[
+    (
+        "lessons/01-where-a-key-goes.json",
+        include_str!("../../lessons/01-where-a-key-goes.json"),
+    ),
+    (
+        "lessons/02-a-checkpoint.json",
+        include_str!("../../lessons/02-a-checkpoint.json"),
+    ),
+    (
+        "lessons/03-compression.json",
+        include_str!("../../lessons/03-compression.json"),
+    ),
+    (
+        "lessons/04-incremental.json",
+        include_str!("../../lessons/04-incremental.json"),
+    ),
+    (
+        "lessons/05-when-to-checkpoint.json",
+        include_str!("../../lessons/05-when-to-checkpoint.json"),
+    ),
+];
 
 /// One problem in a lesson file.
 #[derive(Clone, Debug, PartialEq, Eq)]
