@@ -175,6 +175,10 @@ lesson_tests! {
     lesson_03_compression => "compression",
     lesson_04_incremental => "incremental",
     lesson_05_when_to_checkpoint => "when-to-checkpoint",
+    lesson_06_crash_and_recovery => "crash-and-recovery",
+    lesson_07_rescaling => "rescaling",
+    lesson_08_when_checkpoints_fail => "when-checkpoints-fail",
+    lesson_09_a_damaged_store => "a-damaged-store",
 }
 
 #[test]
@@ -303,6 +307,70 @@ fn deep_links_name_what_is_wrong() {
         statelab::lessons::session::parse_step_number(" 3 ").unwrap(),
         3
     );
+}
+
+/// Sentences in a narration: a `.`, `!` or `?` followed by the end or by a space and a
+/// capital (so `execution.checkpointing.interval` and `e.g.` do not count).
+fn sentences(text: &str) -> usize {
+    let chars: Vec<char> = text.trim().chars().collect();
+    (0..chars.len())
+        .filter(|&i| {
+            matches!(chars[i], '.' | '!' | '?')
+                && (i + 1 == chars.len()
+                    || (chars[i + 1] == ' ' && chars.get(i + 2).is_some_and(|c| c.is_uppercase())))
+        })
+        .count()
+}
+
+#[test]
+fn the_nine_lessons_build_in_order_and_are_shaped_as_the_issue_asks() {
+    let ids = catalog().ids();
+    assert_eq!(
+        ids,
+        [
+            "where-a-key-goes",
+            "a-checkpoint",
+            "compression",
+            "incremental",
+            "when-to-checkpoint",
+            "crash-and-recovery",
+            "rescaling",
+            "when-checkpoints-fail",
+            "a-damaged-store"
+        ]
+    );
+    for lesson in catalog().lessons() {
+        let n = lesson.steps.len();
+        assert!((4..=8).contains(&n), "{}: {n} steps", lesson.id);
+        assert!(
+            lesson.steps.iter().any(|s| s.predict.is_some()),
+            "{}: no prediction",
+            lesson.id
+        );
+        for (i, step) in lesson.steps.iter().enumerate() {
+            let k = sentences(&step.narration);
+            assert!(
+                (2..=3).contains(&k),
+                "{} step {}: narration of {k} sentences: {}",
+                lesson.id,
+                i + 1,
+                step.narration
+            );
+            assert!(step.pace() > 0.0);
+        }
+    }
+    for id in ["compression", "when-to-checkpoint", "when-checkpoints-fail"] {
+        let lesson = catalog().get(id).unwrap();
+        assert!(
+            lesson.steps.iter().any(|s| s.try_it.is_some()),
+            "{id}: no try-it"
+        );
+    }
+    let summaries = catalog().summaries();
+    assert_eq!(summaries[0].number, 1);
+    assert!(summaries
+        .iter()
+        .all(|s| !s.summary.is_empty() && s.steps >= 4));
 }
 
 /// A minimal lesson with one step replaced by `step` (and a valid first step before it).
@@ -475,4 +543,78 @@ fn a_prediction_waits_for_its_answer_and_reveals_the_engines() {
     // The callouts of the end are drawn now, with what they point at.
     let shown: Vec<_> = s.callouts().into_iter().filter(|c| c.visible).collect();
     assert_eq!(shown.len(), 2);
+}
+
+#[test]
+fn what_a_learner_does_in_a_try_it_stays_in_that_step() {
+    let n = 5;
+    let mut s = LessonSession::open("when-checkpoints-fail", n).unwrap();
+    assert_eq!(s.status(), StepStatus::Trying);
+    let t = s.try_it().unwrap();
+    assert!(t.handed_over && !t.achieved && t.answer.is_none());
+    assert_eq!(t.try_it.hint.after_s, 45.0);
+    // The learner raises the tolerable failures: time runs, nothing completes.
+    s.apply(&statelab::lessons::action::Action::Set(
+        serde_json::json!({"checkpointing": {"tolerable_failed": 5}}),
+    ))
+    .unwrap();
+    for _ in 0..100 {
+        s.advance(100_000);
+    }
+    assert_eq!(s.status(), StepStatus::Trying);
+    assert_eq!(s.answer_try_it(0), Err(LessonError::NoQuestion));
+    // Next continues from the lesson's own path, not from the learner's run.
+    s.next_step().unwrap();
+    let direct = LessonSession::open("when-checkpoints-fail", n + 1).unwrap();
+    assert_eq!(s.sim().digest(), direct.sim().digest());
+    assert_eq!(s.show_me(), Err(LessonError::NoTryIt));
+}
+
+#[test]
+fn an_answered_try_it_is_judged_by_the_engine() {
+    let mut s = LessonSession::open("rescaling", 4).unwrap();
+    assert_eq!(s.status(), StepStatus::Trying);
+    s.apply(&statelab::lessons::action::Action::Rescale(3))
+        .unwrap();
+    s.advance(2_000_000);
+    assert_eq!(
+        s.status(),
+        StepStatus::Trying,
+        "rescaled, but not answered yet"
+    );
+    assert_eq!(s.answer_try_it(2), Ok(false));
+    assert_eq!(s.status(), StepStatus::Trying);
+    assert_eq!(s.answer_try_it(0), Ok(true));
+    assert_eq!(s.status(), StepStatus::Achieved);
+    assert_eq!(s.try_it().unwrap().answer, Some(0));
+}
+
+#[test]
+fn restart_and_go_to_return_to_a_steps_beginning() {
+    let mut s = LessonSession::open("crash-and-recovery", 2).unwrap();
+    let start = s.sim().digest();
+    while s.advance(50_000) == StepStatus::Running {}
+    assert_ne!(s.sim().digest(), start);
+    s.restart_step().unwrap();
+    assert_eq!(s.sim().digest(), start);
+    assert_eq!(s.status(), StepStatus::Running);
+    s.go_to(4).unwrap();
+    assert_eq!(s.progress().step, 4);
+    assert_eq!(
+        s.sim().digest(),
+        LessonSession::open("crash-and-recovery", 4)
+            .unwrap()
+            .sim()
+            .digest()
+    );
+    assert!(matches!(
+        s.go_to(9),
+        Err(LessonError::StepOutOfRange {
+            step: 9,
+            steps: 5,
+            ..
+        })
+    ));
+    s.go_to(1).unwrap();
+    assert_eq!(s.previous_step(), Ok(false));
 }

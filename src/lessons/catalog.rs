@@ -44,6 +44,22 @@ pub const FILES: &[(&str, &str)] = &[
         "lessons/05-when-to-checkpoint.json",
         include_str!("../../lessons/05-when-to-checkpoint.json"),
     ),
+    (
+        "lessons/06-crash-and-recovery.json",
+        include_str!("../../lessons/06-crash-and-recovery.json"),
+    ),
+    (
+        "lessons/07-rescaling.json",
+        include_str!("../../lessons/07-rescaling.json"),
+    ),
+    (
+        "lessons/08-when-checkpoints-fail.json",
+        include_str!("../../lessons/08-when-checkpoints-fail.json"),
+    ),
+    (
+        "lessons/09-a-damaged-store.json",
+        include_str!("../../lessons/09-a-damaged-store.json"),
+    ),
 ];
 
 /// One problem in a lesson file.
