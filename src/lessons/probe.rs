@@ -127,9 +127,11 @@ pub enum Probe {
         keys: Option<u32>,
     },
     /// A checkpoint's row of the history: a number, `"latest"`, `"latest_completed"` or
-    /// `"next"` (the first one triggered after the step's setup).
+    /// `"next"` (the first one triggered after the step's setup). `chunks_acknowledged` is
+    /// counted in the detail log, which keeps the latest 16k detail events: exact for the
+    /// short runs of a lesson.
     Checkpoint(CheckpointRef),
-    /// The latest recovery.
+    /// The latest recovery (`chunks_restored` is counted in the detail log, as above).
     Recovery,
     /// The state now, really encoded by every codec: one key group, or all of them.
     Codecs {
