@@ -156,7 +156,8 @@ pub enum Probe {
     SeedModel { target_partition_bytes: u64 },
     /// Whether the job could rescale to this parallelism now (tried on a clone).
     RescaleAllowed(u32),
-    /// One subtask: its key-group range and its state.
+    /// One subtask: its key-group range, its state, its queue (`ahead_of_barrier`: records
+    /// ahead of the oldest barrier in its channel, 0 without one).
     Subtask(u32),
     /// The job: status, source position, backlog.
     Job,
@@ -346,6 +347,7 @@ impl Probe {
                 "state_bytes",
                 "processed",
                 "queued",
+                "ahead_of_barrier",
             ],
             Probe::Job => &[
                 "status",
@@ -442,6 +444,10 @@ impl Probe {
                     ("state_bytes", Fact::count(s.state_bytes)),
                     ("processed", Fact::count(s.processed)),
                     ("queued", Fact::count(s.queued_records)),
+                    (
+                        "ahead_of_barrier",
+                        Fact::count(s.barriers.first().map_or(0, |(ahead, _)| *ahead)),
+                    ),
                 ]
             }
             Probe::Job => {
