@@ -38,6 +38,7 @@ pub mod motion;
 pub mod pacing;
 pub mod publish;
 pub mod session;
+pub mod timeline;
 pub mod url;
 pub mod view;
 pub mod whatif;
