@@ -177,11 +177,16 @@ pub struct KeyGroupState {
     raw_bytes: u64,
 }
 
-fn paged(mut entries: Vec<Option<KeyValue>>) -> Vec<Arc<Vec<Option<KeyValue>>>> {
+/// Cuts entries into pages, each its own allocation of exactly its length. (Splitting the
+/// tail off with `split_off` instead would leave every page holding the capacity of all
+/// the entries after it: memory and time quadratic in the keys of a key group.)
+fn paged(entries: Vec<Option<KeyValue>>) -> Vec<Arc<Vec<Option<KeyValue>>>> {
     let mut pages = Vec::with_capacity(entries.len().div_ceil(PAGE));
-    while !entries.is_empty() {
-        let rest = entries.split_off(entries.len().min(PAGE));
-        pages.push(Arc::new(std::mem::replace(&mut entries, rest)));
+    let mut rest = entries.into_iter();
+    while rest.len() > 0 {
+        let mut page = Vec::with_capacity(rest.len().min(PAGE));
+        page.extend(rest.by_ref().take(PAGE));
+        pages.push(Arc::new(page));
     }
     pages
 }
@@ -307,5 +312,43 @@ fn fill_random(bytes: &mut [u8], seed: u64) {
     for chunk in bytes.chunks_mut(8) {
         let word = rng.next_u64().to_le_bytes();
         chunk.copy_from_slice(&word[..chunk.len()]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn allocated_entries(state: &KeyGroupState) -> usize {
+        state.pages.iter().map(|p| p.capacity()).sum()
+    }
+
+    proptest! {
+        /// Memory is linear in the entries: the pages together hold exactly one slot per
+        /// key, each page at most `PAGE`, whatever the size of the key group.
+        #[test]
+        fn pages_hold_exactly_the_entries(n in 0usize..3_000, filled in proptest::collection::vec(any::<bool>(), 0..3_000)) {
+            let entries: Vec<Option<KeyValue>> = (0..n)
+                .map(|i| filled.get(i).copied().unwrap_or(false).then_some(KeyValue::Counter { count: 1, sum: i as i64 }))
+                .collect();
+            let pages = paged(entries.clone());
+            prop_assert_eq!(pages.len(), n.div_ceil(PAGE));
+            prop_assert!(pages.iter().all(|p| p.capacity() == p.len() && p.len() <= PAGE));
+            prop_assert_eq!(pages.iter().map(|p| p.capacity()).sum::<usize>(), n);
+            let back: Vec<Option<KeyValue>> = pages.iter().flat_map(|p| p.iter().cloned()).collect();
+            prop_assert_eq!(back, entries);
+        }
+    }
+
+    #[test]
+    fn an_empty_key_group_allocates_one_slot_per_member() {
+        let keys = KeySpace::generated(
+            10_000,
+            crate::engine::partitioning::keygroups::KeyKind::String,
+            1,
+        );
+        let state = KeyGroupState::empty(0, &keys);
+        assert_eq!(allocated_entries(&state), 10_000);
     }
 }
