@@ -10,6 +10,7 @@
 //! - [`report`]: the read model, events, samples, views and summaries the UI and CLI show.
 
 pub mod config;
+pub mod decimal;
 pub mod faults;
 pub mod partitioning;
 pub mod recovery;

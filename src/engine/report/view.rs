@@ -403,7 +403,9 @@ impl Simulation {
             .map(|(slot, v)| {
                 let value = match v {
                     KeyValue::Counter { count, sum } => format!("count {count}, sum {sum}"),
-                    KeyValue::Events(e) => e.texts().collect::<Vec<_>>().join(" "),
+                    KeyValue::Events(e) => {
+                        e.iter().map(|e| e.render()).collect::<Vec<_>>().join(" ")
+                    }
                     KeyValue::Bytes { count, bytes } => format!(
                         "{count} updates, {} random bytes: {}…",
                         bytes.len(),

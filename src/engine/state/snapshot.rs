@@ -14,9 +14,9 @@
 //! ```
 //! Entries appear in strictly increasing key order.
 
-use crate::engine::partitioning::keygroups::Key;
-use crate::engine::partitioning::workload::{KeySpace, ValueModel};
-use crate::engine::state::keyed::{Event, KeyGroupState, KeyValue, RecentEvents, EVENT_KINDS};
+use crate::engine::decimal;
+use crate::engine::partitioning::workload::{KeyRef, KeySpace, ValueModel, USER_PREFIX};
+use crate::engine::state::keyed::{Event, KeyGroupState, KeyValue, EVENT_KINDS};
 use std::fmt;
 
 const MAGIC: &[u8; 4] = b"SLKG";
@@ -45,15 +45,21 @@ pub fn serialize_into(
     out.extend_from_slice(&param.to_le_bytes());
     out.extend_from_slice(&state.key_group().to_le_bytes());
     out.extend_from_slice(&state.len().to_le_bytes());
-    let kg = state.key_group();
+    let members = keys.members(state.key_group());
     for (slot, value) in state.iter() {
-        out.extend_from_slice(keys.encoded_key(kg, slot));
+        write_key(keys.key_ref(members[slot]), out);
         match value {
             KeyValue::Counter { count, sum } => {
                 out.extend_from_slice(&count.to_le_bytes());
                 out.extend_from_slice(&sum.to_le_bytes());
             }
-            KeyValue::Events(events) => out.extend_from_slice(events.encoded()),
+            KeyValue::Events(events) => {
+                out.push(events.len() as u8);
+                for e in events {
+                    out.extend_from_slice(&(e.rendered_len() as u16).to_le_bytes());
+                    e.render_into(out);
+                }
+            }
             KeyValue::Bytes { count, bytes } => {
                 out.extend_from_slice(&count.to_le_bytes());
                 out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
@@ -63,15 +69,25 @@ pub fn serialize_into(
     }
 }
 
-/// A key as snapshots write it: tag 0 + u32 length + UTF-8, or tag 1 + i64.
-pub fn write_key(key: &Key, out: &mut Vec<u8>) {
+/// A key as snapshots write it: tag 0 + u32 length + UTF-8, or tag 1 + i64. Generated
+/// keys are rendered here, straight into the snapshot.
+pub fn write_key(key: KeyRef<'_>, out: &mut Vec<u8>) {
     match key {
-        Key::Str(s) => {
+        KeyRef::Str(s) => {
             out.push(0);
             out.extend_from_slice(&(s.len() as u32).to_le_bytes());
             out.extend_from_slice(s.as_bytes());
         }
-        Key::Long(v) => {
+        KeyRef::User(n) => {
+            let mut digits = [0u8; 20];
+            let start = decimal::write_u64(&mut digits, u64::from(n));
+            let digits = &digits[start..];
+            out.push(0);
+            out.extend_from_slice(&((USER_PREFIX.len() + digits.len()) as u32).to_le_bytes());
+            out.extend_from_slice(USER_PREFIX.as_bytes());
+            out.extend_from_slice(digits);
+        }
+        KeyRef::Long(v) => {
             out.push(1);
             out.extend_from_slice(&v.to_le_bytes());
         }
@@ -217,26 +233,23 @@ pub fn deserialize(
         });
     }
     let count = r.u32()?;
-    let members = keys.members(key_group);
-    let mut entries: Vec<Option<KeyValue>> = vec![None; members.len()];
+    let mut state = KeyGroupState::empty(key_group, keys);
     let mut previous_slot: Option<usize> = None;
+    let mut events = Vec::new();
+    let mut scratch = Vec::new();
     for _ in 0..count {
         let at = r.pos;
         let key = match r.u8()? {
             0 => {
                 let len = r.u32()? as usize;
                 let text = r.take(len)?;
-                Key::Str(
-                    std::str::from_utf8(text)
-                        .map_err(|_| SnapshotError::BadUtf8 { at })?
-                        .to_string(),
-                )
+                KeyRef::Str(std::str::from_utf8(text).map_err(|_| SnapshotError::BadUtf8 { at })?)
             }
-            1 => Key::Long(r.i64()?),
+            1 => KeyRef::Long(r.i64()?),
             t => return Err(SnapshotError::BadKeyTag(t)),
         };
         let index = keys
-            .index_of(&key)
+            .index_of_ref(key)
             .ok_or_else(|| SnapshotError::UnknownKey {
                 key: key.to_string(),
             })?;
@@ -251,17 +264,32 @@ pub fn deserialize(
             return Err(SnapshotError::KeysOutOfOrder { at });
         }
         previous_slot = Some(slot);
-        entries[slot] = Some(read_value(&mut r, model)?);
+        let value = read_value(&mut r, model, &mut events, &mut scratch)?;
+        state
+            .insert(slot, value, keys.key_ref(index))
+            .map_err(|()| SnapshotError::ModelMismatch {
+                expected: {
+                    let (t, p) = model_tag(model);
+                    model_name(t, p)
+                },
+                found: "another model".into(),
+            })?;
     }
     if r.pos != bytes.len() {
         return Err(SnapshotError::TrailingBytes {
             count: bytes.len() - r.pos,
         });
     }
-    Ok(KeyGroupState::from_entries(key_group, entries, keys))
+    Ok(state)
 }
 
-fn read_value(r: &mut Reader<'_>, model: ValueModel) -> Result<KeyValue, SnapshotError> {
+/// Reads one value; `events` and `scratch` are buffers reused across entries.
+fn read_value<'a: 'v, 'v>(
+    r: &mut Reader<'a>,
+    model: ValueModel,
+    events: &'v mut Vec<Event>,
+    scratch: &mut Vec<u8>,
+) -> Result<KeyValue<'v>, SnapshotError> {
     Ok(match model {
         ValueModel::Counter => KeyValue::Counter {
             count: r.u64()?,
@@ -272,18 +300,14 @@ fn read_value(r: &mut Reader<'_>, model: ValueModel) -> Result<KeyValue, Snapsho
             if n > keep {
                 return Err(SnapshotError::TooManyEvents { found: n, keep });
             }
-            let start = r.pos - 1;
+            events.clear();
             for _ in 0..n {
                 let len = usize::from(r.u16()?);
                 let at = r.pos;
                 let text = r.take(len)?;
-                parse_event(text).ok_or(SnapshotError::BadEvent { at })?;
+                events.push(parse_event(text, scratch).ok_or(SnapshotError::BadEvent { at })?);
             }
-            KeyValue::Events(RecentEvents::from_encoded(if n == 0 {
-                Vec::new()
-            } else {
-                r.bytes[start..r.pos].to_vec()
-            }))
+            KeyValue::Events(events)
         }
         ValueModel::RandomBytes { len } => {
             let count = r.u64()?;
@@ -296,14 +320,15 @@ fn read_value(r: &mut Reader<'_>, model: ValueModel) -> Result<KeyValue, Snapsho
             }
             KeyValue::Bytes {
                 count,
-                bytes: r.take(usize::from(len))?.into(),
+                bytes: r.take(usize::from(len))?,
             }
         }
     })
 }
 
-/// Parses exactly the text `Event::render` writes; anything else is corrupt.
-fn parse_event(text: &[u8]) -> Option<Event> {
+/// Parses exactly the text `Event::render` writes; anything else is corrupt. `scratch`
+/// holds the re-rendering it is compared with.
+fn parse_event(text: &[u8], scratch: &mut Vec<u8>) -> Option<Event> {
     let text = std::str::from_utf8(text).ok()?;
     let rest = text.strip_prefix("{\"offset\":")?;
     let (offset, rest) = rest.split_once(",\"value\":")?;
@@ -313,5 +338,8 @@ fn parse_event(text: &[u8]) -> Option<Event> {
         offset: offset.parse().ok()?,
         value: value.parse().ok()?,
     };
-    (event.kind() == kind && EVENT_KINDS.contains(&kind) && event.render() == text).then_some(event)
+    scratch.clear();
+    event.render_into(scratch);
+    (event.kind() == kind && EVENT_KINDS.contains(&kind) && scratch.as_slice() == text.as_bytes())
+        .then_some(event)
 }
