@@ -350,7 +350,7 @@ pub struct Simulation {
     pub(crate) recoveries: Vec<RecoveryStats>,
     restore: Option<Restore>,
     pending_partitioning: Option<Partitioning>,
-    oracle: Oracle,
+    pub(crate) oracle: Oracle,
     pub(crate) records_processed: u64,
     pub(crate) changed_bytes_total: u64,
     pub(crate) shipped_raw_total: u64,

@@ -8,11 +8,14 @@
 //! Memory is linear in the state and smaller than its snapshot: values are kept as
 //! numbers, in pages typed by the value model (a counter is 16 bytes, an event 16 bytes,
 //! random bytes their length plus a count), and rendered as text only when a snapshot is
-//! written. A page is allocated on the first write to one of its keys, at exactly its size.
+//! written. A page is allocated on the first write to one of its keys, at its size; a
+//! page's event lists share one allocation ([`Lists`]), so a page is a handful of
+//! allocations whatever the model, and copying it on write is a few `memcpy`s.
 
 use crate::engine::decimal;
 use crate::engine::partitioning::workload::{KeyRef, KeySpace, Record, ValueModel};
 use crate::engine::rng::{draw, SeqRng, Stream};
+use crate::engine::state::lists::Lists;
 use std::sync::Arc;
 
 /// One event kept by the `Events` value model.
@@ -125,8 +128,8 @@ enum Page {
     },
     Events {
         present: u64,
-        /// Each key's events, oldest first, each list its own exact-size allocation.
-        cells: Box<[Box<[Event]>]>,
+        /// Each key's events, oldest first, back to back in one allocation.
+        lists: Lists<Event>,
         /// Each key's value size in a snapshot, kept so a write costs O(1) to account.
         lens: Box<[u32]>,
     },
@@ -147,7 +150,7 @@ impl Page {
             },
             ValueModel::Events { .. } => Page::Events {
                 present: 0,
-                cells: vec![Box::default(); slots].into_boxed_slice(),
+                lists: Lists::new(slots),
                 lens: vec![0; slots].into_boxed_slice(),
             },
             ValueModel::RandomBytes { len } => {
@@ -198,7 +201,7 @@ impl Page {
                 count: cells[i].0,
                 sum: cells[i].1,
             },
-            Page::Events { cells, .. } => KeyValue::Events(&cells[i]),
+            Page::Events { lists, .. } => KeyValue::Events(lists.get(i)),
             Page::Bytes { len, cells, .. } => {
                 let cell = &cells[i * (8 + len)..(i + 1) * (8 + len)];
                 KeyValue::Bytes {
@@ -244,7 +247,7 @@ impl Page {
                 *sum = sum.wrapping_add(record.value);
                 (had.then_some(16), 16)
             }
-            Page::Events { cells, lens, .. } => {
+            Page::Events { lists, lens, .. } => {
                 let keep = match model {
                     ValueModel::Events { keep } => usize::from(keep).max(1),
                     _ => 1,
@@ -255,23 +258,14 @@ impl Page {
                 };
                 let before = lens[i] as usize;
                 let mut len = if had { before } else { 1 };
-                let events = &mut cells[i];
+                let events = lists.get(i);
                 let drop = (events.len() + 1).saturating_sub(keep);
                 len -= events[..drop]
                     .iter()
                     .map(|e| 2 + e.rendered_len())
                     .sum::<usize>();
                 len += 2 + event.rendered_len();
-                if drop == 1 && events.len() == keep {
-                    // Full: shift in place, no allocation.
-                    events.copy_within(1.., 0);
-                    events[keep - 1] = event;
-                } else {
-                    let mut grown = Vec::with_capacity(events.len() - drop + 1);
-                    grown.extend_from_slice(&events[drop..]);
-                    grown.push(event);
-                    *events = grown.into_boxed_slice();
-                }
+                lists.push_keeping(i, event, keep);
                 lens[i] = len as u32;
                 (had.then_some(before), len)
             }
@@ -296,8 +290,8 @@ impl Page {
             (Page::Counter { cells, .. }, KeyValue::Counter { count, sum }) => {
                 cells[i] = (*count, *sum);
             }
-            (Page::Events { cells, lens, .. }, KeyValue::Events(events)) => {
-                cells[i] = events.to_vec().into_boxed_slice();
+            (Page::Events { lists, lens, .. }, KeyValue::Events(events)) => {
+                lists.set(i, events);
                 lens[i] = value.encoded_len() as u32;
             }
             (Page::Bytes { len, cells, .. }, KeyValue::Bytes { count, bytes })
@@ -318,14 +312,7 @@ impl Page {
     fn heap_bytes(&self) -> usize {
         match self {
             Page::Counter { cells, .. } => std::mem::size_of_val(&**cells),
-            Page::Events { cells, lens, .. } => {
-                std::mem::size_of_val(&**cells)
-                    + std::mem::size_of_val(&**lens)
-                    + cells
-                        .iter()
-                        .map(|e| std::mem::size_of_val(&**e))
-                        .sum::<usize>()
-            }
+            Page::Events { lists, lens, .. } => lists.heap_bytes() + std::mem::size_of_val(&**lens),
             Page::Bytes { cells, .. } => cells.len(),
         }
     }
@@ -493,7 +480,7 @@ mod tests {
             .flatten()
             .map(|p| match &**p {
                 Page::Counter { cells, .. } => cells.len(),
-                Page::Events { cells, .. } => cells.len(),
+                Page::Events { lens, .. } => lens.len(),
                 Page::Bytes { len, cells, .. } => cells.len() / (8 + len),
             })
             .sum()

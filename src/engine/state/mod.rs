@@ -3,4 +3,5 @@
 
 pub mod codec;
 pub mod keyed;
+pub mod lists;
 pub mod snapshot;
