@@ -604,21 +604,19 @@ impl Simulation {
         let model = workload.config().value_model;
         let keys = workload.keys();
         let fallback_codec = config.checkpointing.codec;
-        let mut buf = Vec::new();
         upload.advance_fed(from, end, |_| {
             while let Some(q) = upload_backlog.pop_front() {
                 if !pending.contains_key(&q.checkpoint) {
                     continue; // its checkpoint was aborted meanwhile
                 }
-                buf.clear();
-                snapshot::serialize_into(&q.capture.state, model, keys, &mut buf);
                 // A checkpoint keeps the codec it was triggered with, even if the setting
                 // changes while its chunks wait for the link.
                 let row = history.iter_mut().rev().find(|h| h.id == q.checkpoint);
                 let codec = row.as_ref().map_or(fallback_codec, |h| h.codec);
-                let bytes = Arc::new(codec.encode(&buf));
+                let raw_len = q.capture.state.raw_bytes();
+                let bytes = Arc::new(snapshot::encode(&q.capture.state, model, keys, codec));
                 if let Some(h) = row {
-                    h.raw_data_size += buf.len() as u64;
+                    h.raw_data_size += raw_len;
                 }
                 let size = bytes.len() as u64;
                 return Some((
@@ -627,7 +625,7 @@ impl Simulation {
                         subtask: q.subtask,
                         key_group: q.capture.key_group,
                         codec,
-                        raw_len: buf.len() as u64,
+                        raw_len,
                         version: q.capture.entry.version,
                         bytes,
                         attempt: 0,

@@ -16,6 +16,7 @@
 
 use crate::engine::decimal;
 use crate::engine::partitioning::workload::{KeyRef, KeySpace, ValueModel, USER_PREFIX};
+use crate::engine::state::codec::Codec;
 use crate::engine::state::keyed::{Event, KeyGroupState, KeyValue, EVENT_KINDS};
 use std::fmt;
 
@@ -38,6 +39,35 @@ pub fn serialize_into(
     out: &mut Vec<u8>,
 ) {
     out.reserve(state.raw_bytes() as usize);
+    write_entries(state, model, keys, out, |_| {});
+}
+
+/// The chunk of `state` in `codec`'s frame, serialised a block at a time straight into
+/// the encoder: byte for byte `codec.encode(&serialize(..))`, without ever holding the
+/// raw snapshot (with one key group, a second copy of the whole state).
+pub fn encode(state: &KeyGroupState, model: ValueModel, keys: &KeySpace, codec: Codec) -> Vec<u8> {
+    const BLOCK: usize = 32 * 1024;
+    let mut encoder = codec.encoder(state.raw_bytes() as usize);
+    let mut buf = Vec::with_capacity(2 * BLOCK);
+    write_entries(state, model, keys, &mut buf, |buf| {
+        if buf.len() >= BLOCK {
+            encoder.write(buf);
+            buf.clear();
+        }
+    });
+    encoder.write(&buf);
+    encoder.finish()
+}
+
+/// Writes the header and every entry to `out`, calling `after_entry` after each so a
+/// caller can take what has been written so far.
+fn write_entries(
+    state: &KeyGroupState,
+    model: ValueModel,
+    keys: &KeySpace,
+    out: &mut Vec<u8>,
+    mut after_entry: impl FnMut(&mut Vec<u8>),
+) {
     out.extend_from_slice(MAGIC);
     out.push(VERSION);
     let (tag, param) = model_tag(model);
@@ -66,6 +96,7 @@ pub fn serialize_into(
                 out.extend_from_slice(bytes);
             }
         }
+        after_entry(out);
     }
 }
 
