@@ -67,9 +67,9 @@ impl Codec {
                 pending: Vec::new(),
                 hash: twox_hash::XxHash32::with_seed(0),
             },
-            Codec::Snappy => EncoderKind::Snappy(snap::write::FrameEncoder::new(
+            Codec::Snappy => EncoderKind::Snappy(Box::new(snap::write::FrameEncoder::new(
                 Vec::with_capacity(raw_len / 2 + 64),
-            )),
+            ))),
         };
         Encoder { kind }
     }
@@ -150,7 +150,8 @@ enum EncoderKind {
         pending: Vec<u8>,
         hash: twox_hash::XxHash32,
     },
-    Snappy(snap::write::FrameEncoder<Vec<u8>>),
+    /// Boxed: the encoder carries its hash table inline.
+    Snappy(Box<snap::write::FrameEncoder<Vec<u8>>>),
 }
 
 impl Encoder {
