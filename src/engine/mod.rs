@@ -12,6 +12,7 @@
 pub mod config;
 pub mod decimal;
 pub mod faults;
+pub mod memory;
 pub mod partitioning;
 pub mod recovery;
 pub mod report;
