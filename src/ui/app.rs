@@ -476,6 +476,10 @@ impl App {
                 }
             }
             Intent::RunWhatIf { horizon_s } => {
+                if let Err(why) = self.driver.what_if_fits() {
+                    self.notice = Some(why);
+                    return;
+                }
                 let horizon_us = u64::from(horizon_s.clamp(1, 3_600)) * 1_000_000;
                 self.what_if = Some((
                     WhatIfRun::start(self.driver.sim(), horizon_us),
@@ -573,14 +577,19 @@ impl App {
         if !busy {
             self.last_frame_ms = None;
         }
-        if self.raf.is_some() || !busy || !self.visible {
+        // After a fatal failure (see `panic.rs`) no frame calls into the engine again.
+        if self.raf.is_some() || !busy || !self.visible || super::panic::stopped() {
             return;
         }
         let Some(window) = web_sys::window() else {
             return;
         };
         let link = ctx.link().clone();
-        let callback = Closure::once(move |ts: f64| link.send_message(Msg::Frame(ts)));
+        let callback = Closure::once(move |ts: f64| {
+            if !super::panic::stopped() {
+                link.send_message(Msg::Frame(ts));
+            }
+        });
         if let Ok(handle) = window.request_animation_frame(callback.as_ref().unchecked_ref()) {
             self.raf = Some(Raf {
                 handle,
