@@ -386,6 +386,7 @@ impl KeySpace {
     }
 
     /// The key at `index`, without allocating.
+    #[inline]
     pub fn key_ref(&self, index: u32) -> KeyRef<'_> {
         match &self.names {
             KeyNames::Generated {

@@ -50,9 +50,11 @@ pub fn encode(state: &KeyGroupState, model: ValueModel, keys: &KeySpace, codec: 
     let mut encoder = codec.encoder(state.raw_bytes() as usize);
     let mut buf = Vec::with_capacity(2 * BLOCK);
     write_entries(state, model, keys, &mut buf, |buf| {
+        // Whole blocks only, so the encoder compresses straight from this buffer and
+        // never has to gather a block from two pieces.
         if buf.len() >= BLOCK {
-            encoder.write(buf);
-            buf.clear();
+            encoder.write(&buf[..BLOCK]);
+            buf.drain(..BLOCK);
         }
     });
     encoder.write(&buf);
@@ -76,18 +78,19 @@ fn write_entries(
     out.extend_from_slice(&state.key_group().to_le_bytes());
     out.extend_from_slice(&state.len().to_le_bytes());
     let members = keys.members(state.key_group());
-    for (slot, value) in state.iter() {
+    state.for_each(|slot, value| {
         write_key(keys.key_ref(members[slot]), out);
         match value {
             KeyValue::Counter { count, sum } => {
-                out.extend_from_slice(&count.to_le_bytes());
-                out.extend_from_slice(&sum.to_le_bytes());
+                let mut value = [0u8; 16];
+                value[..8].copy_from_slice(&count.to_le_bytes());
+                value[8..].copy_from_slice(&sum.to_le_bytes());
+                out.extend_from_slice(&value);
             }
             KeyValue::Events(events) => {
                 out.push(events.len() as u8);
                 for e in events {
-                    out.extend_from_slice(&(e.rendered_len() as u16).to_le_bytes());
-                    e.render_into(out);
+                    e.write_prefixed(out);
                 }
             }
             KeyValue::Bytes { count, bytes } => {
@@ -97,11 +100,12 @@ fn write_entries(
             }
         }
         after_entry(out);
-    }
+    });
 }
 
 /// A key as snapshots write it: tag 0 + u32 length + UTF-8, or tag 1 + i64. Generated
 /// keys are rendered here, straight into the snapshot.
+#[inline]
 pub fn write_key(key: KeyRef<'_>, out: &mut Vec<u8>) {
     match key {
         KeyRef::Str(s) => {
@@ -110,13 +114,18 @@ pub fn write_key(key: KeyRef<'_>, out: &mut Vec<u8>) {
             out.extend_from_slice(s.as_bytes());
         }
         KeyRef::User(n) => {
-            let mut digits = [0u8; 20];
-            let start = decimal::write_u64(&mut digits, u64::from(n));
-            let digits = &digits[start..];
-            out.push(0);
-            out.extend_from_slice(&((USER_PREFIX.len() + digits.len()) as u32).to_le_bytes());
-            out.extend_from_slice(USER_PREFIX.as_bytes());
-            out.extend_from_slice(digits);
+            // Tag, length, prefix and digits assembled on the stack, appended in one copy:
+            // this runs for every key of every snapshot.
+            let digits = decimal::len_u64(u64::from(n));
+            let len = 1 + 4 + USER_PREFIX.len() + digits;
+            let mut buf = [0u8; 1 + 4 + 5 + 10];
+            buf[1..5].copy_from_slice(&((USER_PREFIX.len() + digits) as u32).to_le_bytes());
+            buf[5..10].copy_from_slice(USER_PREFIX.as_bytes());
+            decimal::write_exact(&mut buf[10..len], u64::from(n));
+            // The whole buffer, then cut back: a copy of known size is a few moves.
+            let end = out.len() + len;
+            out.extend_from_slice(&buf);
+            out.truncate(end);
         }
         KeyRef::Long(v) => {
             out.push(1);
