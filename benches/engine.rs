@@ -1,10 +1,14 @@
 //! Engine speed: the record path (route + state update) and the snapshot path
 //! (serialise + compress) next to raw lz4_flex on the same bytes.
 //! Run with `cargo bench --bench engine`; figures and aims are in README.md.
+//!
+//! `STATELAB_BENCH_CLOCK=cpu` times with the thread's CPU clock instead of the wall clock:
+//! on a machine shared with other work, time spent descheduled then does not count.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod bench {
-    use criterion::{criterion_group, BatchSize, Criterion, Throughput};
+    use criterion::measurement::{Measurement, ValueFormatter};
+    use criterion::{BatchSize, Criterion, Throughput};
     use statelab::engine::config::Config;
     use statelab::engine::partitioning::keygroups::Partitioning;
     use statelab::engine::partitioning::workload::{
@@ -46,7 +50,84 @@ mod bench {
         state
     }
 
-    fn record_path(c: &mut Criterion) {
+    /// The calling thread's CPU time, in ns (Linux's `CLOCK_THREAD_CPUTIME_ID`).
+    pub struct CpuTime;
+
+    #[repr(C)]
+    struct Timespec {
+        sec: i64,
+        nsec: i64,
+    }
+
+    extern "C" {
+        fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+    }
+
+    fn thread_cpu_ns() -> u64 {
+        const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+        let mut t = Timespec { sec: 0, nsec: 0 };
+        // SAFETY: writes the struct it is given, nothing else.
+        unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut t) };
+        t.sec as u64 * 1_000_000_000 + t.nsec as u64
+    }
+
+    impl Measurement for CpuTime {
+        type Intermediate = u64;
+        type Value = u64;
+        fn start(&self) -> u64 {
+            thread_cpu_ns()
+        }
+        fn end(&self, start: u64) -> u64 {
+            thread_cpu_ns() - start
+        }
+        fn add(&self, a: &u64, b: &u64) -> u64 {
+            a + b
+        }
+        fn zero(&self) -> u64 {
+            0
+        }
+        fn to_f64(&self, v: &u64) -> f64 {
+            *v as f64
+        }
+        fn formatter(&self) -> &dyn ValueFormatter {
+            &CpuFormatter
+        }
+    }
+
+    struct CpuFormatter;
+
+    impl ValueFormatter for CpuFormatter {
+        fn scale_values(&self, _typical: f64, values: &mut [f64]) -> &'static str {
+            values.iter_mut().for_each(|v| *v /= 1e6);
+            "ms (cpu)"
+        }
+        fn scale_throughputs(
+            &self,
+            _typical: f64,
+            throughput: &Throughput,
+            values: &mut [f64],
+        ) -> &'static str {
+            let (per, unit) = match throughput {
+                Throughput::Bytes(b) | Throughput::BytesDecimal(b) => {
+                    (*b as f64 / 1048576.0, "MiB/s (cpu)")
+                }
+                Throughput::Elements(e) => (*e as f64 / 1e6, "Melem/s (cpu)"),
+            };
+            values.iter_mut().for_each(|v| *v = per / (*v / 1e9));
+            unit
+        }
+        fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+            "ns"
+        }
+    }
+
+    pub fn run<M: Measurement>(mut c: Criterion<M>) {
+        record_path(&mut c);
+        snapshot_path(&mut c);
+        c.final_summary();
+    }
+
+    fn record_path<M: Measurement>(c: &mut Criterion<M>) {
         let w = workload(ValueModel::Counter);
         let keys = w.keys().clone();
         let part = Partitioning::new(16, MAX_P).unwrap();
@@ -100,7 +181,7 @@ mod bench {
         sim_group.finish();
     }
 
-    fn snapshot_path(c: &mut Criterion) {
+    fn snapshot_path<M: Measurement>(c: &mut Criterion<M>) {
         for (name, model) in [
             ("events", ValueModel::Events { keep: 4 }),
             ("counter", ValueModel::Counter),
@@ -130,6 +211,18 @@ mod bench {
                     })
                 });
             }
+            // What a checkpoint runs: serialised block by block into the encoder.
+            for codec in [Codec::Lz4, Codec::Snappy] {
+                g.bench_function(format!("streamed_{codec}"), |b| {
+                    b.iter(|| {
+                        let mut out = 0;
+                        for s in &state {
+                            out += snapshot::encode(s, model, &keys, codec).len();
+                        }
+                        black_box(out)
+                    })
+                });
+            }
             g.bench_function("raw_lz4_flex_frame_same_bytes", |b| {
                 b.iter(|| {
                     let mut out = 0;
@@ -142,16 +235,16 @@ mod bench {
             g.finish();
         }
     }
-
-    criterion_group!(benches, record_path, snapshot_path);
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    bench::benches();
-    criterion::Criterion::default()
-        .configure_from_args()
-        .final_summary();
+    let wall = criterion::Criterion::default().configure_from_args();
+    if std::env::var("STATELAB_BENCH_CLOCK").as_deref() == Ok("cpu") {
+        bench::run(wall.with_measurement(bench::CpuTime));
+    } else {
+        bench::run(wall);
+    }
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -34,7 +34,7 @@ fn seed_document_job_sums_per_key() {
         for (slot, v) in st.iter() {
             let key = keys.key(keys.members(kg)[slot]).to_string();
             if let KeyValue::Counter { sum, .. } = v {
-                sums.push((key, *sum));
+                sums.push((key, sum));
             }
         }
     }

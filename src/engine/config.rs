@@ -300,7 +300,10 @@ impl fmt::Display for ConfigErrors {
 
 impl std::error::Error for ConfigErrors {}
 
-pub const MAX_KEY_SPACE: u32 = 1_000_000;
+/// Memory is linear in the keys (a few bytes each beyond their state), so the bound is
+/// about run time and key group counts, not memory: `memory::estimate` is what refuses a
+/// configuration a browser tab cannot hold.
+pub const MAX_KEY_SPACE: u32 = 1 << 24;
 pub const MAX_PARALLELISM_IN_LAB: u32 = 256;
 const MAX_RATE: f64 = 10_000_000.0;
 

@@ -10,7 +10,9 @@
 //! - [`report`]: the read model, events, samples, views and summaries the UI and CLI show.
 
 pub mod config;
+pub mod decimal;
 pub mod faults;
+pub mod memory;
 pub mod partitioning;
 pub mod presets;
 pub mod recovery;

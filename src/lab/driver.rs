@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use crate::engine::config::Config;
 use crate::engine::faults::Fault;
+use crate::engine::memory::{self, BROWSER_LIMIT_BYTES};
 use crate::engine::partitioning::keygroups::KeyKind;
 use crate::engine::partitioning::trace::Trace;
 use crate::engine::partitioning::workload::SourceConfig;
@@ -93,12 +94,14 @@ impl Driver {
                     .to_string(),
             );
         }
-        let sim = match Simulation::new(config.clone(), None) {
+        let started = fits(&config, None).and_then(|()| {
+            Simulation::new(config.clone(), None)
+                .map_err(|e| format!("the configuration could not start ({e})"))
+        });
+        let sim = match started {
             Ok(sim) => sim,
-            Err(e) => {
-                note = Some(format!(
-                    "the configuration could not start ({e}); the defaults are used, seed kept"
-                ));
+            Err(why) => {
+                note = Some(format!("{why}; the defaults are used, seed kept"));
                 config = Config {
                     seed: config.seed,
                     ..Config::default()
@@ -149,6 +152,7 @@ impl Driver {
     }
 
     fn restart_with(&mut self, config: Config) -> Result<(), String> {
+        fits(&config, self.trace.as_ref()).map_err(|why| format!("{why}; {KEPT}"))?;
         let sim = Simulation::new(config, self.trace.as_ref()).map_err(|e| e.to_string())?;
         self.sim = sim;
         self.goal = None;
@@ -189,6 +193,10 @@ impl Driver {
         if matches!(new.workload.source, SourceConfig::Trace) && self.trace.is_none() {
             return Err("a trace source needs a trace: load a `key,value` CSV first".into());
         }
+        // Before anything changes: live settings (retained checkpoints, the codec) move
+        // the memory a run needs too.
+        fits(&new, self.trace.as_ref())
+            .map_err(|why| format!("configuration refused: {why}; {KEPT}"))?;
         let latest = self.sim.store().latest().map(|c| (c.id, c.offset));
         let outcome = self
             .sim
@@ -224,6 +232,7 @@ impl Driver {
         let (records, keys) = (trace.len(), trace.keys().len());
         let mut config = self.sim.config().clone();
         config.workload.source = SourceConfig::Trace;
+        fits(&config, Some(&trace)).map_err(|why| format!("trace refused: {why}; {KEPT}"))?;
         let sim = Simulation::new(config.clone(), Some(&trace))
             .map_err(|e| format!("trace refused: {e}"))?;
         self.sim = sim;
@@ -236,6 +245,25 @@ impl Driver {
              (a trace cannot travel in a link)",
             format::count(records as u64),
             format::count(keys as u64)
+        ))
+    }
+
+    /// Whether comparing policies fits beside the run: the forks wait as copies of the
+    /// run at the moment they were taken (whose pages the run's writes then stop sharing)
+    /// and run one at a time (each diverging page by page, with its own store and oracle):
+    /// two more runs' worth beside the run, at most.
+    pub fn what_if_fits(&self) -> Result<(), String> {
+        let e = memory::estimate(self.sim.config(), self.trace.as_ref());
+        let need = e.bytes + 2 * e.bytes.saturating_sub(e.key_space + e.fixed);
+        if need <= BROWSER_LIMIT_BYTES {
+            return Ok(());
+        }
+        Err(format!(
+            "comparing policies runs a fork of this job beside it, about {} of memory in all, \
+             more than the {} a browser tab can safely use; compare a smaller configuration, \
+             or run `statelab-cli what-if`",
+            crate::engine::report::format::bytes(need),
+            crate::engine::report::format::bytes(BROWSER_LIMIT_BYTES)
         ))
     }
 
@@ -503,6 +531,20 @@ impl Driver {
             self.timed(budget, slice, |sim| sim.advance_to(next));
         }
         Progress::Done
+    }
+}
+
+/// How a refusal ends: nothing was touched.
+const KEPT: &str = "nothing changed, the current run continues";
+
+/// Refuses a configuration whose run would need more memory than a browser tab can give
+/// (see `BROWSER_LIMIT_BYTES` for the margin), naming the estimate and what to change. A
+/// wasm tab that runs out of memory dies with a trap; saying so before the run is the
+/// only way to say it well.
+fn fits(config: &Config, trace: Option<&Trace>) -> Result<(), String> {
+    match memory::estimate(config, trace).refusal(config, trace, BROWSER_LIMIT_BYTES) {
+        Some(why) => Err(why),
+        None => Ok(()),
     }
 }
 

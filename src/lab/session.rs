@@ -222,7 +222,10 @@ impl Session {
                     self.page.inspection = None;
                 }
             }
-            Intent::RunWhatIf { horizon_s } => self.what_if.start(self.driver.sim(), horizon_s),
+            Intent::RunWhatIf { horizon_s } => match self.driver.what_if_fits() {
+                Ok(()) => self.what_if.start(self.driver.sim(), horizon_s),
+                Err(why) => self.page.notice = Some(why),
+            },
             Intent::CancelWhatIf => self.what_if.clear(),
         }
         None

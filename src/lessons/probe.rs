@@ -11,7 +11,6 @@
 
 use super::anchor::find_key;
 use super::condition::CheckpointRef;
-use super::template::{human_bytes, Format};
 use crate::engine::config::{value_model_kinds, Config};
 use crate::engine::partitioning::keygroups::{flink_murmur_hash, Partitioning};
 use crate::engine::partitioning::workload::ValueModel;
@@ -46,22 +45,16 @@ impl Fact {
             Fact::Bool(_) | Fact::Text(_) => None,
         }
     }
-
-    pub fn format(&self, format: Format) -> String {
-        match (self, format) {
-            (Fact::Bool(b), _) => if *b { "yes" } else { "no" }.to_string(),
-            (Fact::Text(t), _) => t.clone(),
-            (n, Format::Bytes) => human_bytes(n.as_f64().unwrap_or(0.0)),
-            (n, Format::Decimals(d)) => format!("{:.*}", d as usize, n.as_f64().unwrap_or(0.0)),
-            (Fact::Int(i), Format::Plain) => i.to_string(),
-            (Fact::Real(r), Format::Plain) => format!("{r:.2}"),
-        }
-    }
 }
 
 impl fmt::Display for Fact {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.format(Format::Plain))
+        match self {
+            Fact::Bool(b) => f.write_str(if *b { "yes" } else { "no" }),
+            Fact::Text(t) => f.write_str(t),
+            Fact::Int(i) => write!(f, "{i}"),
+            Fact::Real(r) => write!(f, "{r:.2}"),
+        }
     }
 }
 
@@ -1032,9 +1025,9 @@ mod tests {
     }
 
     #[test]
-    fn facts_format() {
-        assert_eq!(Fact::Real(2.0).format(Format::Plain), "2.00");
-        assert_eq!(Fact::Int(7).format(Format::Decimals(1)), "7.0");
-        assert_eq!(Fact::Bool(true).format(Format::Plain), "yes");
+    fn facts_say_themselves() {
+        assert_eq!(Fact::Real(2.0).to_string(), "2.00");
+        assert_eq!(Fact::Int(7).to_string(), "7");
+        assert_eq!(Fact::Bool(true).to_string(), "yes");
     }
 }

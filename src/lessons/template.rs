@@ -102,7 +102,7 @@ impl Template {
             match p {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Slot { name, format } => match lookup(name) {
-                    Some(fact) => out.push_str(&fact.format(*format)),
+                    Some(fact) => out.push_str(&render(&fact, *format)),
                     None => {
                         let _ = write!(out, "{{{name}?}}");
                     }
@@ -128,17 +128,12 @@ fn parse_format(f: &str) -> Result<Format, String> {
     }
 }
 
-/// `1234` → `1.2 kB`, `999` → `999 B`.
-pub fn human_bytes(bytes: f64) -> String {
-    let b = bytes.abs();
-    if b < 1000.0 {
-        format!("{bytes:.0} B")
-    } else if b < 1e6 {
-        format!("{:.1} kB", bytes / 1e3)
-    } else if b < 1e9 {
-        format!("{:.1} MB", bytes / 1e6)
-    } else {
-        format!("{:.1} GB", bytes / 1e9)
+/// A fact as a slot asks for it; sizes in the lab's one convention (IEC, three digits).
+pub fn render(fact: &Fact, format: Format) -> String {
+    match (fact, format) {
+        (Fact::Bool(_) | Fact::Text(_), _) | (_, Format::Plain) => fact.to_string(),
+        (n, Format::Bytes) => crate::engine::report::format::bytes_f(n.as_f64().unwrap_or(0.0)),
+        (n, Format::Decimals(d)) => format!("{:.*}", d as usize, n.as_f64().unwrap_or(0.0)),
     }
 }
 
@@ -156,7 +151,7 @@ mod tests {
             "d" => Some(Fact::Int(204_800)),
             _ => None,
         });
-        assert_eq!(out, "3 of 2.3, 204.8 kB {x}");
+        assert_eq!(out, "3 of 2.3, 200 KiB {x}");
         assert_eq!(Template::parse("{zz}").unwrap().render(|_| None), "{zz?}");
     }
 

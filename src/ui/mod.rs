@@ -32,6 +32,12 @@ pub fn start() {
         yew::Renderer::<app::App>::new().render();
         panic!("debug panic requested with ?panic=test");
     }
+    // `?panic=oom` runs out of memory for real once the lab is up: a trap, not a panic.
+    if panic::debug_oom_requested() {
+        yew::Renderer::<app::App>::new().render();
+        gloo_timers::callback::Timeout::new(1_000, panic::exhaust_memory).forget();
+        return;
+    }
     // `?selftest=digest` shows only the engine's reference digest, for the browser tests
     // to compare with the native one; the lab itself stays out of the way.
     if address::query_has("selftest", "digest") {

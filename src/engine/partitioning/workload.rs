@@ -6,7 +6,7 @@
 
 /// Part of a generated source's config; defined with the keys it describes.
 pub use crate::engine::partitioning::keygroups::KeyKind;
-use crate::engine::partitioning::keygroups::{Key, Partitioning};
+use crate::engine::partitioning::keygroups::{key_group_of_hash, Key};
 use crate::engine::partitioning::trace::Trace;
 use crate::engine::rng::{below, draw, Stream};
 use serde::{Deserialize, Serialize};
@@ -185,102 +185,228 @@ pub struct Record {
 ///
 /// State is stored densely per key group, in key order, so updates are an index and
 /// snapshots serialise sorted keys without sorting.
+///
+/// Memory is a few bytes per key: generated keys are never stored as text, they are
+/// rendered from their index (`user-17`, `17`) when a snapshot is written or a key is
+/// shown, so a run of millions of keys keeps only its key group (2 bytes), slot (4) and
+/// place in its key group's order (4) per key.
 #[derive(Debug)]
 pub struct KeySpace {
-    keys: Vec<Key>,
+    names: KeyNames,
     key_group: Vec<u16>,
     slot: Vec<u32>,
-    members: Vec<Vec<u32>>,
-    /// Per key group, every member key as a snapshot writes it, in slot order, so that
-    /// serialising is a sequential copy instead of a chase through scattered strings.
-    encoded_keys: Vec<EncodedKeys>,
-    lookup: KeyLookup,
-}
-
-#[derive(Debug, Default)]
-struct EncodedKeys {
-    bytes: Vec<u8>,
-    /// `offsets[slot]..offsets[slot + 1]` is the slot's key.
-    offsets: Vec<u32>,
+    /// Key indices by key group, each key group in key order: the members of key group
+    /// `kg` are `order[starts[kg]..starts[kg + 1]]`.
+    order: Vec<u32>,
+    starts: Vec<u32>,
 }
 
 #[derive(Debug)]
-enum KeyLookup {
-    /// Generated keys carry their index in their text (`user-17`) or value (`17`).
-    Generated(KeyKind),
-    Table(std::collections::HashMap<Key, u32>),
+enum KeyNames {
+    /// Key `i` is `user-{i}` (a Java `String`) or `i` (a Java `Long`).
+    Generated { kind: KeyKind, len: u32 },
+    /// Keys read from a trace, looked up by value.
+    Table {
+        keys: Vec<Key>,
+        by_text: std::collections::HashMap<Box<str>, u32>,
+        by_long: std::collections::HashMap<i64, u32>,
+    },
+}
+
+/// A key as the run knows it, without allocating: borrowed text, or a generated key
+/// rendered on demand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyRef<'a> {
+    /// A `String` key.
+    Str(&'a str),
+    /// The generated `String` key `user-{n}`.
+    User(u32),
+    /// A `Long` key.
+    Long(i64),
+}
+
+/// The text every generated string key starts with.
+pub const USER_PREFIX: &str = "user-";
+
+impl KeyRef<'_> {
+    pub fn to_key(self) -> Key {
+        match self {
+            KeyRef::Str(s) => Key::Str(s.to_string()),
+            KeyRef::User(n) => Key::Str(format!("{USER_PREFIX}{n}")),
+            KeyRef::Long(v) => Key::Long(v),
+        }
+    }
+
+    /// Java's `hashCode()` of the key, computed from its text without building a string.
+    pub fn java_hash_code(self) -> i32 {
+        match self {
+            KeyRef::Str(s) => crate::engine::partitioning::keygroups::java_string_hash(s),
+            KeyRef::User(n) => {
+                let mut digits = [0u8; 20];
+                let start = crate::engine::decimal::write_u64(&mut digits, u64::from(n));
+                // ASCII: every byte is one UTF-16 code unit.
+                USER_PREFIX
+                    .bytes()
+                    .chain(digits[start..].iter().copied())
+                    .fold(0i32, |h, b| h.wrapping_mul(31).wrapping_add(i32::from(b)))
+            }
+            KeyRef::Long(v) => crate::engine::partitioning::keygroups::java_long_hash(v),
+        }
+    }
+}
+
+impl<'a> From<&'a Key> for KeyRef<'a> {
+    fn from(key: &'a Key) -> Self {
+        match key {
+            Key::Str(s) => KeyRef::Str(s),
+            Key::Long(v) => KeyRef::Long(*v),
+        }
+    }
+}
+
+impl std::fmt::Display for KeyRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyRef::Str(s) => f.write_str(s),
+            KeyRef::User(n) => write!(f, "{USER_PREFIX}{n}"),
+            KeyRef::Long(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+/// `0..n` in the order of their decimal text (`0, 1, 10, 100, 11, …`), which is the order
+/// of the keys `user-0 … user-{n-1}` as Java (and Rust) compare strings: a preorder walk of
+/// the decimal digit tree, so no key is rendered and nothing is sorted.
+fn in_text_order(n: u32) -> impl Iterator<Item = u32> {
+    let n = u64::from(n);
+    let mut next = (n > 0).then_some(0u64);
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = if current == 0 {
+            (n > 1).then_some(1)
+        } else if current * 10 < n {
+            Some(current * 10)
+        } else {
+            // Climb while the next sibling does not exist, then step to it.
+            let mut c = current;
+            while c % 10 == 9 || c + 1 >= n {
+                c /= 10;
+                if c == 0 {
+                    break;
+                }
+            }
+            (c != 0).then_some(c + 1)
+        };
+        Some(current as u32)
+    })
 }
 
 impl KeySpace {
     pub fn generated(n: u32, kind: KeyKind, max_parallelism: u32) -> Self {
-        let keys = (0..n)
-            .map(|i| match kind {
-                KeyKind::String => Key::Str(format!("user-{i}")),
-                KeyKind::Integer => Key::Long(i64::from(i)),
-            })
-            .collect();
-        Self::build(keys, KeyLookup::Generated(kind), max_parallelism)
+        let names = KeyNames::Generated { kind, len: n };
+        match kind {
+            KeyKind::String => Self::build(names, in_text_order(n), max_parallelism),
+            KeyKind::Integer => Self::build(names, 0..n, max_parallelism),
+        }
     }
 
     pub fn from_keys(keys: Vec<Key>, max_parallelism: u32) -> Self {
-        let table = keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (k.clone(), i as u32))
-            .collect();
-        Self::build(keys, KeyLookup::Table(table), max_parallelism)
+        let mut by_text = std::collections::HashMap::new();
+        let mut by_long = std::collections::HashMap::new();
+        for (i, k) in keys.iter().enumerate() {
+            match k {
+                Key::Str(s) => by_text.insert(s.as_str().into(), i as u32),
+                Key::Long(v) => by_long.insert(*v, i as u32),
+            };
+        }
+        let mut sorted: Vec<u32> = (0..keys.len() as u32).collect();
+        sorted.sort_by(|a, b| keys[*a as usize].cmp(&keys[*b as usize]));
+        let names = KeyNames::Table {
+            keys,
+            by_text,
+            by_long,
+        };
+        Self::build(names, sorted, max_parallelism)
     }
 
-    fn build(keys: Vec<Key>, lookup: KeyLookup, max_parallelism: u32) -> Self {
-        let part = Partitioning::new(1, max_parallelism).expect("validated max parallelism");
-        let key_group: Vec<u16> = keys.iter().map(|k| part.key_group_of(k) as u16).collect();
-        let mut members: Vec<Vec<u32>> = vec![Vec::new(); max_parallelism as usize];
-        for (i, kg) in key_group.iter().enumerate() {
-            members[usize::from(*kg)].push(i as u32);
-        }
-        let mut slot = vec![0u32; keys.len()];
-        for group in &mut members {
-            group.sort_by(|a, b| keys[*a as usize].cmp(&keys[*b as usize]));
-            for (s, k) in group.iter().enumerate() {
-                slot[*k as usize] = s as u32;
-            }
-        }
-        let encoded_keys = members
-            .iter()
-            .map(|group| {
-                let mut e = EncodedKeys::default();
-                e.offsets.push(0);
-                for k in group {
-                    crate::engine::state::snapshot::write_key(&keys[*k as usize], &mut e.bytes);
-                    e.offsets.push(e.bytes.len() as u32);
-                }
-                e
-            })
+    /// `in_key_order` lists every key index once, in key order; a counting sort by key
+    /// group then gives each key group its members in key order.
+    fn build(
+        names: KeyNames,
+        in_key_order: impl IntoIterator<Item = u32>,
+        max_parallelism: u32,
+    ) -> Self {
+        let mut space = Self {
+            names,
+            key_group: Vec::new(),
+            slot: Vec::new(),
+            order: Vec::new(),
+            starts: Vec::new(),
+        };
+        let n = space.len();
+        let max_p = max_parallelism.max(1);
+        space.key_group = (0..n as u32)
+            .map(|i| key_group_of_hash(space.key_ref(i).java_hash_code(), max_p) as u16)
             .collect();
-        Self {
-            keys,
-            key_group,
-            slot,
-            members,
-            encoded_keys,
-            lookup,
+        let mut starts = vec![0u32; max_p as usize + 1];
+        for kg in &space.key_group {
+            starts[usize::from(*kg) + 1] += 1;
         }
+        for kg in 0..max_p as usize {
+            starts[kg + 1] += starts[kg];
+        }
+        let mut next = starts.clone();
+        let mut order = vec![0u32; n];
+        let mut slot = vec![0u32; n];
+        for i in in_key_order {
+            let kg = usize::from(space.key_group[i as usize]);
+            order[next[kg] as usize] = i;
+            slot[i as usize] = next[kg] - starts[kg];
+            next[kg] += 1;
+        }
+        space.order = order;
+        space.slot = slot;
+        space.starts = starts;
+        space
     }
 
     pub fn len(&self) -> usize {
-        self.keys.len()
+        match &self.names {
+            KeyNames::Generated { len, .. } => *len as usize,
+            KeyNames::Table { keys, .. } => keys.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.len() == 0
     }
 
     pub fn max_parallelism(&self) -> u32 {
-        self.members.len() as u32
+        self.starts.len() as u32 - 1
     }
 
-    pub fn key(&self, index: u32) -> &Key {
-        &self.keys[index as usize]
+    /// The key at `index`, without allocating.
+    #[inline]
+    pub fn key_ref(&self, index: u32) -> KeyRef<'_> {
+        match &self.names {
+            KeyNames::Generated {
+                kind: KeyKind::String,
+                ..
+            } => KeyRef::User(index),
+            KeyNames::Generated {
+                kind: KeyKind::Integer,
+                ..
+            } => KeyRef::Long(i64::from(index)),
+            KeyNames::Table { keys, .. } => match &keys[index as usize] {
+                Key::Str(s) => KeyRef::Str(s),
+                Key::Long(v) => KeyRef::Long(*v),
+            },
+        }
+    }
+
+    /// The key at `index` as a value (allocates for string keys: for display).
+    pub fn key(&self, index: u32) -> Key {
+        self.key_ref(index).to_key()
     }
 
     pub fn key_group(&self, index: u32) -> u32 {
@@ -293,30 +419,85 @@ impl KeySpace {
 
     /// Key indices of one key group, in key order.
     pub fn members(&self, key_group: u32) -> &[u32] {
-        &self.members[key_group as usize]
-    }
-
-    /// The snapshot encoding of the key in `slot` of `key_group`.
-    pub fn encoded_key(&self, key_group: u32, slot: usize) -> &[u8] {
-        let e = &self.encoded_keys[key_group as usize];
-        &e.bytes[e.offsets[slot] as usize..e.offsets[slot + 1] as usize]
+        let kg = key_group as usize;
+        &self.order[self.starts[kg] as usize..self.starts[kg + 1] as usize]
     }
 
     pub fn index_of(&self, key: &Key) -> Option<u32> {
-        let index = match (&self.lookup, key) {
-            (KeyLookup::Table(t), k) => return t.get(k).copied(),
-            (KeyLookup::Generated(KeyKind::String), Key::Str(s)) => {
-                let digits = s.strip_prefix("user-")?;
-                // Reject "user-01" and the like: only the canonical spelling is a key here.
-                if digits.len() > 1 && digits.starts_with('0') {
+        self.index_of_ref(KeyRef::from(key))
+    }
+
+    /// The index of a key read back from a snapshot or a trace, without allocating.
+    pub fn index_of_ref(&self, key: KeyRef<'_>) -> Option<u32> {
+        let index = match (&self.names, key) {
+            (KeyNames::Table { by_text, .. }, KeyRef::Str(s)) => return by_text.get(s).copied(),
+            (KeyNames::Table { by_long, .. }, KeyRef::Long(v)) => return by_long.get(&v).copied(),
+            (KeyNames::Table { by_text, .. }, KeyRef::User(n)) => {
+                return by_text.get(format!("{USER_PREFIX}{n}").as_str()).copied()
+            }
+            (
+                KeyNames::Generated {
+                    kind: KeyKind::String,
+                    ..
+                },
+                KeyRef::Str(s),
+            ) => {
+                let digits = s.strip_prefix(USER_PREFIX)?;
+                // Reject "user-01", "user-+1" and the like: only the canonical spelling is
+                // a key here.
+                if (digits.len() > 1 && digits.starts_with('0'))
+                    || !digits.bytes().all(|b| b.is_ascii_digit())
+                {
                     return None;
                 }
                 digits.parse::<u32>().ok()?
             }
-            (KeyLookup::Generated(KeyKind::Integer), Key::Long(v)) => u32::try_from(*v).ok()?,
+            (
+                KeyNames::Generated {
+                    kind: KeyKind::String,
+                    ..
+                },
+                KeyRef::User(n),
+            ) => n,
+            (
+                KeyNames::Generated {
+                    kind: KeyKind::Integer,
+                    ..
+                },
+                KeyRef::Long(v),
+            ) => u32::try_from(v).ok()?,
             _ => return None,
         };
-        (index < self.keys.len() as u32).then_some(index)
+        (index < self.len() as u32).then_some(index)
+    }
+
+    /// Heap bytes this key space holds (the memory estimate's per-key figure, measured).
+    pub fn heap_bytes(&self) -> u64 {
+        let table = match &self.names {
+            KeyNames::Generated { .. } => 0,
+            KeyNames::Table {
+                keys,
+                by_text,
+                by_long,
+            } => {
+                let text: usize = keys
+                    .iter()
+                    .map(|k| match k {
+                        Key::Str(s) => 2 * s.len(),
+                        Key::Long(_) => 0,
+                    })
+                    .sum();
+                (keys.capacity() * std::mem::size_of::<Key>()
+                    + by_text.capacity() * (std::mem::size_of::<(Box<str>, u32)>() + 1)
+                    + by_long.capacity() * (std::mem::size_of::<(i64, u32)>() + 1)
+                    + text) as u64
+            }
+        };
+        table
+            + (self.key_group.capacity() * 2
+                + self.slot.capacity() * 4
+                + self.order.capacity() * 4
+                + self.starts.capacity() * 4) as u64
     }
 }
 
@@ -341,10 +522,8 @@ impl KeySampler {
         match *distribution {
             KeyDistribution::Uniform => KeySampler::Uniform(n),
             KeyDistribution::Zipf { exponent } => {
-                let weights: Vec<f64> = (0..n)
-                    .map(|r| 1.0 / libm::pow(f64::from(r) + 1.0, exponent))
-                    .collect();
-                let (threshold, alias) = alias_table(&weights);
+                let (threshold, alias) =
+                    alias_table(n as usize, |r| 1.0 / libm::pow(r as f64 + 1.0, exponent));
                 KeySampler::Alias { threshold, alias }
             }
             KeyDistribution::HotSet {
@@ -386,20 +565,25 @@ impl KeySampler {
 }
 
 /// Vose's alias method with thresholds scaled to `u32`, so sampling is integer-only.
-fn alias_table(weights: &[f64]) -> (Vec<u32>, Vec<u32>) {
-    let n = weights.len();
-    let total: f64 = weights.iter().sum();
-    let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
+///
+/// `weight(i)` is evaluated twice (for the total, then scaled) instead of being kept: the
+/// build's transient memory is 16 bytes per key (scaled weights, work lists), the table
+/// 8, and the same operations in the same order give the same table bit for bit.
+fn alias_table(n: usize, weight: impl Fn(usize) -> f64) -> (Vec<u32>, Vec<u32>) {
+    let total: f64 = (0..n).map(&weight).sum();
+    let mut scaled: Vec<f64> = (0..n).map(|i| weight(i) * n as f64 / total).collect();
     let mut threshold = vec![u32::MAX; n];
     let mut alias: Vec<u32> = (0..n as u32).collect();
-    let (mut small, mut large): (Vec<usize>, Vec<usize>) = (0..n).partition(|i| scaled[*i] < 1.0);
+    let (mut small, mut large): (Vec<u32>, Vec<u32>) =
+        (0..n as u32).partition(|i| scaled[*i as usize] < 1.0);
     while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
+        let (s, l) = (s as usize, l as usize);
         threshold[s] = (scaled[s] * f64::from(u32::MAX)) as u32;
         alias[s] = l as u32;
         scaled[l] -= 1.0 - scaled[s];
         if scaled[l] < 1.0 {
             large.pop();
-            small.push(l);
+            small.push(l as u32);
         }
     }
     (threshold, alias)
@@ -589,13 +773,74 @@ mod tests {
     }
 
     #[test]
+    fn text_order_is_string_order() {
+        for n in [0u32, 1, 2, 9, 10, 11, 12, 99, 100, 101, 1000, 1234, 20_000] {
+            let mut want: Vec<u32> = (0..n).collect();
+            want.sort_by_key(|i| format!("user-{i}"));
+            assert_eq!(in_text_order(n).collect::<Vec<_>>(), want, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn generated_keys_are_placed_as_flink_places_their_strings() {
+        let part = crate::engine::partitioning::keygroups::Partitioning::new(1, 128).unwrap();
+        for kind in [KeyKind::String, KeyKind::Integer] {
+            let ks = KeySpace::generated(3_000, kind, 128);
+            let mut seen = 0;
+            for kg in 0..128 {
+                let members = ks.members(kg);
+                seen += members.len();
+                for (slot, k) in members.iter().enumerate() {
+                    let key = ks.key(*k);
+                    assert_eq!(ks.key_ref(*k).java_hash_code(), key.java_hash_code());
+                    assert_eq!(part.key_group_of(&key), kg);
+                    assert_eq!((ks.key_group(*k), ks.slot(*k)), (kg, slot));
+                }
+                assert!(members.windows(2).all(|w| ks.key(w[0]) < ks.key(w[1])));
+            }
+            assert_eq!(seen, 3_000);
+        }
+    }
+
+    #[test]
+    fn alias_table_build_is_unchanged() {
+        // The table as built before the build stopped keeping its weights: the same keys
+        // must be drawn, or every Zipf run (and the cross-target digest) would change.
+        fn reference(weights: &[f64]) -> (Vec<u32>, Vec<u32>) {
+            let n = weights.len();
+            let total: f64 = weights.iter().sum();
+            let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
+            let mut threshold = vec![u32::MAX; n];
+            let mut alias: Vec<u32> = (0..n as u32).collect();
+            let (mut small, mut large): (Vec<usize>, Vec<usize>) =
+                (0..n).partition(|i| scaled[*i] < 1.0);
+            while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
+                threshold[s] = (scaled[s] * f64::from(u32::MAX)) as u32;
+                alias[s] = l as u32;
+                scaled[l] -= 1.0 - scaled[s];
+                if scaled[l] < 1.0 {
+                    large.pop();
+                    small.push(l);
+                }
+            }
+            (threshold, alias)
+        }
+        for exponent in [0.0, 0.5, 1.0, 1.2, 3.0] {
+            let weight = |r: usize| 1.0 / libm::pow(r as f64 + 1.0, exponent);
+            let weights: Vec<f64> = (0..5_000).map(weight).collect();
+            assert_eq!(alias_table(5_000, weight), reference(&weights));
+        }
+    }
+
+    #[test]
     fn generated_keys_round_trip_through_lookup() {
         let ks = KeySpace::generated(50, KeyKind::String, 128);
         for i in 0..50 {
-            assert_eq!(ks.index_of(ks.key(i)), Some(i));
+            assert_eq!(ks.index_of(&ks.key(i)), Some(i));
         }
         assert_eq!(ks.index_of(&Key::Str("user-50".into())), None);
         assert_eq!(ks.index_of(&Key::Str("user-07".into())), None);
+        assert_eq!(ks.index_of(&Key::Str("user-+7".into())), None);
         assert_eq!(ks.index_of(&Key::Long(3)), None);
     }
 }

@@ -3,7 +3,6 @@
 //! cost of a crash at any moment can be worked out later — even after the store has
 //! deleted the checkpoint (see `report/exposure.rs`).
 
-use crate::engine::recovery::restore::replay_offset;
 use crate::engine::transfer::store::{CheckpointId, CompletedCheckpoint, Store};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -39,7 +38,7 @@ impl RestorePlan {
     pub fn of(checkpoint: &CompletedCheckpoint, store: &Store) -> Self {
         Self {
             checkpoint: checkpoint.id,
-            replay_offset: replay_offset(checkpoint),
+            replay_offset: checkpoint.replay_offset(),
             captured_at_us: checkpoint
                 .manifest
                 .iter()

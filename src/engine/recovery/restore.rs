@@ -56,7 +56,7 @@ pub(crate) struct Recovery {
 }
 
 impl Recovery {
-    pub fn new(workload: &Workload) -> Self {
+    pub fn new(workload: &Arc<Workload>) -> Self {
         Self {
             status: JobStatus::Running,
             epoch: 0,
@@ -91,6 +91,10 @@ impl Recovery {
 
     pub fn plans(&self) -> &RestorePlans {
         &self.plans
+    }
+
+    pub fn oracle(&self) -> &Oracle {
+        &self.oracle
     }
 
     /// The restore attempt in progress, if any.
@@ -165,7 +169,9 @@ impl Recovery {
         let total = checkpoint.as_ref().map_or(0, |c| c.manifest.len() as u32);
         if let Some(r) = self.recoveries.last_mut() {
             r.checkpoint = checkpoint.as_ref().map(|c| c.id);
-            r.restore_offset = checkpoint.as_ref().map_or(0, replay_offset);
+            r.restore_offset = checkpoint
+                .as_ref()
+                .map_or(0, CompletedCheckpoint::replay_offset);
             r.restore_started_at_us = Some(now);
         }
         self.status = JobStatus::Restoring {
@@ -271,7 +277,10 @@ impl Recovery {
     /// Every chunk is decoded: the state to install and the offset replay starts from.
     pub fn finish(&mut self, now: u64) -> Option<RestoredState> {
         let r = self.restore.take()?;
-        let offset = r.checkpoint.as_ref().map_or(0, replay_offset);
+        let offset = r
+            .checkpoint
+            .as_ref()
+            .map_or(0, CompletedCheckpoint::replay_offset);
         self.status = JobStatus::Running;
         if let Some(rec) = self.recoveries.last_mut() {
             rec.restored_at_us = Some(now);
@@ -319,15 +328,4 @@ impl Recovery {
         rec.exactly_once = Some(report);
         now - rec.failed_at_us
     }
-}
-
-/// Where replay starts for a checkpoint: its oldest key group's offset (the checkpoint's
-/// own offset unless the adaptive policy left some key groups waiting).
-pub(crate) fn replay_offset(c: &CompletedCheckpoint) -> u64 {
-    c.manifest
-        .iter()
-        .map(|m| m.offset)
-        .min()
-        .unwrap_or(c.offset)
-        .min(c.offset)
 }

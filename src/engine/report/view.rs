@@ -449,7 +449,9 @@ impl Simulation {
             .map(|(slot, v)| {
                 let value = match v {
                     KeyValue::Counter { count, sum } => format!("count {count}, sum {sum}"),
-                    KeyValue::Events(e) => e.texts().collect::<Vec<_>>().join(" "),
+                    KeyValue::Events(e) => {
+                        e.iter().map(|e| e.render()).collect::<Vec<_>>().join(" ")
+                    }
                     KeyValue::Bytes { count, bytes } => format!(
                         "{count} updates, {} random bytes: {}…",
                         bytes.len(),
@@ -463,20 +465,20 @@ impl Simulation {
                 (keys.key(members[slot]).to_string(), value)
             })
             .collect();
-        let raw = crate::engine::state::snapshot::serialize(
-            st,
-            self.workload().config().value_model,
-            keys,
-        );
+        let model = self.workload().config().value_model;
         Some(KeyGroupInspection {
             key_group,
             subtask: self.partitioning().subtask_of_key_group(key_group),
             keys: st.len(),
             entries,
-            raw_bytes: raw.len() as u64,
+            raw_bytes: st.raw_bytes(),
+            // Each encoded block by block: a key group of a huge job is never held raw.
             encoded_bytes: Codec::ALL
                 .iter()
-                .map(|c| (*c, c.encode(&raw).len() as u64))
+                .map(|c| {
+                    let encoded = crate::engine::state::snapshot::encode(st, model, keys, *c);
+                    (*c, encoded.len() as u64)
+                })
                 .collect(),
             chunk: self.job().tracking(key_group).confirmed.map(|c| c.chunk),
         })

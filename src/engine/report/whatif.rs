@@ -79,7 +79,9 @@ pub struct WhatIfRun {
 
 #[derive(Clone, Debug)]
 struct Fork {
-    sim: Simulation,
+    /// Dropped once the fork is measured: a finished fork's state is garbage, and in
+    /// the browser each one could be as large as the run itself.
+    sim: Option<Simulation>,
     policy: PolicyConfig,
     begin_us: u64,
     start: Totals,
@@ -153,7 +155,7 @@ impl WhatIfRun {
                 begin_us: fork.now_us(),
                 start: fork.totals(),
                 start_counts: fork.counts().clone(),
-                sim: fork,
+                sim: Some(fork),
                 policy,
                 intervals: Vec::new(),
                 phase,
@@ -182,7 +184,8 @@ impl WhatIfRun {
     pub fn progress(&self) -> f64 {
         let per_fork = |f: &Fork| match &f.phase {
             Phase::Running => {
-                (f.sim.now_us() - f.begin_us) as f64 / self.horizon_us.max(1) as f64 * 0.8
+                let now = f.sim.as_ref().map_or(f.begin_us, Simulation::now_us);
+                (now - f.begin_us) as f64 / self.horizon_us.max(1) as f64 * 0.8
             }
             Phase::Recovering { .. } => 0.9,
             Phase::Done(_) => 1.0,
@@ -208,21 +211,24 @@ impl WhatIfRun {
 
 impl Fork {
     fn step(&mut self, slice_us: u64, horizon_us: u64) {
+        let Some(sim) = self.sim.as_mut() else {
+            return;
+        };
         match &self.phase {
             Phase::Running => {
-                let until = (self.sim.now_us() + slice_us).min(self.begin_us + horizon_us);
-                self.sim.advance_to(until);
-                if let Some(d) = self.sim.interval_decision() {
+                let until = (sim.now_us() + slice_us).min(self.begin_us + horizon_us);
+                sim.advance_to(until);
+                if let Some(d) = sim.interval_decision() {
                     self.intervals.push(d.interval_us as f64 / 1e6);
                 }
-                if self.sim.now_us() >= self.begin_us + horizon_us {
-                    let end = self.sim.totals();
-                    let recoveries_before = self.sim.recoveries().len();
-                    self.sim.crash_job();
+                if sim.now_us() >= self.begin_us + horizon_us {
+                    let end = sim.totals();
+                    let recoveries_before = sim.recoveries().len();
+                    sim.crash_job();
                     self.phase = Phase::Recovering {
                         end,
                         recoveries_before,
-                        deadline_us: self.sim.now_us() + horizon_us.max(60_000_000) * 5,
+                        deadline_us: sim.now_us() + horizon_us.max(60_000_000) * 5,
                     };
                 }
             }
@@ -232,29 +238,37 @@ impl Fork {
                 deadline_us,
             } => {
                 let (end, before, deadline) = (*end, *recoveries_before, *deadline_us);
-                self.sim
-                    .advance_to((self.sim.now_us() + slice_us).min(deadline));
-                let caught_up = self.sim.recoveries()[before..]
+                sim.advance_to((sim.now_us() + slice_us).min(deadline));
+                let caught_up = sim.recoveries()[before..]
                     .last()
                     .is_some_and(|r| r.caught_up_at_us.is_some());
-                if caught_up || self.sim.now_us() >= deadline {
-                    self.phase =
-                        Phase::Done(WhatIfOutcome::Measured(self.row(end, before, horizon_us)));
+                if caught_up || sim.now_us() >= deadline {
+                    if let Some(sim) = self.sim.take() {
+                        self.phase = Phase::Done(WhatIfOutcome::Measured(
+                            self.row(&sim, end, before, horizon_us),
+                        ));
+                    }
                 }
             }
             Phase::Done(_) => {}
         }
     }
 
-    fn row(&self, end: Totals, recoveries_before: usize, horizon_us: u64) -> WhatIfRow {
+    fn row(
+        &self,
+        sim: &Simulation,
+        end: Totals,
+        recoveries_before: usize,
+        horizon_us: u64,
+    ) -> WhatIfRow {
         let hours = horizon_us as f64 / 3.6e9;
         let secs = horizon_us as f64 / 1e6;
-        let capacity = self.sim.config().link.bandwidth_mbit_s * 1e6 / 8.0 * secs;
-        let rec = self.sim.recoveries()[recoveries_before..].last();
+        let capacity = sim.config().link.bandwidth_mbit_s * 1e6 / 8.0 * secs;
+        let rec = sim.recoveries()[recoveries_before..].last();
         WhatIfRow {
             policy: self.policy.name(),
             in_flink: self.policy.in_flink(),
-            incremental: self.sim.config().checkpointing.incremental,
+            incremental: sim.config().checkpointing.incremental,
             checkpoints_completed: end.completed - self.start_counts.completed,
             checkpoints_failed: end.failed - self.start_counts.failed,
             bytes_shipped_per_hour: (end.shipped_encoded - self.start.shipped_encoded) as f64

@@ -200,6 +200,11 @@ impl Simulation {
         &self.coordinator
     }
 
+    /// The run's oracle (what its memory holds is measured by the memory benchmark).
+    pub fn oracle(&self) -> &crate::engine::recovery::oracle::Oracle {
+        self.recovery.oracle()
+    }
+
     /// What restoring each recently completed checkpoint would cost.
     pub fn restore_plans(&self) -> &crate::engine::recovery::plans::RestorePlans {
         self.recovery.plans()
@@ -298,9 +303,8 @@ impl Simulation {
             job,
             ..
         } = self;
-        let mut buf = Vec::new();
         let workload = job.workload().clone();
-        link.send(from, end, |_| coordinator.next_upload(&workload, &mut buf));
+        link.send(from, end, |_| coordinator.next_upload(&workload));
         self.arm_arrivals();
         if !self.recovery.is_running() {
             return;

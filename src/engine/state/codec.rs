@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::hash::Hasher;
 use std::io::{Read, Write};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -37,26 +38,41 @@ impl Codec {
         }
     }
 
+    /// The chunk of `raw` in this codec's frame, in an allocation of exactly its size.
     pub fn encode(self, raw: &[u8]) -> Vec<u8> {
-        match self {
-            Codec::None => {
-                let mut out = Vec::with_capacity(RAW_HEADER_LEN + raw.len());
-                out.extend_from_slice(RAW_MAGIC);
-                out.extend_from_slice(&(raw.len() as u32).to_le_bytes());
-                out.extend_from_slice(&crc32fast::hash(raw).to_le_bytes());
-                out.extend_from_slice(raw);
-                out
-            }
-            Codec::Lz4 => lz4_frame(raw),
-            Codec::Snappy => {
-                let mut enc =
-                    snap::write::FrameEncoder::new(Vec::with_capacity(raw.len() / 2 + 64));
-                enc.write_all(raw).expect("in-memory write");
-                enc.into_inner().expect("in-memory write")
-            }
-        }
+        let mut encoder = self.encoder(raw.len());
+        encoder.write(raw);
+        encoder.finish()
     }
 
+    /// An encoder for a chunk of `raw_len` bytes fed piece by piece: a key group is
+    /// serialised a block at a time into it, so the whole raw snapshot never sits in
+    /// memory (with one key group, that would be the whole state again). However the
+    /// bytes are cut into pieces, the frame is the one [`Codec::encode`] writes.
+    pub fn encoder(self, raw_len: usize) -> Encoder {
+        let kind = match self {
+            Codec::None => {
+                let mut out = Vec::with_capacity(RAW_HEADER_LEN + raw_len);
+                out.extend_from_slice(RAW_MAGIC);
+                out.extend_from_slice(&(raw_len as u32).to_le_bytes());
+                // The CRC goes here once every byte has been seen.
+                out.extend_from_slice(&[0; 4]);
+                EncoderKind::None {
+                    out,
+                    crc: crc32fast::Hasher::new(),
+                }
+            }
+            Codec::Lz4 => EncoderKind::Lz4 {
+                out: lz4_frame_header(raw_len, Vec::with_capacity(raw_len / 2 + 64)),
+                pending: Vec::new(),
+                hash: twox_hash::XxHash32::with_seed(0),
+            },
+            Codec::Snappy => EncoderKind::Snappy(Box::new(snap::write::FrameEncoder::new(
+                Vec::with_capacity(raw_len / 2 + 64),
+            ))),
+        };
+        Encoder { kind }
+    }
     /// Decodes and verifies a chunk. `expected_raw_len` bounds the output, so a corrupt
     /// length field cannot make restore allocate without limit.
     pub fn decode(self, encoded: &[u8], expected_raw_len: usize) -> Result<Vec<u8>, CodecError> {
@@ -118,42 +134,128 @@ impl std::str::FromStr for Codec {
     }
 }
 
-/// Writes a standard LZ4 frame (magic, descriptor with content size and content checksum,
-/// independent blocks, end mark, xxHash32 of the content).
+/// A chunk being encoded; see [`Codec::encoder`].
+pub struct Encoder {
+    kind: EncoderKind,
+}
+
+enum EncoderKind {
+    None {
+        out: Vec<u8>,
+        crc: crc32fast::Hasher,
+    },
+    Lz4 {
+        out: Vec<u8>,
+        /// The start of the next block, until it is whole.
+        pending: Vec<u8>,
+        hash: twox_hash::XxHash32,
+    },
+    /// Boxed: the encoder carries its hash table inline.
+    Snappy(Box<snap::write::FrameEncoder<Vec<u8>>>),
+}
+
+impl Encoder {
+    /// Encodes the next bytes of the chunk.
+    pub fn write(&mut self, mut bytes: &[u8]) {
+        match &mut self.kind {
+            EncoderKind::None { out, crc } => {
+                crc.update(bytes);
+                out.extend_from_slice(bytes);
+            }
+            EncoderKind::Lz4 { out, pending, hash } => {
+                hash.write(bytes);
+                if !pending.is_empty() {
+                    let take = bytes.len().min(LZ4_BLOCK - pending.len());
+                    pending.extend_from_slice(&bytes[..take]);
+                    bytes = &bytes[take..];
+                    if pending.len() < LZ4_BLOCK {
+                        return;
+                    }
+                    lz4_block(out, pending);
+                    pending.clear();
+                }
+                let mut blocks = bytes.chunks_exact(LZ4_BLOCK);
+                for block in &mut blocks {
+                    lz4_block(out, block);
+                }
+                pending.extend_from_slice(blocks.remainder());
+            }
+            EncoderKind::Snappy(encoder) => {
+                // Snappy's framing cuts frames every 64 KiB of input as long as no single
+                // write is longer than that, whatever the pieces: the frame is the same.
+                for piece in bytes.chunks(SNAPPY_PIECE) {
+                    encoder.write_all(piece).expect("in-memory write");
+                }
+            }
+        }
+    }
+
+    /// The finished chunk, in an allocation of exactly its size: the store keeps chunks
+    /// for as long as checkpoints are retained, and the output buffer was sized for poor
+    /// compression (half the input) before the size was known.
+    pub fn finish(self) -> Vec<u8> {
+        let mut out = match self.kind {
+            EncoderKind::None { mut out, crc } => {
+                out[8..12].copy_from_slice(&crc.finalize().to_le_bytes());
+                out
+            }
+            EncoderKind::Lz4 {
+                mut out,
+                pending,
+                hash,
+            } => {
+                if !pending.is_empty() {
+                    lz4_block(&mut out, &pending);
+                }
+                out.extend_from_slice(&0u32.to_le_bytes());
+                out.extend_from_slice(&(hash.finish_32()).to_le_bytes());
+                out
+            }
+            EncoderKind::Snappy(encoder) => encoder.into_inner().expect("in-memory write"),
+        };
+        out.shrink_to_fit();
+        out
+    }
+}
+
+/// Pieces fed to Snappy's frame encoder (see [`Encoder::write`]).
+const SNAPPY_PIECE: usize = 32 * 1024;
+
+/// A standard LZ4 frame (magic, descriptor with content size and content checksum,
+/// independent blocks, end mark, xxHash32 of the content) begins with this header.
 ///
 /// Written here rather than with lz4_flex's `FrameEncoder` because that encoder hashes 5
 /// bytes on 64-bit targets and 4 on 32-bit ones, so the same state would compress to
 /// different bytes natively and in wasm, and the run would stop being reproducible across
 /// targets. lz4_flex's block compressor with inputs below 64 KiB uses the 4-byte hash on
 /// every target, so the frame is assembled from blocks of at most `LZ4_BLOCK` bytes.
-fn lz4_frame(raw: &[u8]) -> Vec<u8> {
+fn lz4_frame_header(raw_len: usize, mut out: Vec<u8>) -> Vec<u8> {
     const MAGIC: u32 = 0x184D_2204;
     // Version 01, independent blocks, content size present, content checksum present.
     const FLG: u8 = 0b0110_1100;
     // Block maximum size 64 KiB.
     const BD: u8 = 0b0100_0000;
-    let mut out = Vec::with_capacity(raw.len() / 2 + 64);
     out.extend_from_slice(&MAGIC.to_le_bytes());
     let descriptor_start = out.len();
     out.push(FLG);
     out.push(BD);
-    out.extend_from_slice(&(raw.len() as u64).to_le_bytes());
+    out.extend_from_slice(&(raw_len as u64).to_le_bytes());
     let header_checksum = (twox_hash::XxHash32::oneshot(0, &out[descriptor_start..]) >> 8) as u8;
     out.push(header_checksum);
-    for block in raw.chunks(LZ4_BLOCK) {
-        let compressed = lz4_flex::block::compress(block);
-        if compressed.len() < block.len() {
-            out.extend_from_slice(&(compressed.len() as u32).to_le_bytes());
-            out.extend_from_slice(&compressed);
-        } else {
-            // Incompressible: stored as is, flagged by the size's high bit.
-            out.extend_from_slice(&(block.len() as u32 | 0x8000_0000).to_le_bytes());
-            out.extend_from_slice(block);
-        }
-    }
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&twox_hash::XxHash32::oneshot(0, raw).to_le_bytes());
     out
+}
+
+/// One block of an LZ4 frame: compressed, or stored as is when that is not smaller.
+fn lz4_block(out: &mut Vec<u8>, block: &[u8]) {
+    let compressed = lz4_flex::block::compress(block);
+    if compressed.len() < block.len() {
+        out.extend_from_slice(&(compressed.len() as u32).to_le_bytes());
+        out.extend_from_slice(&compressed);
+    } else {
+        // Incompressible: stored as is, flagged by the size's high bit.
+        out.extend_from_slice(&(block.len() as u32 | 0x8000_0000).to_le_bytes());
+        out.extend_from_slice(block);
+    }
 }
 
 /// Below lz4_flex's 64 KiB threshold for its target-independent hash table.

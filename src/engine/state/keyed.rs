@@ -1,11 +1,21 @@
 //! Keyed state, organised by key group as Flink's heap backend organises it.
 //!
 //! Each key group is its own value so it can be snapshotted, shipped, restored and moved
-//! to another subtask alone. Key groups live behind `Arc` and are copied on write: taking
-//! a snapshot is a pointer copy, like the heap backend's copy-on-write snapshots.
+//! to another subtask alone. Key groups live behind `Arc` and their entries in pages that
+//! are copied on write: taking a snapshot is a pointer copy, like the heap backend's
+//! copy-on-write snapshots, and the first write after it copies one page.
+//!
+//! Memory is linear in the state and smaller than its snapshot: values are kept as
+//! numbers, in pages typed by the value model (a counter is 16 bytes, an event 16 bytes,
+//! random bytes their length plus a count), and rendered as text only when a snapshot is
+//! written. A page is allocated on the first write to one of its keys, at its size; a
+//! page's event lists share one allocation ([`Lists`]), so a page is a handful of
+//! allocations whatever the model, and copying it on write is a few `memcpy`s.
 
-use crate::engine::partitioning::workload::{KeySpace, Record, ValueModel};
+use crate::engine::decimal;
+use crate::engine::partitioning::workload::{KeyRef, KeySpace, Record, ValueModel};
 use crate::engine::rng::{draw, SeqRng, Stream};
+use crate::engine::state::lists::Lists;
 use std::sync::Arc;
 
 /// One event kept by the `Events` value model.
@@ -29,134 +39,99 @@ impl Event {
         String::from_utf8(out).expect("ASCII")
     }
 
-    /// Appends the rendering without allocating: this runs for every event of every
-    /// snapshot, so it must keep pace with the compressor.
+    /// Appends the rendering without allocating (given the capacity): this runs for every
+    /// event of every snapshot, so it must keep pace with the compressor.
     pub fn render_into(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"offset\":");
-        push_decimal(out, self.offset);
+        decimal::push_u64(out, self.offset);
         out.extend_from_slice(b",\"value\":");
-        if self.value < 0 {
-            out.push(b'-');
-        }
-        push_decimal(out, self.value.unsigned_abs());
+        decimal::push_i64(out, self.value);
         out.extend_from_slice(b",\"kind\":\"");
         out.extend_from_slice(self.kind().as_bytes());
         out.extend_from_slice(b"\"}");
     }
 
-    fn rendered_len(&self) -> usize {
+    /// Appends the event as a snapshot holds it: its text's length (u16), then the text,
+    /// assembled on the stack and appended with one copy.
+    #[inline]
+    pub fn write_prefixed(&self, out: &mut Vec<u8>) {
+        #[inline(always)]
+        fn put(buf: &mut [u8], at: &mut usize, bytes: &[u8]) {
+            buf[*at..*at + bytes.len()].copy_from_slice(bytes);
+            *at += bytes.len();
+        }
+        #[inline(always)]
+        fn digits(buf: &mut [u8], at: &mut usize, v: u64) {
+            let n = decimal::len_u64(v);
+            decimal::write_exact(&mut buf[*at..*at + n], v);
+            *at += n;
+        }
+        // The length, 30 bytes of fixed text, two numbers of up to 20 digits, a sign and
+        // a kind of up to 5 letters.
+        let mut buf = [0u8; 80];
+        let mut at = 2;
+        put(&mut buf, &mut at, b"{\"offset\":");
+        digits(&mut buf, &mut at, self.offset);
+        put(&mut buf, &mut at, b",\"value\":");
+        if self.value < 0 {
+            put(&mut buf, &mut at, b"-");
+        }
+        digits(&mut buf, &mut at, self.value.unsigned_abs());
+        put(&mut buf, &mut at, b",\"kind\":\"");
+        put(&mut buf, &mut at, self.kind().as_bytes());
+        put(&mut buf, &mut at, b"\"}");
+        buf[..2].copy_from_slice(&((at - 2) as u16).to_le_bytes());
+        // The whole fixed-size buffer, then cut back: a copy of known size compiles to a
+        // few vector moves, one of varying size to a call.
+        let end = out.len() + at;
+        out.extend_from_slice(&buf);
+        out.truncate(end);
+    }
+
+    /// Length of [`Event::render`]'s text.
+    pub fn rendered_len(&self) -> usize {
         // `{"offset":` + `,"value":` + `,"kind":"` + `"}` = 30 bytes of fixed text.
-        30 + decimal_len_u64(self.offset) + decimal_len_i64(self.value) + self.kind().len()
+        30 + decimal::len_u64(self.offset) + decimal::len_i64(self.value) + self.kind().len()
     }
 }
 
-fn push_decimal(out: &mut Vec<u8>, mut v: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
+/// The state of one key, as read from a key group (borrowed, nothing copied).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyValue<'a> {
+    Counter {
+        count: u64,
+        sum: i64,
+    },
+    /// The last events of the key, oldest first.
+    Events(&'a [Event]),
+    Bytes {
+        count: u64,
+        bytes: &'a [u8],
+    },
 }
 
-fn decimal_len_u64(v: u64) -> usize {
-    v.checked_ilog10().map_or(1, |d| d as usize + 1)
-}
-
-fn decimal_len_i64(v: i64) -> usize {
-    usize::from(v < 0) + decimal_len_u64(v.unsigned_abs())
-}
-
-/// The last events of one key, held as the text a snapshot writes: a count byte, then
-/// each event as a u16 length and its JSON-like text. The value model *is* that text, so
-/// it is rendered once when the record arrives, not again at every checkpoint.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct RecentEvents {
-    encoded: Vec<u8>,
-}
-
-impl RecentEvents {
-    /// Wraps bytes already checked to be in the layout above.
-    pub(crate) fn from_encoded(encoded: Vec<u8>) -> Self {
-        Self { encoded }
-    }
-
-    pub fn encoded(&self) -> &[u8] {
-        if self.encoded.is_empty() {
-            &[0]
-        } else {
-            &self.encoded
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.encoded.first().map_or(0, |n| usize::from(*n))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn push(&mut self, event: Event, keep: usize) {
-        if self.encoded.is_empty() {
-            self.encoded.push(0);
-        }
-        let mut n = self.len();
-        while n >= keep.max(1) {
-            let first = 3 + usize::from(u16::from_le_bytes([self.encoded[1], self.encoded[2]]));
-            self.encoded.drain(1..first);
-            n -= 1;
-        }
-        let len_at = self.encoded.len();
-        self.encoded.extend_from_slice(&[0, 0]);
-        event.render_into(&mut self.encoded);
-        let len = (self.encoded.len() - len_at - 2) as u16;
-        self.encoded[len_at..len_at + 2].copy_from_slice(&len.to_le_bytes());
-        self.encoded[0] = (n + 1) as u8;
-    }
-
-    /// The texts, oldest first.
-    pub fn texts(&self) -> impl Iterator<Item = &str> {
-        let mut rest = self.encoded.get(1..).unwrap_or(&[]);
-        std::iter::from_fn(move || {
-            let (len, tail) = rest.split_first_chunk::<2>()?;
-            let len = usize::from(u16::from_le_bytes(*len));
-            let (text, tail) = tail.split_at_checked(len)?;
-            rest = tail;
-            std::str::from_utf8(text).ok()
-        })
-    }
-}
-
-/// The state of one key.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum KeyValue {
-    Counter { count: u64, sum: i64 },
-    Events(RecentEvents),
-    Bytes { count: u64, bytes: Box<[u8]> },
-}
-
-impl KeyValue {
+impl KeyValue<'_> {
     /// Bytes this value takes in a snapshot (see `snapshot.rs` for the layout).
     pub fn encoded_len(&self) -> usize {
         match self {
             KeyValue::Counter { .. } => 16,
-            KeyValue::Events(events) => events.encoded().len(),
+            KeyValue::Events(events) => events_encoded_len(events),
             KeyValue::Bytes { bytes, .. } => 8 + 2 + bytes.len(),
         }
     }
 }
 
+/// A count byte, then each event as a u16 length and its text.
+fn events_encoded_len(events: &[Event]) -> usize {
+    1 + events.iter().map(|e| 2 + e.rendered_len()).sum::<usize>()
+}
+
 /// Bytes a key takes in a snapshot: a tag, then a length-prefixed string or an i64.
-pub fn encoded_key_len(key: &crate::engine::partitioning::keygroups::Key) -> usize {
+pub fn encoded_key_len(key: KeyRef<'_>) -> usize {
     match key {
-        crate::engine::partitioning::keygroups::Key::Str(s) => 1 + 4 + s.len(),
-        crate::engine::partitioning::keygroups::Key::Long(_) => 1 + 8,
+        KeyRef::Str(s) => 1 + 4 + s.len(),
+        KeyRef::User(n) => 1 + 4 + 5 + decimal::len_u64(u64::from(n)),
+        KeyRef::Long(_) => 1 + 8,
     }
 }
 
@@ -166,55 +141,229 @@ pub const SNAPSHOT_HEADER_LEN: u64 = 4 + 1 + 1 + 2 + 4 + 4;
 /// Entries per copy-on-write page. A snapshot shares every page; the first write after it
 /// copies only the page it lands in, so taking a snapshot never costs a copy of the whole
 /// key group (Flink's heap backend copies per entry; a page of 64 is close to that).
-const PAGE: usize = 64;
+/// 64 also lets one `u64` say which entries of a page hold state.
+pub const PAGE: usize = 64;
 
 /// All keys of one key group that have state, in key order (by slot).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct KeyGroupState {
     key_group: u32,
-    pages: Vec<Arc<Vec<Option<KeyValue>>>>,
+    /// Keys of the key group, with state or not.
+    slots: u32,
+    /// `None` until one of the page's keys is written.
+    pages: Vec<Option<Arc<Page>>>,
     live: u32,
     raw_bytes: u64,
 }
 
-fn paged(mut entries: Vec<Option<KeyValue>>) -> Vec<Arc<Vec<Option<KeyValue>>>> {
-    let mut pages = Vec::with_capacity(entries.len().div_ceil(PAGE));
-    while !entries.is_empty() {
-        let rest = entries.split_off(entries.len().min(PAGE));
-        pages.push(Arc::new(std::mem::replace(&mut entries, rest)));
+/// Up to [`PAGE`] consecutive slots; bit `i` of `present` says whether slot `i` has state.
+#[derive(Clone, Debug)]
+enum Page {
+    Counter {
+        present: u64,
+        cells: Box<[(u64, i64)]>,
+    },
+    Events {
+        present: u64,
+        /// Each key's events, oldest first, back to back in one allocation.
+        lists: Lists<Event>,
+        /// Each key's value size in a snapshot, kept so a write costs O(1) to account.
+        lens: Box<[u32]>,
+    },
+    Bytes {
+        present: u64,
+        len: usize,
+        /// Per slot: the update count (u64, little-endian), then `len` bytes.
+        cells: Box<[u8]>,
+    },
+}
+
+impl Page {
+    fn new(model: ValueModel, slots: usize) -> Self {
+        match model {
+            ValueModel::Counter => Page::Counter {
+                present: 0,
+                cells: vec![(0, 0); slots].into_boxed_slice(),
+            },
+            ValueModel::Events { .. } => Page::Events {
+                present: 0,
+                lists: Lists::new(slots),
+                lens: vec![0; slots].into_boxed_slice(),
+            },
+            ValueModel::RandomBytes { len } => {
+                let len = usize::from(len);
+                Page::Bytes {
+                    present: 0,
+                    len,
+                    cells: vec![0; slots * (8 + len)].into_boxed_slice(),
+                }
+            }
+        }
     }
-    pages
+
+    /// A page for `value`'s model (restore knows the value, not the model parameters).
+    fn for_value(value: &KeyValue<'_>, slots: usize) -> Self {
+        Page::new(
+            match value {
+                KeyValue::Counter { .. } => ValueModel::Counter,
+                KeyValue::Events(_) => ValueModel::Events { keep: 1 },
+                KeyValue::Bytes { bytes, .. } => ValueModel::RandomBytes {
+                    len: bytes.len() as u16,
+                },
+            },
+            slots,
+        )
+    }
+
+    fn present(&self) -> u64 {
+        match self {
+            Page::Counter { present, .. }
+            | Page::Events { present, .. }
+            | Page::Bytes { present, .. } => *present,
+        }
+    }
+
+    fn present_mut(&mut self) -> &mut u64 {
+        match self {
+            Page::Counter { present, .. }
+            | Page::Events { present, .. }
+            | Page::Bytes { present, .. } => present,
+        }
+    }
+
+    /// The value in slot `i`, which must be present.
+    fn value(&self, i: usize) -> KeyValue<'_> {
+        match self {
+            Page::Counter { cells, .. } => KeyValue::Counter {
+                count: cells[i].0,
+                sum: cells[i].1,
+            },
+            Page::Events { lists, .. } => KeyValue::Events(lists.get(i)),
+            Page::Bytes { len, cells, .. } => {
+                let cell = &cells[i * (8 + len)..(i + 1) * (8 + len)];
+                KeyValue::Bytes {
+                    count: u64::from_le_bytes(cell[..8].try_into().expect("8 bytes")),
+                    bytes: &cell[8..],
+                }
+            }
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<KeyValue<'_>> {
+        (self.present() & (1 << i) != 0).then(|| self.value(i))
+    }
+
+    /// (slot in page, value) of every present entry, in slot order.
+    fn iter(&self) -> impl Iterator<Item = (usize, KeyValue<'_>)> {
+        let mut bits = self.present();
+        std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let i = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                (i, self.value(i))
+            })
+        })
+    }
+
+    /// Applies `record` to slot `i`; returns the value's snapshot size before (if it had
+    /// state) and after.
+    fn apply(
+        &mut self,
+        i: usize,
+        record: &Record,
+        model: ValueModel,
+        seed: u64,
+    ) -> (Option<usize>, usize) {
+        let bit = 1u64 << i;
+        let had = self.present() & bit != 0;
+        *self.present_mut() |= bit;
+        match self {
+            Page::Counter { cells, .. } => {
+                let (count, sum) = &mut cells[i];
+                *count += 1;
+                *sum = sum.wrapping_add(record.value);
+                (had.then_some(16), 16)
+            }
+            Page::Events { lists, lens, .. } => {
+                let keep = match model {
+                    ValueModel::Events { keep } => usize::from(keep).max(1),
+                    _ => 1,
+                };
+                let event = Event {
+                    offset: record.offset,
+                    value: record.value,
+                };
+                let before = lens[i] as usize;
+                let mut len = if had { before } else { 1 };
+                let events = lists.get(i);
+                let drop = (events.len() + 1).saturating_sub(keep);
+                len -= events[..drop]
+                    .iter()
+                    .map(|e| 2 + e.rendered_len())
+                    .sum::<usize>();
+                len += 2 + event.rendered_len();
+                lists.push_keeping(i, event, keep);
+                lens[i] = len as u32;
+                (had.then_some(before), len)
+            }
+            Page::Bytes { len, cells, .. } => {
+                let stride = 8 + *len;
+                let cell = &mut cells[i * stride..(i + 1) * stride];
+                let count = u64::from_le_bytes(cell[..8].try_into().expect("8 bytes")) + 1;
+                cell[..8].copy_from_slice(&count.to_le_bytes());
+                fill_random(&mut cell[8..], draw(seed, Stream::Payload, record.offset));
+                (had.then_some(10 + *len), 10 + *len)
+            }
+        }
+    }
+
+    /// Puts `value` in slot `i`; returns the size of the value it replaced, if any. A value
+    /// of another model than the page's is refused (`Err`).
+    fn set(&mut self, i: usize, value: &KeyValue<'_>) -> Result<Option<usize>, ()> {
+        let bit = 1u64 << i;
+        let had = self.present() & bit != 0;
+        let before = had.then(|| self.value(i).encoded_len());
+        match (&mut *self, value) {
+            (Page::Counter { cells, .. }, KeyValue::Counter { count, sum }) => {
+                cells[i] = (*count, *sum);
+            }
+            (Page::Events { lists, lens, .. }, KeyValue::Events(events)) => {
+                lists.set(i, events);
+                lens[i] = value.encoded_len() as u32;
+            }
+            (Page::Bytes { len, cells, .. }, KeyValue::Bytes { count, bytes })
+                if bytes.len() == *len =>
+            {
+                let stride = 8 + *len;
+                let cell = &mut cells[i * stride..(i + 1) * stride];
+                cell[..8].copy_from_slice(&count.to_le_bytes());
+                cell[8..].copy_from_slice(bytes);
+            }
+            _ => return Err(()),
+        }
+        *self.present_mut() |= bit;
+        Ok(before)
+    }
+
+    /// Heap bytes of this page's own allocations (not counting who shares it).
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Page::Counter { cells, .. } => std::mem::size_of_val(&**cells),
+            Page::Events { lists, lens, .. } => lists.heap_bytes() + std::mem::size_of_val(&**lens),
+            Page::Bytes { cells, .. } => cells.len(),
+        }
+    }
 }
 
 impl KeyGroupState {
     pub fn empty(key_group: u32, keys: &KeySpace) -> Self {
+        let slots = keys.members(key_group).len();
         Self {
             key_group,
-            pages: paged(vec![None; keys.members(key_group).len()]),
+            slots: slots as u32,
+            pages: vec![None; slots.div_ceil(PAGE)],
             live: 0,
             raw_bytes: SNAPSHOT_HEADER_LEN,
-        }
-    }
-
-    pub(crate) fn from_entries(
-        key_group: u32,
-        entries: Vec<Option<KeyValue>>,
-        keys: &KeySpace,
-    ) -> Self {
-        let members = keys.members(key_group);
-        let mut live = 0;
-        let mut raw_bytes = SNAPSHOT_HEADER_LEN;
-        for (slot, entry) in entries.iter().enumerate() {
-            if let Some(v) = entry {
-                live += 1;
-                raw_bytes += (encoded_key_len(keys.key(members[slot])) + v.encoded_len()) as u64;
-            }
-        }
-        Self {
-            key_group,
-            pages: paged(entries),
-            live,
-            raw_bytes,
         }
     }
 
@@ -237,75 +386,287 @@ impl KeyGroupState {
     }
 
     /// (slot, value) of every key with state, in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (usize, &KeyValue)> {
+    pub fn iter(&self) -> impl Iterator<Item = (usize, KeyValue<'_>)> {
         self.pages.iter().enumerate().flat_map(|(p, page)| {
             page.iter()
-                .enumerate()
-                .filter_map(move |(i, v)| v.as_ref().map(|v| (p * PAGE + i, v)))
+                .flat_map(|page| page.iter())
+                .map(move |(i, v)| (p * PAGE + i, v))
         })
     }
 
-    pub fn get(&self, slot: usize) -> Option<&KeyValue> {
+    /// Calls `f(slot, value)` for every key with state, in key order: what [`Self::iter`]
+    /// yields, as one loop per page type, for the snapshot writer's hot loop.
+    #[inline]
+    pub fn for_each(&self, mut f: impl FnMut(usize, KeyValue<'_>)) {
+        for (p, page) in self.pages.iter().enumerate() {
+            let Some(page) = page.as_deref() else {
+                continue;
+            };
+            let base = p * PAGE;
+            let mut bits = page.present();
+            match page {
+                Page::Counter { cells, .. } => {
+                    while bits != 0 {
+                        let i = bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        let (count, sum) = cells[i];
+                        f(base + i, KeyValue::Counter { count, sum });
+                    }
+                }
+                Page::Events { lists, .. } => {
+                    while bits != 0 {
+                        let i = bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        f(base + i, KeyValue::Events(lists.get(i)));
+                    }
+                }
+                Page::Bytes { .. } => {
+                    while bits != 0 {
+                        let i = bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        f(base + i, page.value(i));
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn get(&self, slot: usize) -> Option<KeyValue<'_>> {
         self.pages
-            .get(slot / PAGE)
+            .get(slot / PAGE)?
+            .as_ref()
             .and_then(|page| page.get(slot % PAGE))
-            .and_then(Option::as_ref)
+    }
+
+    fn page_slots(&self, page: usize) -> usize {
+        (self.slots as usize - page * PAGE).min(PAGE)
     }
 
     /// Applies one record and returns the snapshot bytes of the entry it wrote, which is
     /// what the change-rate measurements count.
     pub fn apply(&mut self, record: &Record, model: ValueModel, keys: &KeySpace, seed: u64) -> u64 {
         let slot = keys.slot(record.key);
-        let key_len = encoded_key_len(keys.key(record.key)) as u64;
-        let entry = &mut Arc::make_mut(&mut self.pages[slot / PAGE])[slot % PAGE];
-        let before = match entry {
-            Some(v) => key_len + v.encoded_len() as u64,
+        let key_len = encoded_key_len(keys.key_ref(record.key)) as u64;
+        let (p, i) = (slot / PAGE, slot % PAGE);
+        let slots = self.page_slots(p);
+        let page = self.pages[p].get_or_insert_with(|| Arc::new(Page::new(model, slots)));
+        let (before, after) = Arc::make_mut(page).apply(i, record, model, seed);
+        let after = key_len + after as u64;
+        match before {
+            Some(before) => self.raw_bytes = self.raw_bytes - (key_len + before as u64) + after,
             None => {
                 self.live += 1;
-                0
-            }
-        };
-        let value = entry.get_or_insert_with(|| match model {
-            ValueModel::Counter => KeyValue::Counter { count: 0, sum: 0 },
-            ValueModel::Events { .. } => KeyValue::Events(RecentEvents::default()),
-            ValueModel::RandomBytes { len } => KeyValue::Bytes {
-                count: 0,
-                bytes: vec![0; usize::from(len)].into_boxed_slice(),
-            },
-        });
-        match value {
-            KeyValue::Counter { count, sum } => {
-                *count += 1;
-                *sum = sum.wrapping_add(record.value);
-            }
-            KeyValue::Events(events) => {
-                let keep = match model {
-                    ValueModel::Events { keep } => usize::from(keep),
-                    _ => 1,
-                };
-                events.push(
-                    Event {
-                        offset: record.offset,
-                        value: record.value,
-                    },
-                    keep,
-                );
-            }
-            KeyValue::Bytes { count, bytes } => {
-                *count += 1;
-                fill_random(bytes, draw(seed, Stream::Payload, record.offset));
+                self.raw_bytes += after;
             }
         }
-        let after = key_len + entry.as_ref().map_or(0, |v| v.encoded_len() as u64);
-        self.raw_bytes = self.raw_bytes + after - before;
         after
+    }
+
+    /// Puts a value read from a snapshot into `slot` (restore). `Err` when the slot is
+    /// outside the key group or the value is of another model than the key group holds.
+    pub(crate) fn insert(
+        &mut self,
+        slot: usize,
+        value: KeyValue<'_>,
+        key: KeyRef<'_>,
+    ) -> Result<(), ()> {
+        if slot >= self.slots as usize {
+            return Err(());
+        }
+        let (p, i) = (slot / PAGE, slot % PAGE);
+        let slots = self.page_slots(p);
+        let page = self.pages[p].get_or_insert_with(|| Arc::new(Page::for_value(&value, slots)));
+        let key_len = encoded_key_len(key) as u64;
+        match Arc::make_mut(page).set(i, &value)? {
+            Some(before) => self.raw_bytes -= key_len + before as u64,
+            None => self.live += 1,
+        }
+        self.raw_bytes += key_len + value.encoded_len() as u64;
+        Ok(())
+    }
+
+    /// Heap bytes of this key group's pages, counting shared pages as if they were its own.
+    pub fn heap_bytes(&self) -> u64 {
+        let pages = self.pages.capacity() * std::mem::size_of::<Option<Arc<Page>>>();
+        let cells: usize = self
+            .pages
+            .iter()
+            .flatten()
+            .map(|p| {
+                2 * std::mem::size_of::<usize>() + std::mem::size_of::<Page>() + p.heap_bytes()
+            })
+            .sum();
+        (pages + cells) as u64
     }
 }
 
-fn fill_random(bytes: &mut [u8], seed: u64) {
+/// Equal when the same keys hold the same values (how they are paged does not matter).
+impl PartialEq for KeyGroupState {
+    fn eq(&self, other: &Self) -> bool {
+        self.key_group == other.key_group
+            && self.slots == other.slots
+            && self.live == other.live
+            && self.raw_bytes == other.raw_bytes
+            && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for KeyGroupState {}
+
+/// The bytes a `RandomBytes` value holds after a record: a function of the record's offset.
+pub fn fill_random(bytes: &mut [u8], seed: u64) {
     let mut rng = SeqRng::new(seed);
     for chunk in bytes.chunks_mut(8) {
         let word = rng.next_u64().to_le_bytes();
         chunk.copy_from_slice(&word[..chunk.len()]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::partitioning::keygroups::KeyKind;
+    use crate::engine::partitioning::workload::{
+        KeyDistribution, RateProfile, SourceConfig, Workload, WorkloadConfig,
+    };
+    use proptest::prelude::*;
+
+    fn workload(keys: u32, max_p: u32, model: ValueModel) -> Workload {
+        let config = WorkloadConfig {
+            source: SourceConfig::Generated {
+                key_space: keys,
+                distribution: KeyDistribution::Uniform,
+                key_kind: KeyKind::String,
+            },
+            rate: RateProfile::Constant {
+                records_per_s: 1000.0,
+            },
+            value_model: model,
+            limit: None,
+        };
+        Workload::new(&config, 5, max_p, None)
+    }
+
+    fn allocated_slots(state: &KeyGroupState) -> usize {
+        state
+            .pages
+            .iter()
+            .flatten()
+            .map(|p| match &**p {
+                Page::Counter { cells, .. } => cells.len(),
+                Page::Events { lens, .. } => lens.len(),
+                Page::Bytes { len, cells, .. } => cells.len() / (8 + len),
+            })
+            .sum()
+    }
+
+    proptest! {
+        /// Memory is linear in the keys: a key group allocates one slot per key of the
+        /// pages it has written, never more (each page is its own exact-size allocation),
+        /// and nothing for pages nobody wrote.
+        #[test]
+        fn pages_hold_at_most_one_slot_per_key(keys in 1u32..3_000, max_p in 1u32..4, records in 0u64..4_000) {
+            let w = workload(keys, max_p, ValueModel::Counter);
+            let ks = w.keys();
+            let mut state: Vec<KeyGroupState> = (0..max_p).map(|kg| KeyGroupState::empty(kg, ks)).collect();
+            for o in 0..records {
+                let r = w.record(o);
+                state[ks.key_group(r.key) as usize].apply(&r, ValueModel::Counter, ks, 5);
+            }
+            for st in &state {
+                let members = ks.members(st.key_group()).len();
+                prop_assert_eq!(st.pages.len(), members.div_ceil(PAGE));
+                let written_pages = st.pages.iter().flatten().count();
+                let touched: std::collections::BTreeSet<usize> = st.iter().map(|(s, _)| s / PAGE).collect();
+                prop_assert_eq!(written_pages, touched.len());
+                let slots = allocated_slots(st);
+                prop_assert!(slots <= members);
+                let expected: usize = touched.iter().map(|p| st.page_slots(*p)).sum();
+                prop_assert_eq!(slots, expected);
+            }
+        }
+    }
+
+    proptest! {
+        /// The snapshot writer's stack-assembled event is the text `render` gives,
+        /// after its length.
+        #[test]
+        fn prefixed_events_are_their_rendering(offset in any::<u64>(), value in any::<i64>()) {
+            let e = Event { offset, value };
+            let mut out = vec![7];
+            e.write_prefixed(&mut out);
+            let text = e.render();
+            prop_assert_eq!(&out[1..3], &(text.len() as u16).to_le_bytes());
+            prop_assert_eq!(&out[3..], text.as_bytes());
+            prop_assert_eq!(text.len(), e.rendered_len());
+        }
+    }
+
+    #[test]
+    fn a_full_key_group_allocates_one_slot_per_member() {
+        let w = workload(10_000, 1, ValueModel::Counter);
+        let ks = w.keys();
+        let mut st = KeyGroupState::empty(0, ks);
+        for o in 0..200_000 {
+            st.apply(&w.record(o), ValueModel::Counter, ks, 5);
+        }
+        assert_eq!(st.len(), 10_000);
+        assert_eq!(allocated_slots(&st), 10_000);
+        // 16 bytes a counter, plus the page table and page headers.
+        assert!(
+            st.heap_bytes() < 10_000 * 17 + 157 * 64,
+            "{}",
+            st.heap_bytes()
+        );
+    }
+
+    #[test]
+    fn events_keep_the_last_ones_with_exact_sizes() {
+        let model = ValueModel::Events { keep: 3 };
+        let w = workload(5, 1, model);
+        let ks = w.keys();
+        let mut st = KeyGroupState::empty(0, ks);
+        for o in 0..40 {
+            let r = w.record(o);
+            let written = st.apply(&r, model, ks, 5);
+            let slot = ks.slot(r.key);
+            let Some(KeyValue::Events(events)) = st.get(slot) else {
+                panic!("no events after a write");
+            };
+            assert_eq!(events.last().map(|e| e.offset), Some(o));
+            assert!(events.len() <= 3);
+            let exact = encoded_key_len(ks.key_ref(r.key)) + events_encoded_len(events);
+            assert_eq!(written, exact as u64);
+        }
+        let total: u64 = st
+            .iter()
+            .map(|(slot, v)| {
+                (encoded_key_len(ks.key_ref(ks.members(0)[slot])) + v.encoded_len()) as u64
+            })
+            .sum();
+        assert_eq!(st.raw_bytes(), SNAPSHOT_HEADER_LEN + total);
+    }
+
+    #[test]
+    fn a_snapshot_shares_pages_and_a_write_copies_one() {
+        let w = workload(1_000, 1, ValueModel::Counter);
+        let ks = w.keys();
+        let mut st = Arc::new(KeyGroupState::empty(0, ks));
+        for o in 0..20_000 {
+            Arc::make_mut(&mut st).apply(&w.record(o), ValueModel::Counter, ks, 5);
+        }
+        let snapshot = st.clone();
+        Arc::make_mut(&mut st).apply(&w.record(20_000), ValueModel::Counter, ks, 5);
+        let shared = st
+            .pages
+            .iter()
+            .zip(&snapshot.pages)
+            .filter(|(a, b)| match (a, b) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            })
+            .count();
+        assert_eq!(shared, st.pages.len() - 1);
+        assert_ne!(*st, *snapshot);
     }
 }

@@ -4,4 +4,5 @@
 pub mod codec;
 pub mod flink_heap;
 pub mod keyed;
+pub mod lists;
 pub mod snapshot;

@@ -14,9 +14,10 @@
 //! ```
 //! Entries appear in strictly increasing key order.
 
-use crate::engine::partitioning::keygroups::Key;
-use crate::engine::partitioning::workload::{KeySpace, ValueModel};
-use crate::engine::state::keyed::{Event, KeyGroupState, KeyValue, RecentEvents, EVENT_KINDS};
+use crate::engine::decimal;
+use crate::engine::partitioning::workload::{KeyRef, KeySpace, ValueModel, USER_PREFIX};
+use crate::engine::state::codec::Codec;
+use crate::engine::state::keyed::{Event, KeyGroupState, KeyValue, EVENT_KINDS};
 use std::fmt;
 
 const MAGIC: &[u8; 4] = b"SLKG";
@@ -38,6 +39,37 @@ pub fn serialize_into(
     out: &mut Vec<u8>,
 ) {
     out.reserve(state.raw_bytes() as usize);
+    write_entries(state, model, keys, out, |_| {});
+}
+
+/// The chunk of `state` in `codec`'s frame, serialised a block at a time straight into
+/// the encoder: byte for byte `codec.encode(&serialize(..))`, without ever holding the
+/// raw snapshot (with one key group, a second copy of the whole state).
+pub fn encode(state: &KeyGroupState, model: ValueModel, keys: &KeySpace, codec: Codec) -> Vec<u8> {
+    const BLOCK: usize = 32 * 1024;
+    let mut encoder = codec.encoder(state.raw_bytes() as usize);
+    let mut buf = Vec::with_capacity(2 * BLOCK);
+    write_entries(state, model, keys, &mut buf, |buf| {
+        // Whole blocks only, so the encoder compresses straight from this buffer and
+        // never has to gather a block from two pieces.
+        if buf.len() >= BLOCK {
+            encoder.write(&buf[..BLOCK]);
+            buf.drain(..BLOCK);
+        }
+    });
+    encoder.write(&buf);
+    encoder.finish()
+}
+
+/// Writes the header and every entry to `out`, calling `after_entry` after each so a
+/// caller can take what has been written so far.
+fn write_entries(
+    state: &KeyGroupState,
+    model: ValueModel,
+    keys: &KeySpace,
+    out: &mut Vec<u8>,
+    mut after_entry: impl FnMut(&mut Vec<u8>),
+) {
     out.extend_from_slice(MAGIC);
     out.push(VERSION);
     let (tag, param) = model_tag(model);
@@ -45,33 +77,57 @@ pub fn serialize_into(
     out.extend_from_slice(&param.to_le_bytes());
     out.extend_from_slice(&state.key_group().to_le_bytes());
     out.extend_from_slice(&state.len().to_le_bytes());
-    let kg = state.key_group();
-    for (slot, value) in state.iter() {
-        out.extend_from_slice(keys.encoded_key(kg, slot));
+    let members = keys.members(state.key_group());
+    state.for_each(|slot, value| {
+        write_key(keys.key_ref(members[slot]), out);
         match value {
             KeyValue::Counter { count, sum } => {
-                out.extend_from_slice(&count.to_le_bytes());
-                out.extend_from_slice(&sum.to_le_bytes());
+                let mut value = [0u8; 16];
+                value[..8].copy_from_slice(&count.to_le_bytes());
+                value[8..].copy_from_slice(&sum.to_le_bytes());
+                out.extend_from_slice(&value);
             }
-            KeyValue::Events(events) => out.extend_from_slice(events.encoded()),
+            KeyValue::Events(events) => {
+                out.push(events.len() as u8);
+                for e in events {
+                    e.write_prefixed(out);
+                }
+            }
             KeyValue::Bytes { count, bytes } => {
                 out.extend_from_slice(&count.to_le_bytes());
                 out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
                 out.extend_from_slice(bytes);
             }
         }
-    }
+        after_entry(out);
+    });
 }
 
-/// A key as snapshots write it: tag 0 + u32 length + UTF-8, or tag 1 + i64.
-pub fn write_key(key: &Key, out: &mut Vec<u8>) {
+/// A key as snapshots write it: tag 0 + u32 length + UTF-8, or tag 1 + i64. Generated
+/// keys are rendered here, straight into the snapshot.
+#[inline]
+pub fn write_key(key: KeyRef<'_>, out: &mut Vec<u8>) {
     match key {
-        Key::Str(s) => {
+        KeyRef::Str(s) => {
             out.push(0);
             out.extend_from_slice(&(s.len() as u32).to_le_bytes());
             out.extend_from_slice(s.as_bytes());
         }
-        Key::Long(v) => {
+        KeyRef::User(n) => {
+            // Tag, length, prefix and digits assembled on the stack, appended in one copy:
+            // this runs for every key of every snapshot.
+            let digits = decimal::len_u64(u64::from(n));
+            let len = 1 + 4 + USER_PREFIX.len() + digits;
+            let mut buf = [0u8; 1 + 4 + 5 + 10];
+            buf[1..5].copy_from_slice(&((USER_PREFIX.len() + digits) as u32).to_le_bytes());
+            buf[5..10].copy_from_slice(USER_PREFIX.as_bytes());
+            decimal::write_exact(&mut buf[10..len], u64::from(n));
+            // The whole buffer, then cut back: a copy of known size is a few moves.
+            let end = out.len() + len;
+            out.extend_from_slice(&buf);
+            out.truncate(end);
+        }
+        KeyRef::Long(v) => {
             out.push(1);
             out.extend_from_slice(&v.to_le_bytes());
         }
@@ -218,26 +274,23 @@ pub fn deserialize(
         });
     }
     let count = r.u32()?;
-    let members = keys.members(key_group);
-    let mut entries: Vec<Option<KeyValue>> = vec![None; members.len()];
+    let mut state = KeyGroupState::empty(key_group, keys);
     let mut previous_slot: Option<usize> = None;
+    let mut events = Vec::new();
+    let mut scratch = Vec::new();
     for _ in 0..count {
         let at = r.pos;
         let key = match r.u8()? {
             0 => {
                 let len = r.u32()? as usize;
                 let text = r.take(len)?;
-                Key::Str(
-                    std::str::from_utf8(text)
-                        .map_err(|_| SnapshotError::BadUtf8 { at })?
-                        .to_string(),
-                )
+                KeyRef::Str(std::str::from_utf8(text).map_err(|_| SnapshotError::BadUtf8 { at })?)
             }
-            1 => Key::Long(r.i64()?),
+            1 => KeyRef::Long(r.i64()?),
             t => return Err(SnapshotError::BadKeyTag(t)),
         };
         let index = keys
-            .index_of(&key)
+            .index_of_ref(key)
             .ok_or_else(|| SnapshotError::UnknownKey {
                 key: key.to_string(),
             })?;
@@ -252,17 +305,32 @@ pub fn deserialize(
             return Err(SnapshotError::KeysOutOfOrder { at });
         }
         previous_slot = Some(slot);
-        entries[slot] = Some(read_value(&mut r, model)?);
+        let value = read_value(&mut r, model, &mut events, &mut scratch)?;
+        state
+            .insert(slot, value, keys.key_ref(index))
+            .map_err(|()| SnapshotError::ModelMismatch {
+                expected: {
+                    let (t, p) = model_tag(model);
+                    model_name(t, p)
+                },
+                found: "another model".into(),
+            })?;
     }
     if r.pos != bytes.len() {
         return Err(SnapshotError::TrailingBytes {
             count: bytes.len() - r.pos,
         });
     }
-    Ok(KeyGroupState::from_entries(key_group, entries, keys))
+    Ok(state)
 }
 
-fn read_value(r: &mut Reader<'_>, model: ValueModel) -> Result<KeyValue, SnapshotError> {
+/// Reads one value; `events` and `scratch` are buffers reused across entries.
+fn read_value<'a: 'v, 'v>(
+    r: &mut Reader<'a>,
+    model: ValueModel,
+    events: &'v mut Vec<Event>,
+    scratch: &mut Vec<u8>,
+) -> Result<KeyValue<'v>, SnapshotError> {
     Ok(match model {
         ValueModel::Counter => KeyValue::Counter {
             count: r.u64()?,
@@ -273,18 +341,14 @@ fn read_value(r: &mut Reader<'_>, model: ValueModel) -> Result<KeyValue, Snapsho
             if n > keep {
                 return Err(SnapshotError::TooManyEvents { found: n, keep });
             }
-            let start = r.pos - 1;
+            events.clear();
             for _ in 0..n {
                 let len = usize::from(r.u16()?);
                 let at = r.pos;
                 let text = r.take(len)?;
-                parse_event(text).ok_or(SnapshotError::BadEvent { at })?;
+                events.push(parse_event(text, scratch).ok_or(SnapshotError::BadEvent { at })?);
             }
-            KeyValue::Events(RecentEvents::from_encoded(if n == 0 {
-                Vec::new()
-            } else {
-                r.bytes[start..r.pos].to_vec()
-            }))
+            KeyValue::Events(events)
         }
         ValueModel::RandomBytes { len } => {
             let count = r.u64()?;
@@ -297,14 +361,15 @@ fn read_value(r: &mut Reader<'_>, model: ValueModel) -> Result<KeyValue, Snapsho
             }
             KeyValue::Bytes {
                 count,
-                bytes: r.take(usize::from(len))?.into(),
+                bytes: r.take(usize::from(len))?,
             }
         }
     })
 }
 
-/// Parses exactly the text `Event::render` writes; anything else is corrupt.
-fn parse_event(text: &[u8]) -> Option<Event> {
+/// Parses exactly the text `Event::render` writes; anything else is corrupt. `scratch`
+/// holds the re-rendering it is compared with.
+fn parse_event(text: &[u8], scratch: &mut Vec<u8>) -> Option<Event> {
     let text = std::str::from_utf8(text).ok()?;
     let rest = text.strip_prefix("{\"offset\":")?;
     let (offset, rest) = rest.split_once(",\"value\":")?;
@@ -314,5 +379,8 @@ fn parse_event(text: &[u8]) -> Option<Event> {
         offset: offset.parse().ok()?,
         value: value.parse().ok()?,
     };
-    (event.kind() == kind && EVENT_KINDS.contains(&kind) && event.render() == text).then_some(event)
+    scratch.clear();
+    event.render_into(scratch);
+    (event.kind() == kind && EVENT_KINDS.contains(&kind) && scratch.as_slice() == text.as_bytes())
+        .then_some(event)
 }

@@ -485,11 +485,7 @@ impl Coordinator {
     }
 
     /// The next queued snapshot, serialised and encoded now that the link can take it.
-    pub fn next_upload(
-        &mut self,
-        workload: &Workload,
-        buf: &mut Vec<u8>,
-    ) -> Option<(Transfer, u64)> {
+    pub fn next_upload(&mut self, workload: &Workload) -> Option<(Transfer, u64)> {
         let model = workload.config().value_model;
         let keys = workload.keys();
         while let Some(q) = self.upload_backlog.pop_front() {
@@ -497,10 +493,9 @@ impl Coordinator {
                 continue; // its checkpoint was aborted meanwhile
             };
             let codec = pending.codec;
-            buf.clear();
-            snapshot::serialize_into(&q.capture.state, model, keys, buf);
-            let bytes = Arc::new(codec.encode(buf));
-            let raw_len = buf.len() as u64;
+            // Encoded block by block: the raw snapshot is never held whole.
+            let raw_len = q.capture.state.raw_bytes();
+            let bytes = Arc::new(snapshot::encode(&q.capture.state, model, keys, codec));
             if let Some(h) = self.stats_mut(q.checkpoint) {
                 h.raw_data_size += raw_len;
             }

@@ -50,6 +50,19 @@ pub struct CompletedCheckpoint {
     pub manifest: Vec<ChunkRef>,
 }
 
+impl CompletedCheckpoint {
+    /// Where replay starts for this checkpoint: its oldest key group's offset (the
+    /// checkpoint's own offset unless the adaptive policy left some key groups waiting).
+    pub fn replay_offset(&self) -> u64 {
+        self.manifest
+            .iter()
+            .map(|m| m.offset)
+            .min()
+            .unwrap_or(self.offset)
+            .min(self.offset)
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Store {
     chunks: BTreeMap<ChunkId, StoredChunk>,

@@ -26,13 +26,18 @@ impl FrameLoop {
     /// Asks for the next animation frame, unless one is already coming; `on_frame`
     /// receives its timestamp (wall ms).
     pub fn request(&mut self, on_frame: Callback<f64>) {
-        if self.pending.is_some() {
+        // After a fatal failure (see `panic.rs`) no frame calls into the engine again.
+        if self.pending.is_some() || crate::ui::panic::stopped() {
             return;
         }
         let Some(window) = web_sys::window() else {
             return;
         };
-        let callback = Closure::once(move |ts: f64| on_frame.emit(ts));
+        let callback = Closure::once(move |ts: f64| {
+            if !crate::ui::panic::stopped() {
+                on_frame.emit(ts);
+            }
+        });
         if let Ok(handle) = window.request_animation_frame(callback.as_ref().unchecked_ref()) {
             self.pending = Some(Pending {
                 handle,

@@ -119,17 +119,24 @@ struct Scheduler {
     slots: Vec<Slot>,
 }
 
+/// One chart to draw: which slot, on which canvas, for which state and size.
+struct Job {
+    slot: usize,
+    kind: Kind,
+    canvas: HtmlCanvasElement,
+    key: DrawnKey,
+    lab: LabState,
+    style: Style,
+    at_ms: f64,
+}
+
 impl Scheduler {
-    /// Draws the stalest visible chart whose picture is out of date, if any may be drawn.
-    fn tick(&mut self) {
-        let Some(lab) = self.lab.clone() else {
-            return;
-        };
-        let Some(window) = web_sys::window() else {
-            return;
-        };
+    /// The stalest visible chart whose picture is out of date, if any may be drawn now.
+    fn pick(&self) -> Option<Job> {
+        let lab = self.lab.clone()?;
+        let window = web_sys::window()?;
         if window.document().is_none_or(|d| d.hidden()) {
-            return;
+            return None;
         }
         let now = js_sys::Date::now();
         let dpr = window.device_pixel_ratio().clamp(1.0, 4.0);
@@ -166,23 +173,52 @@ impl Scheduler {
                 best = Some((i, canvas, key));
             }
         }
-        let Some((i, canvas, key)) = best else {
-            return;
-        };
-        if canvas.width() != key.1 {
-            canvas.set_width(key.1);
-        }
-        if canvas.height() != key.2 {
-            canvas.set_height(key.2);
-        }
+        let (i, canvas, key) = best?;
         let style = Style {
             scale: dpr * if lab.large_font { 1.3 } else { 1.0 },
         };
-        // A chart that cannot be drawn leaves its canvas blank; the caption and the
-        // tables still carry the numbers, and a console error would only add noise.
-        let _ = draw(self.slots[i].kind, canvas, &lab, &style);
-        self.slots[i].drawn = Some(key);
-        self.slots[i].drawn_at_ms = now;
+        Some(Job {
+            slot: i,
+            kind: self.slots[i].kind,
+            canvas,
+            key,
+            lab,
+            style,
+            at_ms: now,
+        })
+    }
+
+    fn drawn(&mut self, job: &Job) {
+        if let Some(slot) = self.slots.get_mut(job.slot) {
+            slot.drawn = Some(job.key);
+            slot.drawn_at_ms = job.at_ms;
+        }
+    }
+}
+
+/// One timer tick: picks a chart with the scheduler borrowed, draws it with nothing
+/// borrowed, then records it. Were the drawing never to return (a wasm trap, such as an
+/// allocation failing), no borrow would be left behind for the next tick or render to
+/// trip over: a `RefCell already borrowed` panic would otherwise hide the real failure.
+fn on_timer(scheduler: &std::cell::RefCell<Scheduler>) {
+    if crate::ui::panic::stopped() {
+        return;
+    }
+    let Some(job) = scheduler.try_borrow().ok().and_then(|s| s.pick()) else {
+        return;
+    };
+    let canvas = job.canvas.clone();
+    if canvas.width() != job.key.1 {
+        canvas.set_width(job.key.1);
+    }
+    if canvas.height() != job.key.2 {
+        canvas.set_height(job.key.2);
+    }
+    // A chart that cannot be drawn leaves its canvas blank; the caption and the tables
+    // still carry the numbers, and a console error would only add noise.
+    let _ = draw(job.kind, canvas, &job.lab, &job.style);
+    if let Ok(mut s) = scheduler.try_borrow_mut() {
+        s.drawn(&job);
     }
 }
 
@@ -212,11 +248,13 @@ pub fn charts(props: &ChartsProps) -> Html {
             .collect(),
     });
     // Rendering only hands over the newest state; the timer draws, in its own task.
-    scheduler.borrow_mut().lab = Some(props.lab.clone());
+    if let Ok(mut s) = scheduler.try_borrow_mut() {
+        s.lab = Some(props.lab.clone());
+    }
     {
         let scheduler = scheduler.clone();
         use_effect_with((), move |_| {
-            let timer = Interval::new(TICK_MS, move || scheduler.borrow_mut().tick());
+            let timer = Interval::new(TICK_MS, move || on_timer(&scheduler));
             move || drop(timer)
         });
     }

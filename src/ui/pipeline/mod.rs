@@ -84,9 +84,13 @@ impl Painter {
         });
         let weak: Weak<Painter> = Rc::downgrade(&painter);
         let callback = Closure::<dyn FnMut(f64)>::new(move |ts: f64| {
+            // After a fatal failure nothing calls into the instance again (see `panic.rs`).
+            if crate::ui::panic::stopped() {
+                return;
+            }
             if let Some(p) = weak.upgrade() {
                 p.handle.set(None);
-                let again = p.state.borrow_mut().paint(ts);
+                let again = p.state.try_borrow_mut().is_ok_and(|mut s| s.paint(ts));
                 if again {
                     p.kick();
                 }
