@@ -37,7 +37,7 @@ test('a link to a job too large for a tab is refused before it runs, naming the 
   await notice.waitFor({ state: 'visible', timeout: 20000 });
   const text = await notice.innerText();
   assert.match(text, /needs about [\d.]+ GiB of memory/);
-  assert.match(text, /more than the 2\.5 GiB a browser tab can safely use/);
+  assert.match(text, /more than the 2\.50 GiB a browser tab can safely use/);
   assert.match(text, /fewer keys \(workload\.source\.key_space: 1000000 asked, at most \d+ fit\)/);
   assert.match(text, /smaller values \(workload\.value_model\.len is 2048 bytes\)/);
   assert.match(text, /the defaults are used, seed kept/);
