@@ -109,12 +109,16 @@ pub static DISTRIBUTION: Spec = Spec {
     set: |c, v| {
         let (key_space, dist, _) = generated(c)?;
         let key_space = *key_space;
-        *dist = match v {
-            "uniform" => KeyDistribution::Uniform,
-            "zipf" => KeyDistribution::Zipf { exponent: 1.0 },
-            "hot_set" => KeyDistribution::HotSet {
-                hot_keys: (key_space / 100).max(1),
-                hot_fraction: 0.8,
+        // Choosing the kind already chosen keeps its numbers.
+        *dist = match (v, dist.clone()) {
+            ("uniform", _) => KeyDistribution::Uniform,
+            ("zipf", d @ KeyDistribution::Zipf { .. }) => d,
+            ("zipf", _) => KeyDistribution::Zipf { exponent: 1.0 },
+            ("hot_set", d @ KeyDistribution::HotSet { .. }) => d,
+            // As the default source: 0.5 % of the keys take 90 % of the records.
+            ("hot_set", _) => KeyDistribution::HotSet {
+                hot_keys: (key_space / 200).max(1),
+                hot_fraction: 0.9,
             },
             _ => return Err(format!("unknown distribution `{v}`")),
         };

@@ -103,7 +103,10 @@ fn a_restore_rewinds_the_source_and_takes_back_its_dots() {
     let mut ts = 0.0;
     let mut motion = Motion::default();
     s.handle(Intent::StepCheckpoint);
-    motion.absorb(&frames(&mut s, &mut ts, 200), 0.0);
+    frames(&mut s, &mut ts, 200);
+    // Records past the checkpoint's offset, for the rewind to take back.
+    s.handle(Intent::Play);
+    motion.absorb(&frames(&mut s, &mut ts, 60), 0.0);
     s.handle(Intent::CrashJob);
     s.handle(Intent::Play);
     let mut rewound = None;

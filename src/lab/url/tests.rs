@@ -11,6 +11,7 @@ use crate::lab::fields::specs::{self, ALL};
 fn one_field_changes() -> Vec<(&'static str, String, Config)> {
     let bases = [
         Config::default(),
+        try_edit(&specs::DISTRIBUTION, &Config::default(), "zipf").unwrap(),
         try_edit(&specs::DISTRIBUTION, &Config::default(), "hot_set").unwrap(),
         try_edit(&specs::RATE_KIND, &Config::default(), "ramp").unwrap(),
         try_edit(&specs::RATE_KIND, &Config::default(), "bursts").unwrap(),
@@ -134,7 +135,7 @@ fn refused_values_are_named_and_replaced_by_defaults() {
         (
             "checkpointing.incremental=maybe",
             &["expected true or false"],
-            |c| !c.checkpointing.incremental,
+            |c| c.checkpointing.incremental == Config::default().checkpointing.incremental,
         ),
         ("seed=seven", &["`seed=seven`", "not a number"], |c| {
             c.seed == 42
