@@ -112,7 +112,9 @@ pub fn key_group(lab: &LabView, kg: u32) -> Inspected {
         ("state size", format::bytes_in_detail(k.raw_bytes)),
         (
             "since the last checkpoint",
-            if k.dirty {
+            if k.chunk.is_none() && k.changed_records == 0 {
+                "no completed checkpoint holds it yet".into()
+            } else if k.dirty {
                 format!(
                     "changed: {} records, {}",
                     format::count(k.changed_records),

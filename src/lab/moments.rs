@@ -277,12 +277,6 @@ fn barrier_phase_us(h: &CheckpointStats) -> u64 {
         .unwrap_or(0)
 }
 
-/// Time to move `bytes` over a link of `mbit_s` with `latency_ms`, in µs.
-fn transfer_us(bytes: u64, mbit_s: f64, latency_ms: f64) -> u64 {
-    let send_s = bytes as f64 * 8.0 / (mbit_s.max(1e-3) * 1e6);
-    ((send_s + latency_ms.max(0.0) / 1e3) * 1e6) as u64
-}
-
 impl fmt::Display for Moment {
     /// The stage's caption: what is happening and how far it has come.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

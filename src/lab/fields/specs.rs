@@ -43,7 +43,13 @@ pub static SOURCE: Spec = Spec {
                 distribution: KeyDistribution::Zipf { exponent: 1.0 },
                 key_kind: KeyKind::String,
             },
-            ("seed_example", _) => SourceConfig::SeedExample,
+            ("seed_example", SourceConfig::SeedExample) => return Ok(()),
+            ("seed_example", _) => {
+                // Four records are over in a blink at the default rate: one a second
+                // lets each be followed to its subtask.
+                c.workload.rate = RateProfile::Constant { records_per_s: 1.0 };
+                SourceConfig::SeedExample
+            }
             ("trace", SourceConfig::Trace) => SourceConfig::Trace,
             ("trace", _) => {
                 return Err("choose a `key,value` CSV file below to load a trace".into())
@@ -657,7 +663,7 @@ pub static POLICY: Spec = Spec {
     },
     kind: Kind::Choice(&[
         ("fixed", "fixed interval"),
-        ("adaptive", "adaptive (T = B / D)"),
+        ("adaptive", "adaptive (I = B / D)"),
         ("young_daly", "Young–Daly"),
     ]),
 };
