@@ -26,7 +26,10 @@ pub const SHORTCUTS: [(&str, &str); 19] = [
     ("2", "step to the next barrier arrival"),
     ("3", "step to the next snapshot"),
     ("4", "step to the next chunk the store acknowledges"),
-    ("5", "step to the next chunk a restore reads"),
+    (
+        "5",
+        "step to the next chunk a restore reads (or the restore's end)",
+    ),
     ("6", "step to the end of the next checkpoint"),
     ("Shift + →", "step to the end of the next checkpoint"),
     ("+  /  −", "faster (× 2) / slower (÷ 2)"),

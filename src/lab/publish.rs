@@ -18,7 +18,7 @@ use super::driver::Driver;
 use super::view::EmittedRecord;
 
 /// Dots per wall second the pipeline can show legibly; above that, dots are sampled.
-pub const DOTS_PER_SECOND: f64 = 90.0;
+pub const DOTS_PER_SECOND: f64 = 120.0;
 /// Most dots one picture carries (a step may emit thousands of records at once).
 pub const MAX_DOTS_PER_PICTURE: u64 = 60;
 /// How many checkpoint history rows, log entries and samples a picture carries.

@@ -151,7 +151,9 @@ pub fn groups(props: &GroupsProps) -> Html {
             Codec::Snappy => {
                 "Snappy is what Flink uses when \
                 execution.checkpointing.snapshot-compression is true: each key group \
-                compressed on its own, so it can be read alone on rescale."
+                compressed on its own, so it can be read alone on rescale. Flink's default \
+                is false (no compression); the lab starts with Snappy so the compression \
+                ratio shows."
             }
             Codec::Lz4 => {
                 "LZ4 goes beyond Flink, whose only codec is Snappy: LZ4 was proposed \
@@ -233,8 +235,8 @@ pub fn groups(props: &GroupsProps) -> Html {
                 { field_note(&POLICY, policy_note.into()) }
                 { policy_fields }
                 { field_note(&RESTART_DELAY, "After a failure the job waits this long before \
-                    it restores (Flink's fixed-delay restart strategy). Changing it starts a \
-                    new run.".into()) }
+                    it restores (Flink's fixed-delay restart strategy, whose default is 1 s; \
+                    the lab waits 500 ms). Changing it starts a new run.".into()) }
             </Group>
         }
     };

@@ -203,8 +203,10 @@ pub fn draw(f: &Frame, lab: &LabState, motion: &mut Motion) -> (Vec<Hit>, HashMa
     let mut cell_rects = HashMap::new();
     let mut max_bin = 1;
     let mut cells = CellBatch::default();
+    // Barriers are drawn over the boxes, so a tag at a box's edge stays readable.
+    let mut marks = Vec::new();
     for (s, b) in view.subtasks.iter().zip(&l.boxes) {
-        channel(f, lab, s, *b, &l, down, motion);
+        channel(f, lab, s, *b, &l, down, motion, &mut marks);
         let flash = motion
             .flashes
             .get(&s.index)
@@ -225,6 +227,9 @@ pub fn draw(f: &Frame, lab: &LabState, motion: &mut Motion) -> (Vec<Hit>, HashMa
         max_bin = max_bin.max(bin);
     }
     cells.flush(ctx, if down { 0.35 } else { 1.0 });
+    for (x, cy, channel_h, id, row_h) in marks {
+        barrier_mark(f, x, cy, channel_h, id, row_h);
+    }
     headings(f, &l, max_bin);
     dots(f, lab, &l, motion);
     link(f, lab, &l, &mut hits);
@@ -389,6 +394,7 @@ fn source_port(l: &Layout) -> (f64, f64) {
     (l.source.right(), l.source.cy())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn channel(
     f: &Frame,
     lab: &LabState,
@@ -397,6 +403,7 @@ fn channel(
     l: &Layout,
     down: bool,
     motion: &Motion,
+    marks: &mut Vec<(f64, f64, f64, u64, f64)>,
 ) {
     let ctx = f.ctx;
     let x0 = l.channels_x;
@@ -440,7 +447,7 @@ fn channel(
             Some(t) if t < 1.0 => travel(t, bx),
             _ => (bx, b.cy()),
         };
-        barrier_mark(f, x, cy, hgt, *id, b.h);
+        marks.push((x, cy, hgt, *id, b.h));
     }
     // The running checkpoint's barrier once it reached this subtask, until the subtask's
     // snapshot is taken: at the subtask's edge (still on its way while it travels).
@@ -456,9 +463,9 @@ fn channel(
         let at_edge = x1 - 4.0 * f.scale;
         if let Some(t) = travelling {
             let (x, cy) = travel(t, at_edge);
-            barrier_mark(f, x, cy, hgt, h.id, b.h);
+            marks.push((x, cy, hgt, h.id, b.h));
         } else if waiting && !down {
-            barrier_mark(f, at_edge, b.cy(), hgt, h.id, b.h);
+            marks.push((at_edge, b.cy(), hgt, h.id, b.h));
         }
     }
 }
