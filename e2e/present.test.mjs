@@ -102,10 +102,18 @@ test('slow motion stretches a checkpoint over seconds at 1×, says so, and M swi
   const seen = new Set();
   while (await badge.count()) {
     const text = await page.locator('[data-testid="moment"] .moment-text').innerText();
-    if (/barriers travel/.test(text)) seen.add('barriers');
-    if (/on the link/.test(text)) seen.add('uploads');
-    if (/land in the store/.test(text)) seen.add('landing');
-    if (seen.size === 3 && seen.has('landing')) await screenshot(page, 'slow-motion-landing-1280x720');
+    if (/barriers travel/.test(text) && !seen.has('barriers')) {
+      seen.add('barriers');
+      await screenshot(page, 'slow-motion-1-barriers-1280x720');
+    }
+    if (/on the link/.test(text) && !seen.has('uploads')) {
+      seen.add('uploads');
+      await screenshot(page, 'slow-motion-2-on-the-link-1280x720');
+    }
+    if (/land in the store/.test(text) && !seen.has('landing')) {
+      seen.add('landing');
+      await screenshot(page, 'slow-motion-3-landing-1280x720');
+    }
     await page.waitForTimeout(100);
     if (Date.now() - began > 20000) break;
   }
