@@ -10,7 +10,10 @@
 // Prints: frame time p50 / p95 / p99 / max, the longest task, how many long tasks, and
 // how fast the run really went (virtual seconds per wall second) with the state size.
 // Options: --seconds N (default 30), --warmup-mb N (default 48), --dist DIR, --perf (also
-// print the app's own breakdown of frames that took over 40 ms: engine, publish, render).
+// print the app's own breakdown of frames that took over 40 ms: engine, publish, render),
+// --slowmo (keep the lab's slow motion around checkpoints on; by default the benchmark
+// turns it off with ?slowmo=0, so the run moves at the 1× asked and the figures compare
+// with runs from before slow motion existed).
 
 import { startLab, DESKTOP } from './harness.mjs';
 
@@ -22,6 +25,7 @@ const opt = (name, fallback) => {
 const SECONDS = Number(opt('seconds', 30));
 const WARMUP_MB = Number(opt('warmup-mb', 48));
 const PERF = args.includes('--perf');
+const SLOWMO = args.includes('--slowmo');
 if (opt('dist')) process.env.STATELAB_DIST = opt('dist');
 
 const CONFIG = new URLSearchParams({
@@ -43,7 +47,7 @@ const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q 
 
 const lab = await startLab();
 try {
-  const s = await lab.open(`/?${PERF ? 'perf=1&' : ''}${CONFIG}`, { viewport: DESKTOP });
+  const s = await lab.open(`/?${PERF ? 'perf=1&' : ''}${SLOWMO ? '' : 'slowmo=0&'}${CONFIG}`, { viewport: DESKTOP });
   const { page } = s;
   let measuring = false;
   page.on('console', (m) => {
@@ -76,7 +80,12 @@ try {
     }
     await page.waitForTimeout(1000);
   }
-  await page.locator('#speed').fill('0'); // 10^0 = 1×
+  // 10^0 = 1×, set on the slider directly (narrow windows hide it; the run reads its input).
+  await page.evaluate(() => {
+    const slider = document.querySelector('#speed');
+    slider.value = '0';
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+  });
   const warm = await readRun();
   console.log(
     `warm-up: ${((Date.now() - warmStart) / 1000).toFixed(0)} s wall, virtual ${(warm.us / 1e6).toFixed(1)} s, ` +

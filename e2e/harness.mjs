@@ -10,6 +10,7 @@
 //   with `expect`, and on anything declared that did not happen.
 // - `screenshot(page, name)` writes e2e/screenshots/<name>.png (git-ignored) for a person to
 //   look at.
+// - `openTab(page, id)` opens one of the dock's tabs (the panels beside the pipeline).
 
 import fs from 'node:fs';
 import http from 'node:http';
@@ -37,6 +38,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 export const DESKTOP = { width: 1280, height: 720 };
+export const PROJECTOR = { width: 1920, height: 1080 };
 export const PHONE = { width: 390, height: 844 };
 
 const MIME = {
@@ -170,6 +172,14 @@ async function openPage(context, origin, urlPath, { viewport = DESKTOP, expect =
     (url) => isForeign(url.href, origin),
     (route) => route.abort('blockedbyclient'),
   );
+  // Each page starts with nothing remembered (the lab keeps its preferences in local
+  // storage, which the tests of one file share); a reload in the same page keeps them.
+  await page.addInitScript(() => {
+    if (!sessionStorage.getItem('statelab.test.page')) {
+      sessionStorage.setItem('statelab.test.page', '1');
+      localStorage.clear();
+    }
+  });
 
   const response = await page.goto(origin + urlPath, { waitUntil: 'load' });
 
@@ -226,4 +236,12 @@ export async function screenshot(page, name) {
 /** Waits until the Yew app has rendered its shell. */
 export async function waitForShell(page) {
   await page.locator('[data-region="pipeline"]').waitFor({ state: 'visible', timeout: 20000 });
+}
+
+/** Opens a tab of the dock beside the pipeline: inspector, model, metrics, what-if, settings. */
+export async function openTab(page, id) {
+  const tab = page.locator(`[data-testid="tab-${id}"]`);
+  await tab.waitFor({ state: 'visible', timeout: 20000 });
+  if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
+  await page.locator(`.dock-panel[data-tab="${id}"]`).waitFor({ state: 'visible' });
 }

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { DESKTOP, PHONE, ROOT, SCREENSHOTS, screenshot, startLab, waitForShell } from './harness.mjs';
+import { DESKTOP, PHONE, ROOT, SCREENSHOTS, openTab, screenshot, startLab, waitForShell } from './harness.mjs';
 
 let lab;
 
@@ -73,6 +73,7 @@ test('play runs the virtual clock and pause stops it', async () => {
 });
 
 test('stepping advances the virtual clock to the same moments every time', async () => {
+  // Step stops at the kind chosen beside it: the next event unless another kind is chosen.
   const s = await openLab('/?seed=7');
   const { page } = s;
   await pause(page);
@@ -114,9 +115,7 @@ test('a crash is recovered from the latest checkpoint and the exactly-once badge
   await page.locator('#step-checkpoint').click();
   await stepDone(page);
 
-  const faults = page.locator('[data-group="faults"]');
-  await faults.waitFor({ state: 'attached', timeout: 10000 });
-  if ((await faults.getAttribute('open')) === null) await faults.locator('summary').click();
+  // The crash is in the action bar under the pipeline.
   await page.locator('[data-testid="crash-job"]').click();
   await page.waitForFunction(() =>
     ['restarting', 'restoring'].includes(document.querySelector('#job-status')?.dataset.status),
@@ -137,7 +136,7 @@ test('a crash is recovered from the latest checkpoint and the exactly-once badge
 
 test('invalid URL values are named, replaced by defaults, and nothing else is lost', async () => {
   const s = await openLab(
-    '/?seed=7&job.parallelism=0&checkpointing.codec=zstd&link.bandwidth_mbit_s=fast&bogus=1&checkpointing.incremental=true',
+    '/?seed=7&job.parallelism=0&checkpointing.codec=zstd&link.bandwidth_mbit_s=fast&bogus=1&checkpointing.num_retained=2',
   );
   const { page } = s;
   const notice = page.locator('#notice');
@@ -148,11 +147,13 @@ test('invalid URL values are named, replaced by defaults, and nothing else is lo
   assert.match(text, /checkpointing\.codec=zstd/);
   assert.match(text, /link\.bandwidth_mbit_s=fast/);
   assert.match(text, /bogus/);
-  // What was valid stays: the seed and incremental checkpoints.
+  // What was valid stays: the seed and the retained checkpoints (incremental checkpoints
+  // are the default now, so that link would not carry them).
+  await openTab(page, 'settings');
   assert.equal(await page.locator('#seed').inputValue(), '7');
   const url = new URL(page.url());
   assert.equal(url.searchParams.get('seed'), '7');
-  assert.equal(url.searchParams.get('checkpointing.incremental'), 'true');
+  assert.equal(url.searchParams.get('checkpointing.num_retained'), '2');
   // The refused values are gone from the address bar: a reload starts the same valid run.
   assert.equal(url.searchParams.get('job.parallelism'), null);
   assert.equal(url.searchParams.get('checkpointing.codec'), null);
@@ -165,6 +166,8 @@ test('the seed and configuration survive a reload through the URL', async () => 
   const s = await openLab('/?checkpointing.codec=lz4&job.parallelism=3');
   const { page } = s;
   await pause(page);
+  // The seed sits at the top of the Settings tab; the tab is remembered across the reload.
+  await openTab(page, 'settings');
   const seed = page.locator('#seed');
   // Shortcuts stay off while typing: these characters go into the field, not to the run.
   await seed.fill('');
@@ -182,6 +185,7 @@ test('the seed and configuration survive a reload through the URL', async () => 
 
   await page.reload({ waitUntil: 'load' });
   await page.locator('#clock').waitFor({ state: 'visible', timeout: 20000 });
+  await page.locator('#seed').waitFor({ state: 'visible', timeout: 20000 });
   assert.equal(await page.locator('#seed').inputValue(), '12345');
   const url = new URL(page.url());
   assert.equal(url.searchParams.get('checkpointing.codec'), 'lz4');
@@ -229,10 +233,15 @@ test('clicking the pipeline selects what is drawn there and the inspector shows 
   );
   const heading = await inspector.locator('h3').first().innerText();
   if (heading.startsWith('Key group')) {
-    // Its keys and values, and its size under every codec.
+    // Its keys and values, its size under every codec, and why it was shipped or not.
     await inspector.locator('table.codecs').waitFor();
     assert.match(await inspector.innerText(), /Snappy/);
+    assert.match(await inspector.innerText(), /checkpoint \d+ (shipped it|held it back)/);
   }
+  // The click opened a menu on the stage; Esc closes it (and the selection).
+  await page.locator('[data-testid="stage-menu"]').waitFor();
+  await page.keyboard.press('Escape');
+  await page.locator('[data-testid="stage-menu"]').waitFor({ state: 'detached' });
 
   await canvas.click({ position: { x: box.width * 0.9, y: box.height * 0.5 } });
   await page.waitForFunction(() =>
@@ -246,7 +255,7 @@ test('clicking the pipeline selects what is drawn there and the inspector shows 
   await s.finish();
 });
 
-test('a tap on the phone selects a subtask or key group, as a click does', async () => {
+test('a tap on the phone selects a subtask or key group and brings the inspector into view', async () => {
   const s = await openLab('/?seed=3', PHONE);
   const { page } = s;
   await pause(page);
@@ -261,6 +270,12 @@ test('a tap on the phone selects a subtask or key group, as a click does', async
     /Subtask \d|Key group \d/.test(document.querySelector('[data-region="inspector"] h3')?.textContent ?? ''),
   );
   await cdp.detach();
+  // The inspector sits below the pipeline on a phone: the tap scrolled it into view.
+  await page.waitForFunction(() => {
+    const r = document.querySelector('[data-region="inspector"] h3').getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= window.innerHeight;
+  }, null, { timeout: 5000 });
+  await screenshot(page, 'phone-tap-inspector-390x844');
   await s.finish();
 });
 
@@ -289,8 +304,6 @@ test('a rescale moves the key groups to the new subtasks and recovery stays exac
   await pause(page);
   await page.locator('#step-checkpoint').click();
   await stepDone(page);
-  const faults = page.locator('[data-group="faults"]');
-  if ((await faults.getAttribute('open')) === null) await faults.locator('summary').click();
   await page.locator('#fault-rescale').fill('6');
   await page.locator('[data-testid="rescale"]').click();
   await page.locator('#notice').waitFor();
@@ -346,6 +359,7 @@ test('copy link puts a link that reproduces the run on the clipboard, or selects
   const s = await openLab('/?seed=99&checkpointing.codec=lz4');
   const { page } = s;
   await lab.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: lab.origin });
+  await openTab(page, 'settings');
   await page.locator('#copy-link').click();
   await page.waitForFunction(() => document.querySelector('#share-link') || /link copied/.test(document.querySelector('#notice')?.textContent ?? ''));
   const link = (await page.locator('#share-link').count())
@@ -390,6 +404,7 @@ test('the what-if calculator measures every policy on forks of the run', async (
     timeout: 20000,
   });
   const before = await clock(page);
+  await openTab(page, 'what-if');
   await page.locator('#what-if-horizon').selectOption('30');
   await page.locator('[data-testid=what-if-run]').click();
   const table = page.locator('[data-testid=what-if-table]');

@@ -1,10 +1,11 @@
-// The control panels and the metrics region: the codec changes the bytes a checkpoint
-// ships, an invalid value is named next to its input and never reaches the run, the event
-// log filters by category, and both regions are screenshotted at desktop and phone sizes.
+// The control panels and the metrics region (the dock's Settings and Metrics tabs): the
+// codec changes the bytes a checkpoint ships, an invalid value is named next to its input
+// and never reaches the run, clearing the interval turns checkpointing off, the event log
+// filters by category, and both are screenshotted at desktop and phone sizes.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DESKTOP, PHONE, screenshot, startLab, waitForShell } from './harness.mjs';
+import { DESKTOP, PHONE, openTab, screenshot, startLab, waitForShell } from './harness.mjs';
 
 let lab;
 
@@ -16,10 +17,11 @@ after(async () => {
   await lab?.close();
 });
 
-/** Opens the lab, waits for the panels to be live and pauses the run. */
-async function openPaused(viewport = DESKTOP) {
-  const s = await lab.open('/', { viewport });
+/** Opens the lab on its Settings tab, waits for the panels to be live and pauses the run. */
+async function openPaused(viewport = DESKTOP, urlPath = '/') {
+  const s = await lab.open(urlPath, { viewport });
   await waitForShell(s.page);
+  await openTab(s.page, 'settings');
   await s.page.locator('[data-group="compression"]').waitFor({ state: 'attached', timeout: 20000 });
   await pause(s.page);
   return s;
@@ -29,12 +31,6 @@ async function pause(page) {
   const play = page.locator('#play');
   if ((await play.getAttribute('aria-label')) === 'Pause') await play.click();
   await page.waitForFunction(() => document.querySelector('#play')?.getAttribute('aria-label') === 'Play');
-}
-
-/** Opens a collapsed panel group (phones start with them closed). */
-async function openGroup(page, id) {
-  const group = page.locator(`[data-group="${id}"]`);
-  if ((await group.getAttribute('open')) === null) await group.locator('summary').click();
 }
 
 /** The newest completed row of the checkpoint history, as numbers. */
@@ -49,8 +45,10 @@ async function newestCompleted(page) {
   };
 }
 
-/** Steps the run to the end of the next checkpoint and returns the newest completed row. */
+/** Steps the run to the end of the next checkpoint and returns the newest completed row
+ * (from the Metrics tab, which it leaves open). */
 async function stepCheckpoint(page) {
+  await openTab(page, 'metrics');
   const before = await page
     .locator('[data-testid="history"] tr.row[data-status="completed"]')
     .first()
@@ -69,6 +67,7 @@ async function stepCheckpoint(page) {
 }
 
 async function chooseCodec(page, codec) {
+  await openTab(page, 'settings');
   const select = page.locator('#cfg-checkpointing-codec');
   const url = page.url();
   await select.selectOption(codec);
@@ -83,6 +82,13 @@ test('changing the codec changes the checkpointed data size shown in the history
 
   // The default workload keeps the last events per key as text: it compresses well.
   assert.equal(await page.locator('#cfg-workload-value-model').inputValue(), 'events');
+  // The lab's default rate is low (to follow records by eye); this test wants full
+  // checkpoints of a busier workload, so that every key group ships.
+  await page.locator('#cfg-checkpointing-incremental').selectOption('false');
+  const rate = page.locator('#cfg-workload-rate-records-per-s');
+  await rate.fill('5000');
+  await rate.press('Enter');
+  await page.waitForFunction(() => /records_per_s=5000/.test(location.search));
 
   await chooseCodec(page, 'none');
   // A checkpoint already on its way may have been encoded before the change: take the
@@ -98,7 +104,8 @@ test('changing the codec changes the checkpointed data size shown in the history
   assert.ok(lz4.id > plain.id);
   assert.ok(lz4.shipped * 1.5 < lz4.raw, `LZ4 shrinks text state well (${JSON.stringify(lz4)})`);
   assert.notEqual(lz4.shownSize, plain.shownSize, 'the table shows a different size');
-  assert.match(await page.locator('[data-testid="formula-c"]').innerText(), /×/);
+  await openTab(page, 'model');
+  assert.match(await page.locator('[data-testid="formula-compression"]').innerText(), /×/);
 
   // State grows between the two checkpoints, so compare bytes shipped per raw byte.
   assert.ok(lz4.shipped / lz4.raw < (plain.shipped / plain.raw) / 1.5, 'fewer bytes per raw byte with LZ4');
@@ -155,6 +162,31 @@ test('an invalid value is named next to its input and does not change the run', 
   await s.finish();
 });
 
+test('clearing the interval turns checkpointing off, after an earlier edit too', async () => {
+  const s = await openPaused();
+  const { page } = s;
+  const input = page.locator('#cfg-checkpointing-interval-ms');
+  const off = page.locator('#cfg-checkpointing-interval-ms-none');
+  const message = page.locator('.field[data-field="checkpointing.interval_ms"] [data-testid="field-message"]');
+  // The lab's default differs from Flink's, and says so.
+  assert.match(await message.innerText(), /Flink's default is off/);
+  await input.fill('3000');
+  await input.press('Enter');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('checkpointing.interval_ms') === '3000');
+  // Clearing the field does not switch it off while typing; Enter does.
+  await input.fill('');
+  assert.equal(await input.isDisabled(), false, 'still editable until Enter');
+  await input.press('Enter');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('checkpointing.interval_ms') === 'none');
+  assert.equal(await off.isChecked(), true);
+  assert.match(await message.innerText(), /Off: no checkpoints/);
+  // Unticking brings an interval back.
+  await off.click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('checkpointing.interval_ms') === null);
+  assert.equal(await input.inputValue(), '2000');
+  await s.finish();
+});
+
 test('the event log filters by category', async () => {
   const s = await openPaused();
   const { page } = s;
@@ -208,6 +240,8 @@ test('a trace file loads from the Workload panel; a link fault shows under Link 
   assert.match(await sourceMsg.innerText(), /CSV file/);
 
   assert.equal((await page.locator('[data-testid="link-status"]').innerText()).trim(), 'up');
+  // Link faults are actions on the running job: a menu in the action bar.
+  await page.locator('[data-testid="link-faults"] summary').click();
   await page.locator('[data-testid="link-outage"]').click();
   await page.waitForFunction(() =>
     /link down for/.test(document.querySelector('[data-testid="link-status"]')?.textContent ?? ''),
@@ -223,29 +257,31 @@ for (const [name, viewport] of [
   test(`panels and metrics at ${name}: screenshots, nothing wider than the screen`, async () => {
     const s = await openPaused(viewport);
     const { page } = s;
-    await openGroup(page, 'faults');
     await stepCheckpoint(page);
     await stepCheckpoint(page);
     // Expand the newest checkpoint's per-subtask table.
     await page.locator('[data-testid="history"] .row-toggle').first().click();
     await page.locator('[data-testid^="subtasks-"]').first().waitFor();
 
-    const controls = page.locator('[data-region="controls"]');
-    const metrics = page.locator('[data-region="metrics"]');
-    for (const region of [controls, metrics]) {
-      const box = await region.boundingBox();
-      assert.ok(box.x >= 0 && box.x + box.width <= viewport.width + 1, `region fits (${JSON.stringify(box)})`);
+    const shots = [
+      ['settings', 'controls'],
+      ['metrics', 'metrics'],
+    ];
+    for (const [tab, region] of shots) {
+      await openTab(page, tab);
+      const box = await page.locator(`[data-region="${region}"]`).boundingBox();
+      assert.ok(box.x >= 0 && box.x + box.width <= viewport.width + 1, `${region} fits (${JSON.stringify(box)})`);
+      const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(scrollWidth <= viewport.width, `no sideways scrolling (scrollWidth ${scrollWidth})`);
+      if (tab === 'metrics') {
+        // Charts draw only when on screen: bring them into view and let a redraw pass run.
+        await page.locator('[data-chart="link"]').scrollIntoViewIfNeeded();
+        await page.waitForTimeout(700);
+      }
+      await page.locator('.dock').screenshot({ path: await shotPath(`panels-${region}-${name}`) });
     }
-    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(scrollWidth <= viewport.width, `no sideways scrolling (scrollWidth ${scrollWidth})`);
-
-    await controls.screenshot({ path: await shotPath(`panels-controls-${name}`) });
-    // Charts draw only when on screen: bring them into view and let one redraw pass run.
-    await page.locator('[data-chart="link"]').scrollIntoViewIfNeeded();
-    await page.waitForTimeout(700);
-    await metrics.screenshot({ path: await shotPath(`panels-metrics-${name}`) });
-    await page.locator('[data-chart="ratio"]').scrollIntoViewIfNeeded();
-    await page.waitForTimeout(700);
+    await openTab(page, 'model');
+    await page.locator('.dock').screenshot({ path: await shotPath(`panels-model-${name}`) });
     await screenshot(page, `panels-page-${name}`);
     await s.finish();
   });

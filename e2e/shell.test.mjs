@@ -1,12 +1,16 @@
-// The page layout: it loads, shows its title and its regions (controls, pipeline and
-// inspector, metrics) side by side at desktop size and stacked on a phone, and the
-// large-font switch enlarges what is shown.
+// The page layout: it loads with its title; at desktop sizes the stage (the pipeline with
+// its caption and action bar) and the dock of tabs beside it fill one screen that never
+// scrolls; on a phone they stack without sideways scrolling; the large-font switch
+// enlarges the page's text and the pipeline's.
+//
+// The regions used to be three columns (controls | pipeline over inspector | metrics)
+// that scrolled for ~4,900 px; they are now the stage and the dock's tabs (issue 9), so
+// these tests check that layout instead.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DESKTOP, PHONE, screenshot, startLab, waitForShell } from './harness.mjs';
+import { DESKTOP, PHONE, PROJECTOR, openTab, screenshot, startLab, waitForShell } from './harness.mjs';
 
-const REGIONS = ['controls', 'pipeline', 'inspector', 'metrics'];
 let lab;
 
 before(async () => {
@@ -17,64 +21,71 @@ after(async () => {
   await lab?.close();
 });
 
-/** The bounding box of each region, by name. */
-async function regionBoxes(page) {
-  const boxes = {};
-  for (const name of REGIONS) {
-    boxes[name] = await page.locator(`[data-region="${name}"]`).boundingBox();
+const TABS = [
+  ['inspector', 'inspector'],
+  ['model', null],
+  ['metrics', 'metrics'],
+  ['what-if', null],
+  ['settings', 'controls'],
+];
+
+test('the page loads with its title, the stage beside the dock, all in one screen', async () => {
+  for (const viewport of [DESKTOP, PROJECTOR]) {
+    const s = await lab.open('/', { viewport });
+    const { page } = s;
+    assert.equal(s.response.status(), 200);
+    await waitForShell(page);
+
+    assert.equal(await page.title(), 'statelab');
+    assert.equal((await page.locator('header h1').textContent()).trim(), 'statelab');
+    assert.equal(await page.locator('[data-region="pipeline"] canvas').count(), 1);
+
+    const pipeline = await page.locator('[data-region="pipeline"]').boundingBox();
+    const actions = await page.locator('[data-region="actions"]').boundingBox();
+    const dock = await page.locator('[data-region="dock"]').boundingBox();
+    assert.ok(pipeline.x + pipeline.width <= dock.x, 'the dock is beside the pipeline');
+    assert.ok(pipeline.y + pipeline.height <= actions.y + 1, 'the actions are under the pipeline');
+    for (const [name, box] of Object.entries({ pipeline, actions, dock })) {
+      assert.ok(box.y >= 0 && box.y + box.height <= viewport.height + 1, `${name} is on the first screen`);
+      assert.ok(box.x >= 0 && box.x + box.width <= viewport.width + 1, `${name} fits the width`);
+    }
+    const page_ = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]);
+    assert.ok(page_[0] <= viewport.width && page_[1] <= viewport.height, `the page does not scroll (${page_})`);
+
+    // Every tab shows its panel beside the pipeline.
+    for (const [id, region] of TABS) {
+      await openTab(page, id);
+      assert.equal(await page.locator(`[data-testid="tab-${id}"]`).getAttribute('aria-selected'), 'true');
+      if (region) assert.ok(await page.locator(`[data-region="${region}"]`).isVisible(), `${region} in its tab`);
+    }
+    await openTab(page, 'inspector');
+
+    // The canvas is drawn at the screen's pixel density, not stretched.
+    const canvas = await page.locator('.pipeline-canvas').evaluate((c) => ({
+      w: c.width,
+      cssW: c.getBoundingClientRect().width,
+      dpr: window.devicePixelRatio,
+    }));
+    assert.ok(Math.abs(canvas.w - Math.round(canvas.cssW * canvas.dpr)) <= 1, JSON.stringify(canvas));
+
+    await screenshot(page, `shell-${viewport.width}x${viewport.height}`);
+    await s.finish();
   }
-  return boxes;
-}
-
-test('the page loads with its title and the regions side by side', async () => {
-  const s = await lab.open('/', { viewport: DESKTOP });
-  const { page } = s;
-  assert.equal(s.response.status(), 200);
-  await waitForShell(page);
-
-  assert.equal(await page.title(), 'statelab');
-  assert.equal((await page.locator('header h1').textContent()).trim(), 'statelab');
-  for (const name of REGIONS) {
-    assert.equal(await page.locator(`[data-region="${name}"]`).count(), 1, `one ${name} region`);
-    assert.ok(await page.locator(`[data-region="${name}"]`).isVisible(), `${name} is visible`);
-  }
-  assert.equal(await page.locator('aside[data-region="controls"]').count(), 1);
-  assert.equal(await page.locator('[data-region="pipeline"] canvas').count(), 1);
-
-  // At 1280 px: controls | pipeline over inspector | metrics.
-  const box = await regionBoxes(page);
-  assert.ok(box.controls.x + box.controls.width <= box.pipeline.x, 'controls left of pipeline');
-  assert.ok(box.pipeline.x + box.pipeline.width <= box.metrics.x, 'pipeline left of metrics');
-  assert.ok(box.pipeline.y + box.pipeline.height <= box.inspector.y, 'inspector under pipeline');
-  assert.ok(Math.abs(box.controls.y - box.metrics.y) < 2, 'regions start on one row');
-  assert.ok(box.metrics.x + box.metrics.width <= DESKTOP.width, 'metrics fits the width');
-  // The whole pipeline view is on the first screen.
-  assert.ok(box.pipeline.y + box.pipeline.height <= DESKTOP.height, 'pipeline fits in 720 px');
-
-  // The canvas is drawn at the screen's pixel density, not stretched.
-  const canvas = await page.locator('.pipeline-canvas').evaluate((c) => ({
-    w: c.width,
-    cssW: c.getBoundingClientRect().width,
-    dpr: window.devicePixelRatio,
-  }));
-  assert.ok(Math.abs(canvas.w - Math.round(canvas.cssW * canvas.dpr)) <= 1, JSON.stringify(canvas));
-
-  await screenshot(page, 'shell-1280x720');
-  await s.finish();
 });
 
-test('at 390 px wide the regions stack without sideways scrolling', async () => {
+test('at 390 px wide the stage and the dock stack without sideways scrolling', async () => {
   const s = await lab.open('/', { viewport: PHONE });
   const { page } = s;
   await waitForShell(page);
 
   // The pipeline comes first on a phone: it is what the lab is about.
-  const box = await regionBoxes(page);
-  assert.ok(box.pipeline.y + box.pipeline.height <= box.inspector.y, 'pipeline above inspector');
-  assert.ok(box.inspector.y + box.inspector.height <= box.controls.y, 'inspector above controls');
-  assert.ok(box.controls.y + box.controls.height <= box.metrics.y, 'controls above metrics');
-  for (const name of REGIONS) {
-    assert.ok(box[name].x >= 0 && box[name].x + box[name].width <= PHONE.width, `${name} fits`);
+  const pipeline = await page.locator('[data-region="pipeline"]').boundingBox();
+  const actions = await page.locator('[data-region="actions"]').boundingBox();
+  const dock = await page.locator('[data-region="dock"]').boundingBox();
+  assert.ok(pipeline.y + pipeline.height <= actions.y + 1, 'actions under the pipeline');
+  assert.ok(actions.y + actions.height <= dock.y + 1, 'the dock under the actions');
+  for (const [name, box] of Object.entries({ pipeline, actions, dock })) {
+    assert.ok(box.x >= 0 && box.x + box.width <= PHONE.width, `${name} fits`);
   }
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(scrollWidth <= PHONE.width, `no sideways scrolling (scrollWidth ${scrollWidth})`);
@@ -83,34 +94,36 @@ test('at 390 px wide the regions stack without sideways scrolling', async () => 
   await s.finish();
 });
 
-test('the large-font switch enlarges the text and shows its state', async () => {
+test('the large-font switch enlarges the text, the pipeline’s too, and shows its state', async () => {
   const s = await lab.open('/', { viewport: DESKTOP });
   const { page } = s;
   await waitForShell(page);
 
   const toggle = page.getByRole('button', { name: /large font/i });
-  const titleSize = () =>
-    page.locator('header h1').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+  const size = (selector) => page.locator(selector).evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+  const canvasText = async () => Number(await page.locator('.pipeline-canvas').getAttribute('data-text-px'));
 
   assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
-  assert.equal((await toggle.textContent()).trim(), 'Large font: off');
   assert.equal(await page.locator('.app.large-font').count(), 0);
-  const before = await titleSize();
+  const before = { title: await size('header h1'), text: await size('.moment-bar'), canvas: await canvasText() };
 
   await toggle.click();
   assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
-  assert.equal((await toggle.textContent()).trim(), 'Large font: on');
   assert.equal(await page.locator('.app.large-font').count(), 1);
-  const enlarged = await titleSize();
-  assert.ok(enlarged > before * 1.2, `title grows (${before}px -> ${enlarged}px)`);
+  const after = { title: await size('header h1'), text: await size('.moment-bar'), canvas: await canvasText() };
+  assert.ok(after.title > before.title * 1.2, `title grows (${before.title}px -> ${after.title}px)`);
+  assert.ok(after.text > before.text * 1.2, `text grows (${before.text}px -> ${after.text}px)`);
+  assert.ok(after.canvas > before.canvas * 1.2, `the pipeline's text grows (${before.canvas}px -> ${after.canvas}px)`);
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(scrollWidth <= DESKTOP.width, `no sideways scrolling with large font (${scrollWidth})`);
+  const bar = await page.locator('.topbar').evaluate((el) => [el.scrollWidth, el.clientWidth]);
+  assert.ok(bar[0] <= bar[1], `the top bar keeps its controls in view (${bar})`);
   await page.waitForTimeout(300);
   await screenshot(page, 'large-font-1280x720');
 
   await toggle.click();
   assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
-  assert.equal(await titleSize(), before);
+  assert.equal(await size('header h1'), before.title);
 
   await s.finish();
 });

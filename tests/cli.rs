@@ -437,10 +437,11 @@ fn the_reference_digest_refuses_run_arguments_it_would_ignore() {
 fn exported_manifests_give_each_chunk_its_own_source_offset() {
     let dir = Scratch::new("cli-manifest");
     // The adaptive policy with a high ship threshold leaves most key groups waiting, so
-    // their chunks (and offsets) come from older checkpoints.
+    // their chunks (and offsets) come from older checkpoints. The workload is written out:
+    // it needs the busy Zipf source, not the lab's slower default.
     let config = dir.file(
         "adaptive.json",
-        r#"{"job":{"max_parallelism":32},"checkpointing":{"incremental":true,"codec":"lz4","policy":{"kind":"adaptive","window_ms":1000,"change_budget_bytes":20000,"min_interval_ms":200,"max_interval_ms":1000,"ship_threshold_bytes":200000,"max_staleness_ms":4000}}}"#,
+        r#"{"workload":{"source":{"kind":"generated","distribution":{"kind":"zipf","exponent":1.0}},"rate":{"kind":"constant","records_per_s":5000}},"job":{"max_parallelism":32},"checkpointing":{"incremental":true,"codec":"lz4","policy":{"kind":"adaptive","window_ms":1000,"change_budget_bytes":20000,"min_interval_ms":200,"max_interval_ms":1000,"ship_threshold_bytes":200000,"max_staleness_ms":4000}}}"#,
     );
     let out_dir = dir.path("cp");
     let out = cli(&[

@@ -253,13 +253,17 @@ fn omitted_fields_default_at_every_level() {
     assert_eq!(c.workload.limit, Some(5));
     assert_eq!(c.workload.source, defaults.workload.source);
 
-    // A field of the default kind keeps the default's other fields.
+    // A field of the default kind keeps the default's other fields (the default source
+    // is a hot set: 50 keys take 90 % of the records).
     let c = Config::from_json(r#"{"workload":{"source":{"key_space":500}}}"#).unwrap();
     assert_eq!(
         c.workload.source,
         SourceConfig::Generated {
             key_space: 500,
-            distribution: KeyDistribution::Zipf { exponent: 1.0 },
+            distribution: KeyDistribution::HotSet {
+                hot_keys: 50,
+                hot_fraction: 0.9,
+            },
             key_kind: KeyKind::String,
         }
     );
@@ -302,7 +306,7 @@ fn omitted_fields_default_at_every_level() {
         SourceConfig::Generated {
             key_space: 10_000,
             distribution: KeyDistribution::HotSet {
-                hot_keys: 100,
+                hot_keys: 50,
                 hot_fraction: 0.5
             },
             key_kind: KeyKind::String,

@@ -19,7 +19,10 @@ use crate::engine::report::stats::{CheckpointStatus, JobStatus};
 use crate::engine::sim::{Reconfigured, Simulation};
 use crate::engine::transfer::store::ChunkId;
 
+use crate::engine::report::events::Event;
 use crate::engine::report::format;
+
+use super::stepping::StepKind;
 
 /// The most virtual time one engine call may cover before the frame loop checks its
 /// budget, and the least (below it, per-call overhead dominates).
@@ -30,18 +33,15 @@ const SNAPSHOT_SLICE_US: u64 = 100;
 const SNAPSHOT_WINDOW_US: u64 = 5_000;
 /// Wall time one slice should cost, at most, in ms.
 const SLICE_TARGET_MS: f64 = 1.5;
-/// "Step one event" stops after this much virtual time even if nothing was logged.
-pub const STEP_EVENT_LIMIT_US: u64 = 5_000_000;
-/// "Step one checkpoint" gives up after this much virtual time.
-pub const STEP_CHECKPOINT_LIMIT_US: u64 = 120_000_000;
-
 /// What the frame loop is stepping towards; the run pauses when it is reached.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Goal {
-    /// The next logged event (the log grows past `log_len`), or `deadline_us`.
-    Event { log_len: usize, deadline_us: u64 },
-    /// The next checkpoint that completes or fails, or `deadline_us`.
-    Checkpoint { finished: u64, deadline_us: u64 },
+pub struct Goal {
+    /// Stop at the next event of this kind …
+    pub kind: StepKind,
+    /// … logged with this sequence number or later …
+    pub from_seq: u64,
+    /// … or at this virtual time, whichever comes first.
+    pub deadline_us: u64,
 }
 
 /// The frame's budget: a wall clock in ms (the page's `performance.now()`) and the time
@@ -64,6 +64,8 @@ pub enum Progress {
     Done,
     /// The frame budget ran out first.
     OutOfBudget,
+    /// Stopped early, exactly where an event the caller watches for happened.
+    Stopped,
 }
 
 pub struct Driver {
@@ -353,20 +355,13 @@ impl Driver {
         self.sim.inspect_key_group(key_group, 50)
     }
 
-    /// Sets the goal of stepping to the next logged event.
-    pub fn step_event(&mut self) {
-        self.goal = Some(Goal::Event {
-            log_len: self.sim.log().len(),
-            deadline_us: self.sim.now_us().saturating_add(STEP_EVENT_LIMIT_US),
-        });
-    }
-
-    /// Sets the goal of stepping to the end of the next checkpoint; with checkpointing off
-    /// and none running, triggers one first (the message says so).
-    pub fn step_checkpoint(&mut self) -> Option<String> {
+    /// Sets the goal of stepping to the next moment of `kind`. For the end of a
+    /// checkpoint with checkpointing off and none running, triggers one first (the
+    /// message says so).
+    pub fn step(&mut self, kind: StepKind) -> Option<String> {
         let mut note = None;
-        let counts = self.sim.counts();
-        if counts.in_progress == 0
+        if kind == StepKind::Checkpoint
+            && self.sim.counts().in_progress == 0
             && self.sim.next_trigger_at_us().is_none()
             && self.sim.status() == &JobStatus::Running
             && self.sim.trigger_checkpoint()
@@ -376,10 +371,11 @@ impl Driver {
                     .to_string(),
             );
         }
-        let counts = self.sim.counts();
-        self.goal = Some(Goal::Checkpoint {
-            finished: counts.completed + counts.failed,
-            deadline_us: self.sim.now_us().saturating_add(STEP_CHECKPOINT_LIMIT_US),
+        // A hand trigger logs its own trigger event: the step looks past it.
+        self.goal = Some(Goal {
+            kind,
+            from_seq: self.sim.log().next_seq(),
+            deadline_us: self.sim.now_us().saturating_add(kind.limit_us()),
         });
         note
     }
@@ -461,74 +457,63 @@ impl Driver {
             let Some(goal) = self.goal.clone() else {
                 return (Progress::Done, None);
             };
-            let reached = match goal {
-                Goal::Event {
-                    log_len,
-                    deadline_us,
-                } => {
-                    if self.sim.log().len() > log_len {
-                        Some(None)
-                    } else if self.sim.now_us() >= deadline_us {
-                        Some(Some(format!(
-                            "nothing happened in {} of virtual time; stepped that far",
-                            format::duration_us(STEP_EVENT_LIMIT_US)
-                        )))
-                    } else {
-                        None
-                    }
-                }
-                Goal::Checkpoint {
-                    finished,
-                    deadline_us,
-                } => {
-                    let c = self.sim.counts();
-                    if c.completed + c.failed > finished {
-                        Some(None)
-                    } else if self.sim.now_us() >= deadline_us {
-                        Some(Some(format!(
-                            "no checkpoint finished within {} of virtual time; stopped there",
-                            format::duration_us(STEP_CHECKPOINT_LIMIT_US)
-                        )))
-                    } else {
-                        None
-                    }
-                }
-            };
-            if let Some(message) = reached {
+            let found = self
+                .sim
+                .log()
+                .since_seq(goal.from_seq)
+                .iter()
+                .any(|e| goal.kind.stops_at(&e.event));
+            if found {
                 self.goal = None;
-                return (Progress::Done, message);
+                return (Progress::Done, None);
+            }
+            if self.sim.now_us() >= goal.deadline_us {
+                self.goal = None;
+                return (Progress::Done, Some(goal.kind.nothing_found()));
             }
             if budget.left_ms() <= 0.0 {
                 return (Progress::OutOfBudget, None);
             }
-            let deadline = match goal {
-                Goal::Event { deadline_us, .. } | Goal::Checkpoint { deadline_us, .. } => {
-                    deadline_us
-                }
-            };
-            // Whole ticks only: `step_event` advances tick by tick and stops at the exact
-            // moment something is logged, so any split into whole ticks makes the same
-            // engine calls, and a step lands on the same virtual time however long
-            // frames took.
+            // Whole ticks only: `step_until` stops at the boundary where the event
+            // happened, so however the frames' budgets cut the slices, a step lands on
+            // the same virtual time.
             let tick = self.sim.config().tick_us.max(1);
             let ticks = (self.next_slice(budget, u64::MAX) / tick).max(1);
-            let slice = (ticks * tick).min(deadline - self.sim.now_us());
+            let slice = (ticks * tick).min(goal.deadline_us - self.sim.now_us());
+            let kind = goal.kind;
             self.timed(budget, slice, |sim| {
-                sim.step_event(slice);
+                sim.step_until(slice, |e| kind.stops_at(e));
             });
         }
     }
 
     /// Advances towards virtual time `target_us` in slices, until it is reached or the
-    /// frame budget is spent.
-    pub fn advance_towards(&mut self, target_us: u64, budget: &Budget) -> Progress {
+    /// frame budget is spent. With `stop`, each slice ends exactly where an event it
+    /// matches happened, and the advance stops there ([`Progress::Stopped`]).
+    pub fn advance_towards(
+        &mut self,
+        target_us: u64,
+        budget: &Budget,
+        stop: Option<fn(&Event) -> bool>,
+    ) -> Progress {
         while self.sim.now_us() < target_us {
             if budget.left_ms() <= 0.0 {
                 return Progress::OutOfBudget;
             }
             let slice = self.next_slice(budget, target_us);
-            let next = self.sim.now_us() + slice;
-            self.timed(budget, slice, |sim| sim.advance_to(next));
+            let mut stopped = false;
+            match stop {
+                Some(stop) => self.timed(budget, slice, |sim| {
+                    stopped = sim.step_until(slice, stop);
+                }),
+                None => {
+                    let next = self.sim.now_us() + slice;
+                    self.timed(budget, slice, |sim| sim.advance_to(next));
+                }
+            }
+            if stopped {
+                return Progress::Stopped;
+            }
         }
         Progress::Done
     }

@@ -47,6 +47,22 @@ impl Rect {
     }
 }
 
+/// The smallest text the pipeline draws, in CSS pixels at scale 1 (footers, offsets);
+/// every other size is larger. The canvas exposes it × the scale as `data-text-px`.
+pub const SMALLEST_TEXT_PX: f64 = 9.5;
+
+/// How much larger the pipeline draws its text and marks than at the normal font: more
+/// with the large-font switch, and in presenter mode enough that the smallest text is at
+/// least 14 px, readable from the back of a room on a 1080p projector.
+pub fn canvas_scale(large_font: bool, presenter: bool) -> f64 {
+    match (large_font, presenter) {
+        (false, false) => 1.0,
+        (true, false) => 1.35,
+        (false, true) => 1.6,
+        (true, true) => 1.9,
+    }
+}
+
 /// Something drawn that a click can select.
 #[derive(Clone, Debug)]
 pub struct Hit {
@@ -75,6 +91,19 @@ pub fn pick(hits: &[Hit], x: f64, y: f64) -> Option<Selection> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn presenter_text_is_readable_from_the_back_of_the_room() {
+        assert_eq!(canvas_scale(false, false), 1.0);
+        assert!(
+            canvas_scale(true, false) > 1.2,
+            "large font enlarges the canvas too"
+        );
+        for large in [false, true] {
+            assert!(SMALLEST_TEXT_PX * canvas_scale(large, true) >= 14.0);
+            assert!(canvas_scale(large, true) >= canvas_scale(large, false));
+        }
+    }
 
     #[test]
     fn rectangles() {

@@ -70,7 +70,7 @@ mod tests {
 
     #[test]
     fn the_inspector_and_the_history_say_the_same_sizes() {
-        let (mut s, _) = Session::open("", "http://lab.test/".into(), true, Box::new(|| 0.0));
+        let (mut s, _) = Session::open("", "http://lab.test/".into(), true, "", Box::new(|| 0.0));
         s.handle(Intent::StepCheckpoint);
         let mut ts = 0.0;
         while s.busy() {
@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn rows_read_in_flinks_columns() {
-        let (mut s, _) = Session::open("", "http://lab.test/".into(), true, Box::new(|| 0.0));
+        let (mut s, _) = Session::open("", "http://lab.test/".into(), true, "", Box::new(|| 0.0));
         s.handle(Intent::TriggerCheckpoint);
         let lab = s.publish();
         let running = row(lab.history.last().unwrap());

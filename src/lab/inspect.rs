@@ -3,8 +3,9 @@
 //! units and the exact count), since the inspector is where a person looks closely; they
 //! read the same as a history row's details (`super::history`).
 
-use crate::engine::report::stats::CheckpointStatus;
+use crate::engine::report::stats::{CheckpointFailure, CheckpointStatus};
 use crate::engine::state::codec::Codec;
+use crate::engine::transfer::policy::{ShipDecision, ShipReason};
 use crate::engine::transfer::store::{CheckpointId, ChunkId};
 
 use super::view::LabView;
@@ -87,6 +88,7 @@ pub fn key_group(lab: &LabView, kg: u32) -> Inspected {
     let Some(k) = view.key_groups.get(kg as usize) else {
         return Err(format!("Key group {kg} does not exist in this run."));
     };
+    // Which retained checkpoints hold it, and whether as their own upload or shared.
     let held_by: Vec<String> = view
         .store
         .checkpoints
@@ -96,8 +98,11 @@ pub fn key_group(lab: &LabView, kg: u32) -> Inspected {
                 .iter()
                 .find(|ch| ch.key_group == kg)
                 .map(|ch| match ch.shared_from {
-                    Some(from) => format!("{} (shared from {from})", c.id),
-                    None => c.id.to_string(),
+                    Some(from) => format!(
+                        "checkpoint {} (chunk {}, shared from checkpoint {from})",
+                        c.id, ch.chunk
+                    ),
+                    None => format!("checkpoint {} (chunk {}, its own upload)", c.id, ch.chunk),
                 })
         })
         .collect();
@@ -107,7 +112,9 @@ pub fn key_group(lab: &LabView, kg: u32) -> Inspected {
         ("state size", format::bytes_in_detail(k.raw_bytes)),
         (
             "since the last checkpoint",
-            if k.dirty {
+            if k.chunk.is_none() && k.changed_records == 0 {
+                "no completed checkpoint holds it yet".into()
+            } else if k.dirty {
                 format!(
                     "changed: {} records, {}",
                     format::count(k.changed_records),
@@ -117,19 +124,25 @@ pub fn key_group(lab: &LabView, kg: u32) -> Inspected {
                 "unchanged".into()
             },
         ),
-        (
-            "chunk in the latest checkpoint",
-            k.chunk.map_or("none".into(), |c| format!("chunk {c}")),
-        ),
-        (
-            "retained checkpoints holding it",
-            if held_by.is_empty() {
-                "none".into()
-            } else {
-                held_by.join(", ")
-            },
-        ),
     ];
+    if let Some(decision) = &k.ship {
+        facts.push((
+            "last shipping decision",
+            ship_explanation(decision, lab.config.checkpointing.incremental),
+        ));
+    }
+    facts.push((
+        "chunk in the latest checkpoint",
+        k.chunk.map_or("none".into(), |c| format!("chunk {c}")),
+    ));
+    facts.push((
+        "held by",
+        if held_by.is_empty() {
+            "no retained checkpoint".into()
+        } else {
+            held_by.join("; ")
+        },
+    ));
     if lab.inspection.as_ref().is_none_or(|i| i.key_group != kg) {
         facts.push(("keys and values", "reading…".into()));
     }
@@ -192,6 +205,9 @@ pub fn checkpoint(lab: &LabView, id: CheckpointId) -> Inspected {
             CheckpointStatus::Failed(why) => format!("failed: {why}"),
         };
         facts.push(("status", status));
+        if let CheckpointStatus::Failed(why) = &h.status {
+            facts.push(("why it failed", failure_explanation(why)));
+        }
         facts.push(("triggered at", format::at(h.trigger_time_us)));
         facts.push(("source offset", format::count(h.offset)));
         facts.push((
@@ -256,4 +272,163 @@ pub fn checkpoint(lab: &LabView, id: CheckpointId) -> Inspected {
         return Err(format!("Checkpoint {id} is no longer known."));
     }
     Ok(facts)
+}
+
+/// Why a key group was shipped or held back at its last barrier, with the numbers the
+/// policy decided on.
+pub fn ship_explanation(d: &ShipDecision, incremental: bool) -> String {
+    let changed = format::bytes(d.facts.changed_bytes);
+    let threshold = d.threshold_bytes.map_or_else(String::new, format::bytes);
+    let age = if d.facts.age_us == u64::MAX {
+        "never".to_string()
+    } else {
+        format!("{} before", format::duration_us(d.facts.age_us))
+    };
+    let bound = d
+        .staleness_bound_us
+        .map_or_else(String::new, format::duration_us);
+    let at = d.checkpoint;
+    match d.reason {
+        ShipReason::FullCheckpoint => format!(
+            "checkpoint {at} shipped it: incremental checkpoints are {}, so every checkpoint \
+             ships every key group, changed or not",
+            if incremental {
+                "on but this one was full"
+            } else {
+                "off"
+            }
+        ),
+        ShipReason::Changed => format!(
+            "checkpoint {at} shipped it: {changed} changed since its chunk in the latest \
+             completed checkpoint, and an incremental checkpoint ships what changed"
+        ),
+        ShipReason::Unchanged => format!(
+            "checkpoint {at} held it back: nothing changed since its chunk in the latest \
+             completed checkpoint, which the new checkpoint references instead of uploading \
+             it again"
+        ),
+        ShipReason::NeverUploaded => {
+            format!("checkpoint {at} shipped it: no usable chunk of it was stored yet")
+        }
+        ShipReason::OverThreshold => format!(
+            "checkpoint {at} shipped it: {changed} changed, at least the adaptive policy's \
+             ship threshold of {threshold}"
+        ),
+        ShipReason::BelowThreshold => format!(
+            "checkpoint {at} held it back: only {changed} changed, under the ship threshold \
+             of {threshold}; its older chunk (captured {age}) stands in until it reaches the \
+             staleness bound of {bound}"
+        ),
+        ShipReason::StalenessBound => format!(
+            "checkpoint {at} shipped it: only {changed} changed (under the threshold of \
+             {threshold}), but its stored chunk was captured {age}, at the staleness bound \
+             of {bound}"
+        ),
+    }
+}
+
+/// Why a checkpoint failed, with the Flink option that decided it.
+pub fn failure_explanation(failure: &CheckpointFailure) -> String {
+    let counted = if failure.counts_against_tolerance() {
+        " It counts against execution.checkpointing.tolerable-failed-checkpoints."
+    } else {
+        " It does not count against execution.checkpointing.tolerable-failed-checkpoints."
+    };
+    let why = match failure {
+        CheckpointFailure::Expired { timeout_ms } => format!(
+            "not every chunk was acknowledged within execution.checkpointing.timeout ({}): \
+             uploads were still on the link (a slow link, an outage or a latency spike make \
+             them late).",
+            format::duration_us(timeout_ms * 1000)
+        ),
+        CheckpointFailure::Subsumed { by } => format!(
+            "checkpoint {by}, started later, completed first; Flink then aborts the older one."
+        ),
+        CheckpointFailure::StoreUnavailable { key_group } => format!(
+            "the checkpoint store was unavailable and refused the upload of key group \
+             {key_group}."
+        ),
+        CheckpointFailure::UploadFailed(t) => format!(
+            "the upload of key group {} was lost on every attempt ({} attempts, \
+             link.max-retries).",
+            t.key_group, t.attempts
+        ),
+        CheckpointFailure::JobFailed => {
+            "the job failed while it ran; a failure aborts every running checkpoint.".into()
+        }
+    };
+    format!("{why}{counted}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::report::stats::{LossCause, TransferFailure};
+    use crate::engine::transfer::policy::KeyGroupFacts;
+
+    fn decision(reason: ShipReason, changed: u64, age_us: u64) -> ShipDecision {
+        ShipDecision {
+            checkpoint: 7,
+            reason,
+            facts: KeyGroupFacts {
+                has_chunk: true,
+                dirty: changed > 0,
+                changed_bytes: changed,
+                age_us,
+            },
+            threshold_bytes: Some(16 * 1024),
+            staleness_bound_us: Some(60_000_000),
+        }
+    }
+
+    #[test]
+    fn a_shipping_decision_says_why_with_its_numbers() {
+        let held = ship_explanation(
+            &decision(ShipReason::BelowThreshold, 2_048, 4_000_000),
+            true,
+        );
+        assert!(held.starts_with("checkpoint 7 held it back"), "{held}");
+        for part in ["2.00 KiB", "16.0 KiB", "4.00 s before", "1 min 00 s"] {
+            assert!(held.contains(part), "{held} lacks {part}");
+        }
+        let stale = ship_explanation(&decision(ShipReason::StalenessBound, 100, 61_000_000), true);
+        assert!(
+            stale.contains("shipped it") && stale.contains("staleness bound"),
+            "{stale}"
+        );
+        let over = ship_explanation(&decision(ShipReason::OverThreshold, 40_000, 1), true);
+        assert!(
+            over.contains("at least the adaptive policy's ship threshold"),
+            "{over}"
+        );
+        let unchanged = ship_explanation(&decision(ShipReason::Unchanged, 0, 1), true);
+        assert!(unchanged.contains("held it back") && unchanged.contains("references"));
+        let full = ship_explanation(&decision(ShipReason::FullCheckpoint, 0, 1), false);
+        assert!(full.contains("incremental checkpoints are off"), "{full}");
+        let changed = ship_explanation(&decision(ShipReason::Changed, 5_000, 1), true);
+        assert!(changed.contains("4.88 KiB changed"), "{changed}");
+    }
+
+    #[test]
+    fn a_failed_checkpoint_says_why_and_whether_it_counts() {
+        let expired = failure_explanation(&CheckpointFailure::Expired { timeout_ms: 1_000 });
+        assert!(
+            expired.contains("execution.checkpointing.timeout (1.00 s)"),
+            "{expired}"
+        );
+        assert!(expired.contains("It counts against"), "{expired}");
+        let lost = failure_explanation(&CheckpointFailure::UploadFailed(TransferFailure {
+            key_group: 3,
+            attempts: 6,
+            cause: LossCause::LostOnLink,
+        }));
+        assert!(
+            lost.contains("key group 3") && lost.contains("6 attempts"),
+            "{lost}"
+        );
+        let aborted = failure_explanation(&CheckpointFailure::JobFailed);
+        assert!(aborted.contains("does not count"), "{aborted}");
+        let subsumed = failure_explanation(&CheckpointFailure::Subsumed { by: 9 });
+        assert!(subsumed.contains("checkpoint 9"), "{subsumed}");
+    }
 }

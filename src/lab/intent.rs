@@ -8,15 +8,23 @@ use crate::engine::config::Config;
 use crate::engine::faults::Fault;
 use crate::engine::transfer::store::{CheckpointId, ChunkId};
 
+use super::model::Spot;
+use super::prefs::DockTab;
+use super::stepping::StepKind;
+
 /// Something a person clicked, typed or pressed.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Intent {
     TogglePlay,
     Play,
     Pause,
-    /// Advance to the next logged event (or a bounded stretch of time).
-    StepEvent,
-    /// Advance until the next checkpoint completes or fails.
+    /// Advance to the next moment of the kind chosen for stepping (→ and .).
+    StepMoment,
+    /// Choose the kind of moment to step to, and step to the next one (keys 1–6).
+    StepTo(StepKind),
+    /// Choose the kind of moment to step to, without stepping (the step menu).
+    SetStepKind(StepKind),
+    /// Advance until the next checkpoint completes or fails, whatever kind is chosen.
     StepCheckpoint,
     /// Virtual seconds per wall second, on a log scale.
     SetSpeed(f64),
@@ -39,6 +47,24 @@ pub enum Intent {
     /// outage, a latency spike, a bandwidth change, the store unavailable.
     InjectFault(Fault),
     Select(Option<Selection>),
+    /// The action bar's inputs (the subtask to crash, the parallelism to rescale to, the
+    /// key group whose chunk to damage), as typed; the keys act on them too.
+    SetTarget(Target, String),
+    /// Crash the selected subtask (or the selected key group's), else the action bar's.
+    CrashTargetSubtask,
+    /// Rescale to the action bar's parallelism.
+    RescaleToTarget,
+    /// Corrupt or lose the selected chunk (or the selected key group's in the latest
+    /// checkpoint), else the action bar's key group's.
+    CorruptTargetChunk,
+    LoseTargetChunk,
+    /// Point at a place in the pipeline (the model panel's numbers).
+    Spotlight(Spot),
+    ToggleSlowMotion,
+    TogglePresenter,
+    ShowTab(DockTab),
+    /// A settings group was opened or closed; the page remembers it.
+    GroupOpen(String, bool),
     ToggleLargeFont,
     ToggleHelp,
     CopyLink,
@@ -59,4 +85,12 @@ pub enum Selection {
     KeyGroup(u32),
     Chunk(ChunkId),
     Checkpoint(CheckpointId),
+}
+
+/// The action bar's inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Subtask,
+    Parallelism,
+    KeyGroup,
 }

@@ -1,24 +1,58 @@
 //! Keyboard shortcuts: which key, with which modifiers, where, stands for which intent.
 //!
-//! Keys: Space play/pause, → step one event, Shift+→ step one checkpoint, + / − speed,
-//! ? help, Esc closes help or clears the selection. Keys typed into a field, and keys
-//! pressed with Ctrl, Alt or ⌘, are left alone. The browser shell only reads the event
-//! and the focused element into these plain values (`ui/keyboard.rs`).
+//! Keys: Space play/pause; → or . step to the next moment of the kind chosen, 1–6 choose
+//! the kind and step (event, barrier arrival, snapshot, chunk acknowledged, restore
+//! chunk, checkpoint end), Shift+→ to the end of the next checkpoint; + / − speed; M slow
+//! motion, P presenter mode; C trigger a checkpoint, X crash the job, S crash a subtask,
+//! R rescale, K corrupt a chunk, L lose one; ? help, Esc closes help or clears the
+//! selection. Keys typed into a field, and keys pressed with Ctrl, Alt or ⌘, are left
+//! alone. The browser shell only reads the event and the focused element into these
+//! plain values (`ui/keyboard.rs`).
 
 use super::intent::Intent;
+use super::stepping::StepKind;
 
 /// The shortcuts, as the help overlay lists them.
-pub const SHORTCUTS: [(&str, &str); 8] = [
+pub const SHORTCUTS: [(&str, &str); 19] = [
     ("Space", "play / pause"),
-    ("→", "step to the next event"),
-    ("Shift + →", "step to the end of the next checkpoint"),
-    ("+", "faster (× 2)"),
-    ("−", "slower (÷ 2)"),
-    ("?", "open this help"),
-    ("Esc", "close the help, or clear the selection"),
     (
-        "Tab",
-        "move between controls; Enter or Space presses a button",
+        "→  or  .",
+        "step to the next moment of the kind chosen in the step menu",
+    ),
+    (
+        "1",
+        "step to the next event (a trigger, a completion, a failure …)",
+    ),
+    ("2", "step to the next barrier arrival"),
+    ("3", "step to the next snapshot"),
+    ("4", "step to the next chunk the store acknowledges"),
+    (
+        "5",
+        "step to the next chunk a restore reads (or the restore's end)",
+    ),
+    ("6", "step to the end of the next checkpoint"),
+    ("Shift + →", "step to the end of the next checkpoint"),
+    ("+  /  −", "faster (× 2) / slower (÷ 2)"),
+    (
+        "M",
+        "slow motion around checkpoints, restores and replays: on / off",
+    ),
+    ("P", "presenter mode: on / off"),
+    ("C", "trigger a checkpoint now"),
+    ("X", "crash the job"),
+    (
+        "S",
+        "crash the selected subtask (or the selected key group's, or the one in the action bar)",
+    ),
+    ("R", "rescale to the parallelism in the action bar"),
+    (
+        "K  /  L",
+        "corrupt / lose the selected chunk (or the selected key group's, or the action bar's)",
+    ),
+    ("?", "open this help"),
+    (
+        "Esc",
+        "close the help, or clear the selection; Tab moves between controls",
     ),
 ];
 
@@ -79,11 +113,25 @@ pub fn intent_for(key: &str, modifiers: Modifiers, focus: Focus) -> Option<Inten
     match key {
         " " | "Spacebar" if focus != Focus::Button => Some(Intent::TogglePlay),
         "ArrowRight" if modifiers.shift => Some(Intent::StepCheckpoint),
-        "ArrowRight" => Some(Intent::StepEvent),
+        "ArrowRight" | "." => Some(Intent::StepMoment),
+        "1" | "2" | "3" | "4" | "5" | "6" => {
+            let i = key.as_bytes()[0] - b'1';
+            StepKind::ALL
+                .get(usize::from(i))
+                .map(|k| Intent::StepTo(*k))
+        }
         "+" | "=" => Some(Intent::SpeedUp),
         "-" | "_" | "−" => Some(Intent::SpeedDown),
         "?" => Some(Intent::ToggleHelp),
         "Escape" | "Esc" => Some(Intent::Dismiss),
+        "m" | "M" => Some(Intent::ToggleSlowMotion),
+        "p" | "P" => Some(Intent::TogglePresenter),
+        "c" | "C" => Some(Intent::TriggerCheckpoint),
+        "x" | "X" => Some(Intent::CrashJob),
+        "s" | "S" => Some(Intent::CrashTargetSubtask),
+        "r" | "R" => Some(Intent::RescaleToTarget),
+        "k" | "K" => Some(Intent::CorruptTargetChunk),
+        "l" | "L" => Some(Intent::LoseTargetChunk),
         _ => None,
     }
 }
@@ -114,9 +162,35 @@ mod tests {
             ("Spacebar", NONE, Page, Some(Intent::TogglePlay)),
             // Space on a button presses the button, not play.
             (" ", NONE, Button, None),
-            ("ArrowRight", NONE, Page, Some(Intent::StepEvent)),
+            ("ArrowRight", NONE, Page, Some(Intent::StepMoment)),
+            (".", NONE, Page, Some(Intent::StepMoment)),
             ("ArrowRight", SHIFT, Page, Some(Intent::StepCheckpoint)),
-            ("ArrowRight", NONE, Button, Some(Intent::StepEvent)),
+            ("ArrowRight", NONE, Button, Some(Intent::StepMoment)),
+            ("1", NONE, Page, Some(Intent::StepTo(StepKind::Event))),
+            (
+                "4",
+                NONE,
+                Page,
+                Some(Intent::StepTo(StepKind::ChunkAcknowledged)),
+            ),
+            (
+                "5",
+                NONE,
+                Page,
+                Some(Intent::StepTo(StepKind::RestoreChunk)),
+            ),
+            ("6", NONE, Page, Some(Intent::StepTo(StepKind::Checkpoint))),
+            ("7", NONE, Page, None),
+            ("m", NONE, Page, Some(Intent::ToggleSlowMotion)),
+            ("P", SHIFT, Page, Some(Intent::TogglePresenter)),
+            ("c", NONE, Page, Some(Intent::TriggerCheckpoint)),
+            ("x", NONE, Page, Some(Intent::CrashJob)),
+            ("s", NONE, Page, Some(Intent::CrashTargetSubtask)),
+            ("r", NONE, Page, Some(Intent::RescaleToTarget)),
+            ("k", NONE, Page, Some(Intent::CorruptTargetChunk)),
+            ("L", SHIFT, Page, Some(Intent::LoseTargetChunk)),
+            ("x", NONE, Field, None),
+            ("c", CTRL, Page, None),
             ("+", NONE, Page, Some(Intent::SpeedUp)),
             // "+" is Shift+= on most layouts; both mean faster.
             ("+", SHIFT, Page, Some(Intent::SpeedUp)),
@@ -193,9 +267,50 @@ mod tests {
 
     #[test]
     fn the_help_lists_every_mapped_key() {
-        let listed: Vec<&str> = SHORTCUTS.iter().map(|(k, _)| *k).collect();
-        for key in ["Space", "→", "Shift + →", "+", "−", "?", "Esc"] {
-            assert!(listed.contains(&key), "help lists {key}");
+        let listed: String = SHORTCUTS
+            .iter()
+            .map(|(k, _)| *k)
+            .collect::<Vec<_>>()
+            .join(" ");
+        for key in [
+            "Space",
+            "→",
+            ".",
+            "Shift + →",
+            "+",
+            "−",
+            "?",
+            "Esc",
+            "1",
+            "2",
+            "3",
+            "4",
+            "5",
+            "6",
+            "M",
+            "P",
+            "C",
+            "X",
+            "S",
+            "R",
+            "K",
+            "L",
+        ] {
+            assert!(
+                listed.split_whitespace().any(|k| k == key) || listed.contains(key),
+                "help lists {key}"
+            );
+        }
+        // Every letter the keyboard maps is listed.
+        for c in 'a'..='z' {
+            let key = c.to_string();
+            if intent_for(&key, Modifiers::default(), Focus::Page).is_some() {
+                let upper = c.to_ascii_uppercase().to_string();
+                assert!(
+                    listed.split_whitespace().any(|k| k == upper),
+                    "help lists {upper}"
+                );
+            }
         }
     }
 }

@@ -10,8 +10,13 @@
 //!   animation frame of work, and the effects the shell performs (clipboard, address bar).
 //! - [`driver`]: the run behind the page; it owns the simulation and turns intents into
 //!   engine calls within a frame's budget.
-//! - [`pacing`]: how far a frame moves the run, how fast it really moves, how often the
-//!   views are refreshed.
+//! - [`pacing`]: how far a frame moves the run, whether it keeps up, how often the views
+//!   are refreshed.
+//! - [`moments`]: the moment the run is in (a checkpoint's barriers or uploads, a restart,
+//!   a restore, a replay), its progress and how long it should last.
+//! - [`slowmo`]: slow motion: each frame's speed, so every moment takes a watchable wall
+//!   time.
+//! - [`stepping`]: the kinds of moment "step" goes to (event, barrier, snapshot, chunk …).
 //! - [`publish`] and [`view`]: the read-only picture every component draws.
 //! - [`whatif`]: the what-if comparison, stepped in its own slice of each frame.
 //! - [`motion`] and [`geometry`]: what the pipeline animates between pictures, and
@@ -22,8 +27,12 @@
 //! - [`faults`]: the Faults panel's inputs, checked against the job and the engine's rules.
 //! - numbers are formatted by `engine::report::format`, one convention for the whole lab
 //!   (the engine's own messages use it too).
-//! - [`inspect`] and [`history`]: the inspector's facts and the checkpoint history's
-//!   cells as text, so the two say the same sizes the same way.
+//! - [`inspect`] and [`history`]: the inspector's facts (and why a key group was shipped
+//!   or held back, why a checkpoint failed) and the checkpoint history's cells as text,
+//!   so the two say the same sizes the same way.
+//! - [`recovery`]: the recovery readout as text (phase, checkpoint, replay counter).
+//! - [`model`]: the state-transfer model panel's formulas and numbers, one symbol each.
+//! - [`prefs`]: what the page remembers between visits (slow motion, the dock's tab …).
 
 pub mod driver;
 pub mod faults;
@@ -34,10 +43,16 @@ pub mod history;
 pub mod inspect;
 pub mod intent;
 pub mod keyboard;
+pub mod model;
+pub mod moments;
 pub mod motion;
 pub mod pacing;
+pub mod prefs;
 pub mod publish;
+pub mod recovery;
 pub mod session;
+pub mod slowmo;
+pub mod stepping;
 pub mod timeline;
 pub mod url;
 pub mod view;

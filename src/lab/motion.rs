@@ -1,18 +1,32 @@
 //! What the pipeline animates on the wall clock between engine states: records travelling
-//! from the source, the flash of a snapshot, key groups moving to new subtasks after a
-//! rescale, the source rewinding. All of it is decoration of facts in the published
+//! from the source, a checkpoint's barriers travelling with them, the flash of a
+//! snapshot, key groups moving to new subtasks after a rescale, the source rewinding, a
+//! place in the pipeline pointed at. All of it is decoration of facts in the published
 //! picture; nothing here decides anything about the simulation, and nothing here draws:
 //! the pipeline's canvas (`ui/pipeline/scene.rs`) reads where things are.
+//!
+//! Barriers: in the engine the coordinator puts a barrier into every channel behind the
+//! records already queued there; with empty channels it reaches its subtask at once. As
+//! records do, it is drawn leaving the source and travelling to its channel (in
+//! [`BARRIER_TRAVEL_MS`] of wall time), then sitting where the engine says it is; slow
+//! motion holds the run long enough for the snapshots to come after it arrives.
 
 use std::collections::HashMap;
 
 use super::geometry::Rect;
+use super::model::Spot;
 use super::view::{EmittedRecord, LabView};
+use crate::engine::report::stats::CheckpointStatus;
+use crate::engine::transfer::store::CheckpointId;
 
 /// Wall time a record dot takes from the source to its channel, in ms.
 pub const DOT_TRAVEL_MS: f64 = 650.0;
 /// How long a snapshot flash lasts, in ms.
-pub const FLASH_MS: f64 = 550.0;
+pub const FLASH_MS: f64 = 900.0;
+/// Wall time a checkpoint's barriers take from the source to their channels, in ms.
+pub const BARRIER_TRAVEL_MS: f64 = 1_100.0;
+/// How long a place pointed at stays marked, in ms.
+pub const SPOTLIGHT_MS: f64 = 2_500.0;
 /// How long key groups take to move to their new subtasks after a rescale, in ms.
 pub const MOVE_MS: f64 = 1_400.0;
 /// How long the "source rewound" mark stays, in ms.
@@ -43,6 +57,12 @@ pub struct Motion {
     pub cell_parallelism: u32,
     /// When the source's offset went backwards (a restore rewound it), and from where.
     pub rewind: Option<(f64, u64, u64)>,
+    /// The newest checkpoint's barriers and when they left the source.
+    pub barriers: Option<(CheckpointId, f64)>,
+    /// A place pointed at, and since when.
+    pub spotlight: Option<(Spot, f64)>,
+    seen_checkpoint: Option<CheckpointId>,
+    seen_spotlight: u64,
     seen_restore: Option<u64>,
     seen_revision: u64,
     generation: u64,
@@ -63,6 +83,30 @@ impl Motion {
             };
         }
         let view = &lab.view;
+        // A new checkpoint: its barriers leave the source now (at once with reduced motion).
+        let running = lab
+            .history
+            .iter()
+            .rev()
+            .find(|h| h.status == CheckpointStatus::InProgress)
+            .map(|h| h.id);
+        if let Some(id) = running {
+            if self.seen_checkpoint.is_none_or(|seen| id > seen) {
+                let left = if lab.reduced_motion {
+                    now_ms - BARRIER_TRAVEL_MS
+                } else {
+                    now_ms
+                };
+                self.barriers = Some((id, left));
+                self.seen_checkpoint = Some(id);
+            }
+        }
+        if let Some((spot, n)) = lab.spotlight {
+            if n != self.seen_spotlight {
+                self.seen_spotlight = n;
+                self.spotlight = Some((spot, now_ms));
+            }
+        }
         if !lab.reduced_motion {
             // Spread the records of one state over the frame they stand for, so a burst
             // reads as a stream.
@@ -111,6 +155,19 @@ impl Motion {
             || !self.flashes.is_empty()
             || !self.moves.is_empty()
             || self.rewind.is_some()
+            || self.barriers.is_some()
+            || self.spotlight.is_some()
+    }
+
+    /// How far the newest checkpoint's barriers have travelled from the source (0 to 1),
+    /// if `checkpoint` is that one.
+    pub fn barrier_travel(&self, checkpoint: CheckpointId, now_ms: f64) -> Option<f64> {
+        match self.barriers {
+            Some((id, t)) if id == checkpoint => {
+                Some(((now_ms - t) / BARRIER_TRAVEL_MS).clamp(0.0, 1.0))
+            }
+            _ => None,
+        }
     }
 
     /// Drops finished animations; returns whether anything still moves.
@@ -123,10 +180,20 @@ impl Motion {
         if self.rewind.is_some_and(|(t, _, _)| now_ms - t >= REWIND_MS) {
             self.rewind = None;
         }
-        !self.dots.is_empty()
-            || !self.flashes.is_empty()
-            || !self.moves.is_empty()
-            || self.rewind.is_some()
+        if self
+            .barriers
+            .is_some_and(|(_, t)| now_ms - t >= BARRIER_TRAVEL_MS)
+        {
+            // Arrived: from here the barriers sit where the engine says they are.
+            self.barriers = None;
+        }
+        if self
+            .spotlight
+            .is_some_and(|(_, t)| now_ms - t >= SPOTLIGHT_MS)
+        {
+            self.spotlight = None;
+        }
+        self.active()
     }
 
     /// Records where key group cells are drawn; when the parallelism changed since the

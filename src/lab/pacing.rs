@@ -1,11 +1,18 @@
-//! Frame pacing: how far each animation frame should move the run, how fast it really
-//! moved, how many records a dot stands for, and how often the views are refreshed.
+//! Frame pacing: how far each animation frame should move the run, whether it really
+//! moved that far, how many records a dot stands for, and how often the views are
+//! refreshed.
 //!
-//! Each frame advances virtual time by speed × wall time, but the engine work stops when
-//! the frame's budget is spent (the driver measures it with the clock the shell passes
-//! in, never inside the engine); the run then falls behind and the top bar says so
-//! instead of freezing frames. Nothing here reads a clock: the shell passes frame
-//! timestamps in, the session passes what the engine reached.
+//! Each frame advances virtual time by the frame's speed × wall time (the speed asked, or
+//! slow motion's, `super::slowmo`), but the engine work stops when the frame's budget is
+//! spent (the driver measures it with the clock the shell passes in, never inside the
+//! engine); the run then falls behind and the page says so instead of freezing frames.
+//! Nothing here reads a clock: the shell passes frame timestamps in, the session passes
+//! what the engine reached.
+//!
+//! "Behind" compares what the clock really advanced with what the frames planned, over a
+//! sliding window of wall time, so slow motion (planned) never reads as "cannot keep up",
+//! and running faster than asked (catching up) never does either. It shows only when
+//! clearly slower, and hides only when clearly caught up again, so it does not flicker.
 
 /// Engine work allowed per animation frame, in ms of wall time: well under half a 60 Hz
 /// frame, leaving the rest for the views, the canvas and the browser.
@@ -24,8 +31,20 @@ pub const PUBLISH_BUDGET_MS: f64 = 2.5;
 /// The speed range, in virtual seconds per wall second.
 pub const MIN_SPEED: f64 = 0.01;
 pub const MAX_SPEED: f64 = 100.0;
-/// How much of the time the budget must run out before the page says the run is behind.
-const BEHIND_SHOWN_ABOVE: f64 = 0.3;
+/// The sliding window "behind" is judged over, in wall ms, and the least of it needed.
+const BEHIND_WINDOW_MS: f64 = 2_000.0;
+const BEHIND_MIN_WINDOW_MS: f64 = 1_000.0;
+/// Shown below this share of the planned advance, hidden again above the second.
+const BEHIND_SHOW_BELOW: f64 = 0.8;
+const BEHIND_HIDE_ABOVE: f64 = 0.92;
+
+/// One frame's advance: wall ms, virtual µs planned and really reached.
+#[derive(Clone, Copy, Debug)]
+struct Advance {
+    wall_ms: f64,
+    planned_us: f64,
+    reached_us: f64,
+}
 
 /// The pacing of one run on one page.
 #[derive(Clone, Debug)]
@@ -35,9 +54,10 @@ pub struct Pacer {
     last_frame_ms: Option<f64>,
     /// Virtual time the run should have reached while playing, in µs.
     target_us: f64,
-    /// Smoothed virtual µs reached per wall µs, and how often the budget ran out (0–1).
-    reached_speed: f64,
-    behind: f64,
+    /// The last frames' advances, newest last, covering about `BEHIND_WINDOW_MS`.
+    window: std::collections::VecDeque<Advance>,
+    /// Whether the page says the run is behind (kept until clearly caught up).
+    behind: bool,
     /// Smoothed records emitted per wall second, for choosing the dot sampling.
     emit_rate: f64,
     /// The source offset at the previous frame, for `emit_rate`.
@@ -53,8 +73,8 @@ impl Default for Pacer {
             speed: 1.0,
             last_frame_ms: None,
             target_us: 0.0,
-            reached_speed: 0.0,
-            behind: 0.0,
+            window: std::collections::VecDeque::new(),
+            behind: false,
             emit_rate: 0.0,
             frame_offset: 0,
             publish_ms: 0.0,
@@ -80,8 +100,14 @@ impl Pacer {
     /// The run starts (or goes on) from `now_us`, with no debt and no sign of lag.
     pub fn rebase(&mut self, now_us: u64) {
         self.target_us = now_us as f64;
-        self.behind = 0.0;
-        self.reached_speed = self.speed;
+        self.window.clear();
+        self.behind = false;
+    }
+
+    /// Drops what is left of this frame's aim (the run stopped early on purpose, at the
+    /// start of a moment): the next frame goes on from `now_us` at its own speed.
+    pub fn settle_at(&mut self, now_us: u64) {
+        self.target_us = now_us as f64;
     }
 
     /// Forgets when the last frame was: the next frame stands for one 60 Hz frame, not
@@ -99,32 +125,70 @@ impl Pacer {
         dt
     }
 
-    /// Where a playing run should be after a frame of `dt_ms`, in virtual µs.
-    pub fn target_after(&mut self, dt_ms: f64) -> u64 {
-        self.target_us += self.speed * dt_ms * 1000.0;
+    /// Where a playing run should be after a frame of `dt_ms` at `speed` (the speed
+    /// asked, or slow motion's), in virtual µs.
+    pub fn target_after(&mut self, dt_ms: f64, speed: f64) -> u64 {
+        self.target_us += speed * dt_ms * 1000.0;
         self.target_us as u64
     }
 
-    /// Learns how far a frame of `dt_ms` really moved the run (`from_us` to `now_us`) and
-    /// whether the budget ran out. Debt beyond [`MAX_LAG_MS`] is forgiven: the run slows
-    /// down instead of trying to catch up in a burst later.
-    pub fn reached(&mut self, from_us: u64, now_us: u64, dt_ms: f64, out_of_budget: bool) {
+    /// Learns how far a frame of `dt_ms` planned to move the run (`planned_us`) and how
+    /// far it really did (`from_us` to `now_us`). Debt beyond [`MAX_LAG_MS`] at `speed`
+    /// is forgiven: the run slows down instead of trying to catch up in a burst later.
+    pub fn reached(&mut self, from_us: u64, now_us: u64, dt_ms: f64, planned_us: f64, speed: f64) {
         let now = now_us as f64;
-        let max_lag = self.speed * MAX_LAG_MS * 1000.0;
+        let max_lag = speed * MAX_LAG_MS * 1000.0;
         if self.target_us - now > max_lag {
             self.target_us = now + max_lag;
         }
-        if dt_ms > 0.0 {
-            let reached = (now - from_us as f64) / (dt_ms * 1000.0);
-            self.reached_speed = 0.9 * self.reached_speed + 0.1 * reached;
+        if dt_ms <= 0.0 {
+            return;
         }
-        self.behind = 0.95 * self.behind + 0.05 * f64::from(u8::from(out_of_budget));
+        self.window.push_back(Advance {
+            wall_ms: dt_ms,
+            planned_us: planned_us.max(0.0),
+            reached_us: (now - from_us as f64).max(0.0),
+        });
+        let mut span: f64 = self.window.iter().map(|a| a.wall_ms).sum();
+        while span > BEHIND_WINDOW_MS {
+            match self.window.pop_front() {
+                Some(a) => span -= a.wall_ms,
+                None => break,
+            }
+        }
+        if span < BEHIND_MIN_WINDOW_MS {
+            return;
+        }
+        let share = self.share_reached();
+        if self.behind {
+            self.behind = share < BEHIND_HIDE_ABOVE;
+        } else {
+            self.behind = share < BEHIND_SHOW_BELOW;
+        }
     }
 
-    /// The speed really reached while the budget keeps running out; `None` while the
-    /// run keeps up (or is not playing).
-    pub fn effective_speed(&self, playing: bool) -> Option<f64> {
-        (playing && self.behind > BEHIND_SHOWN_ABOVE).then_some(self.reached_speed.max(0.0))
+    /// Virtual time reached over the window, as a share of what was planned (1 when
+    /// nothing was planned).
+    fn share_reached(&self) -> f64 {
+        let planned: f64 = self.window.iter().map(|a| a.planned_us).sum();
+        let reached: f64 = self.window.iter().map(|a| a.reached_us).sum();
+        if planned <= 0.0 {
+            1.0
+        } else {
+            reached / planned
+        }
+    }
+
+    /// While playing and clearly slower than planned: the speeds really reached and
+    /// planned over the window (virtual seconds per wall second). `None` otherwise.
+    pub fn behind(&self, playing: bool) -> Option<(f64, f64)> {
+        if !(playing && self.behind) {
+            return None;
+        }
+        let wall: f64 = self.window.iter().map(|a| a.wall_ms).sum::<f64>() * 1000.0;
+        let planned: f64 = self.window.iter().map(|a| a.planned_us).sum();
+        let reached: f64 = self.window.iter().map(|a| a.reached_us).sum();
+        (wall > 0.0).then(|| (reached / wall, planned / wall))
     }
 
     /// Learns how many records the source emitted in a frame of `dt_ms` (its offset is
@@ -209,37 +273,80 @@ mod tests {
     fn a_playing_run_aims_at_speed_times_wall_time() {
         let mut p = Pacer::default();
         p.set_speed(2.0, 1_000_000);
-        assert_eq!(p.target_after(16.0), 1_032_000);
-        assert_eq!(p.target_after(16.0), 1_064_000);
+        assert_eq!(p.target_after(16.0, p.speed()), 1_032_000);
+        assert_eq!(p.target_after(16.0, p.speed()), 1_064_000);
+        // Slow motion plans less for the same wall time.
+        assert_eq!(p.target_after(16.0, 0.5), 1_072_000);
         p.rebase(0);
-        assert_eq!(p.target_after(10.0), 20_000);
+        assert_eq!(p.target_after(10.0, 2.0), 20_000);
+        p.settle_at(5_000);
+        assert_eq!(p.target_after(10.0, 1.0), 15_000);
+    }
+
+    /// Frames of 16 ms at `speed`, each reaching `share` of what it planned.
+    fn frames(p: &mut Pacer, now: &mut u64, n: usize, speed: f64, share: f64) {
+        for _ in 0..n {
+            let planned = speed * 16_000.0;
+            let _ = p.target_after(16.0, speed);
+            let next = *now + (planned * share) as u64;
+            p.reached(*now, next, 16.0, planned, speed);
+            *now = next;
+        }
     }
 
     #[test]
-    fn a_run_that_keeps_up_is_not_behind_and_lag_is_forgiven() {
+    fn behind_means_clearly_slower_than_planned_and_does_not_flicker() {
         let mut p = Pacer::default();
         p.rebase(0);
-        for frame in 1..=100u64 {
-            let target = p.target_after(16.0);
-            p.reached((frame - 1) * 16_000, target, 16.0, false);
-        }
-        assert_eq!(p.effective_speed(true), None);
+        let mut now = 0;
+        // Keeping up, at 1× and in deep slow motion alike: not behind.
+        frames(&mut p, &mut now, 200, 1.0, 1.0);
+        assert_eq!(p.behind(true), None);
+        frames(&mut p, &mut now, 200, 0.001, 1.0);
+        assert_eq!(p.behind(true), None, "slow motion is planned, not lag");
+        // Faster than planned (catching up): not behind either.
+        frames(&mut p, &mut now, 200, 1.0, 1.09);
+        assert_eq!(p.behind(true), None);
 
-        // The budget runs out every frame and the run moves at a quarter speed.
-        let mut now = 1_600_000u64;
+        // Half of what was planned for two seconds: behind, at the speeds really reached.
+        frames(&mut p, &mut now, 130, 1.0, 0.5);
+        let (reached, planned) = p.behind(true).expect("behind");
+        assert!((reached - 0.5).abs() < 0.02, "{reached}");
+        assert!((planned - 1.0).abs() < 0.02, "{planned}");
+        assert_eq!(p.behind(false), None, "not while paused");
+
+        // Around the threshold (between 0.8 and 0.92): it stays as it is, either way.
+        frames(&mut p, &mut now, 200, 1.0, 0.86);
+        assert!(
+            p.behind(true).is_some(),
+            "still behind: not clearly caught up"
+        );
+        frames(&mut p, &mut now, 200, 1.0, 1.0);
+        assert_eq!(p.behind(true), None, "caught up");
+        frames(&mut p, &mut now, 200, 1.0, 0.86);
+        assert_eq!(p.behind(true), None, "not clearly behind: stays hidden");
+
+        // A frame or two out of budget does not show it.
+        frames(&mut p, &mut now, 125, 1.0, 1.0);
+        frames(&mut p, &mut now, 3, 1.0, 0.1);
+        assert_eq!(p.behind(true), None);
+    }
+
+    #[test]
+    fn debt_is_forgiven_past_the_lag_bound() {
+        let mut p = Pacer::default();
+        p.rebase(0);
+        let mut now = 0u64;
         for _ in 0..100 {
-            let target = p.target_after(16.0);
+            let target = p.target_after(16.0, 1.0);
             assert!(
                 target <= now + (MAX_LAG_MS * 1000.0) as u64 + 16_000,
                 "debt stays bounded: {target} vs {now}"
             );
             let next = now + 4_000;
-            p.reached(now, next, 16.0, true);
+            p.reached(now, next, 16.0, 16_000.0, 1.0);
             now = next;
         }
-        let shown = p.effective_speed(true).expect("behind");
-        assert!((shown - 0.25).abs() < 0.01, "{shown}");
-        assert_eq!(p.effective_speed(false), None, "not while paused");
     }
 
     #[test]

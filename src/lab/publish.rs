@@ -18,13 +18,16 @@ use super::driver::Driver;
 use super::view::EmittedRecord;
 
 /// Dots per wall second the pipeline can show legibly; above that, dots are sampled.
-pub const DOTS_PER_SECOND: f64 = 90.0;
+pub const DOTS_PER_SECOND: f64 = 120.0;
 /// Most dots one picture carries (a step may emit thousands of records at once).
 pub const MAX_DOTS_PER_PICTURE: u64 = 60;
 /// How many checkpoint history rows, log entries and samples a picture carries.
 pub const HISTORY_ROWS: usize = 100;
 pub const EVENT_ROWS: usize = 200;
 pub const SAMPLE_ROWS: usize = 3_000;
+/// Most records read per picture to find the selected key group's (past it, its dots are
+/// sampled like the others).
+pub const MAX_SCAN_FOR_SELECTED: u64 = 20_000;
 
 /// The run's side of a picture.
 #[derive(Clone, Debug)]
@@ -53,8 +56,14 @@ pub struct Publisher {
 
 impl Publisher {
     /// The run as it is now. `emit_rate` (records per wall second, smoothed) decides how
-    /// many records one dot stands for.
-    pub fn publish(&mut self, driver: &Driver, emit_rate: f64) -> RunPicture {
+    /// many records one dot stands for; every record of the `selected` key group gets its
+    /// dot whatever the sampling, so a person can follow that key group's records.
+    pub fn publish(
+        &mut self,
+        driver: &Driver,
+        emit_rate: f64,
+        selected: Option<u32>,
+    ) -> RunPicture {
         let sim = driver.sim();
         let generation = driver.generation();
         let last = self.last.take().filter(|l| l.generation == generation);
@@ -75,15 +84,32 @@ impl Publisher {
             let workload = sim.workload();
             let keys = workload.keys();
             let partitioning = sim.partitioning();
-            let mut o = from.div_ceil(stride) * stride;
-            while o < offset {
+            let dot = |o: u64| {
                 let key_group = keys.key_group(workload.record(o).key);
-                emitted.push(EmittedRecord {
+                EmittedRecord {
                     offset: o,
                     key_group,
                     subtask: partitioning.subtask_of_key_group(key_group),
-                });
-                o += stride;
+                }
+            };
+            match selected {
+                // Every offset is read (a bounded number): the sampled ones and the
+                // selected key group's, in offset order.
+                Some(kg) if span <= MAX_SCAN_FOR_SELECTED => {
+                    for o in from..offset {
+                        let record = dot(o);
+                        if o % stride == 0 || record.key_group == kg {
+                            emitted.push(record);
+                        }
+                    }
+                }
+                _ => {
+                    let mut o = from.div_ceil(stride) * stride;
+                    while o < offset {
+                        emitted.push(dot(o));
+                        o += stride;
+                    }
+                }
             }
         }
         self.published_offset = offset;
@@ -208,22 +234,22 @@ mod tests {
     fn unchanged_parts_are_shared_and_new_records_become_dots() {
         let (mut driver, _) = Driver::new(Config::default());
         let mut publisher = Publisher::default();
-        let first = publisher.publish(&driver, 0.0);
+        let first = publisher.publish(&driver, 0.0, None);
         assert!(first.emitted.is_empty(), "nothing emitted at time 0");
-        let again = publisher.publish(&driver, 0.0);
+        let again = publisher.publish(&driver, 0.0, None);
         assert!(Rc::ptr_eq(&first.history, &again.history));
         assert!(Rc::ptr_eq(&first.events, &again.events));
         assert!(Rc::ptr_eq(&first.samples, &again.samples));
         assert!(Rc::ptr_eq(&first.config, &again.config));
         assert!(Rc::ptr_eq(&first.corrupted, &again.corrupted));
 
-        // 100 ms at 5 000 records/s: 500 records, at most 60 dots, in offset order.
+        // 10 s at 100 records/s: 1 000 records, at most 60 dots, in offset order.
         let budget = crate::lab::driver::Budget {
             clock: &|| 0.0,
             deadline_ms: f64::INFINITY,
         };
-        driver.advance_towards(100_000, &budget);
-        let moved = publisher.publish(&driver, 0.0);
+        driver.advance_towards(10_000_000, &budget, None);
+        let moved = publisher.publish(&driver, 0.0, None);
         let offset = moved.view.source.offset;
         assert!(offset > 0);
         assert!(moved.emitted.len() as u64 <= MAX_DOTS_PER_PICTURE);
@@ -242,9 +268,23 @@ mod tests {
             );
         }
 
+        // The selected key group's records all get dots, besides the sampled ones.
+        driver.advance_towards(20_000_000, &budget, None);
+        let kg = moved.emitted[0].key_group;
+        let picked = publisher.publish(&driver, 0.0, Some(kg));
+        let theirs = picked.emitted.iter().filter(|d| d.key_group == kg).count();
+        let sampled = picked
+            .emitted
+            .iter()
+            .filter(|d| d.offset % picked.dot_stride == 0)
+            .count();
+        assert!(theirs > 0);
+        assert!(picked.emitted.len() > sampled || theirs == sampled);
+        assert!(picked.emitted.windows(2).all(|w| w[0].offset < w[1].offset));
+
         // A new run shares nothing with the old one.
         driver.reset().unwrap();
-        let fresh = publisher.publish(&driver, 0.0);
+        let fresh = publisher.publish(&driver, 0.0, None);
         assert_ne!(fresh.generation, moved.generation);
         assert!(!Rc::ptr_eq(&fresh.history, &moved.history));
         assert!(

@@ -1,10 +1,12 @@
 //! One person's session with the lab: the run (through the [`Driver`]), the page's own
-//! state (playing, speed, selection, help, large font, messages) and what each
-//! [`Intent`] does to them. The browser shell feeds it intents and animation frames,
-//! performs the [`Effect`]s it returns, and draws the [`LabView`] it publishes.
+//! state (playing, speed, selection, help, large font, presenter mode, slow motion, the
+//! dock's tab, messages) and what each [`Intent`] does to them. The browser shell feeds
+//! it intents and animation frames, performs the [`Effect`]s it returns, stores its
+//! preferences, and draws the [`LabView`] it publishes.
 //!
 //! Every intent is handled here, explicitly; the shell adds nothing but the DOM.
 
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use crate::engine::faults::Fault;
@@ -12,9 +14,15 @@ use crate::engine::report::view::KeyGroupInspection;
 use crate::engine::transfer::store::ChunkId;
 
 use super::driver::{Budget, Driver, Progress};
-use super::intent::{Intent, Selection};
+use super::faults;
+use super::intent::{Intent, Selection, Target};
+use super::model::Spot;
+use super::moments::Moment;
 use super::pacing::{Pacer, FRAME_BUDGET_MS};
+use super::prefs::{DockTab, Prefs};
 use super::publish::Publisher;
+use super::slowmo::{stop_for, SlowMotion};
+use super::stepping::StepKind;
 use super::url;
 use super::view::LabView;
 use super::whatif::WhatIf;
@@ -37,6 +45,9 @@ pub enum Effect {
     /// Put this text on the clipboard; the shell reports back with
     /// [`Session::copied`] or [`Session::copy_refused`].
     CopyToClipboard(String),
+    /// A page switch that lives in the address bar (`present=1`): set or drop it, so a
+    /// reload keeps it.
+    SetFlag(&'static str, bool),
 }
 
 /// The page's own state, besides the run.
@@ -52,12 +63,23 @@ struct Page {
     inspected_at_ms: f64,
     inspection_stale: bool,
     reduced_motion: bool,
+    presenter: bool,
+    step_kind: StepKind,
+    dock_tab: DockTab,
+    closed_groups: Rc<BTreeSet<String>>,
+    targets: (String, String, String),
+    spotlight: Option<(Spot, u64)>,
+    /// The preferences changed since the shell last stored them.
+    prefs_dirty: bool,
+    /// Around what slow motion holds the run now.
+    slowed: Option<String>,
 }
 
 pub struct Session {
     driver: Driver,
     page: Page,
     pacer: Pacer,
+    slow_motion: SlowMotion,
     what_if: WhatIf,
     publisher: Publisher,
     clock: Clock,
@@ -69,13 +91,16 @@ pub struct Session {
 impl Session {
     /// Opens the lab at a URL query (`search`): the run it names, invalid values replaced
     /// by defaults and named in a message. `address` is the page's address without its
-    /// query. With reduced motion the lab waits for play; otherwise it moves at once, to
-    /// show what it is about. Returns the address bar's corrected query when the URL named
-    /// settings, so the bar shows the run that really started.
+    /// query; `prefs` what the page remembered (`Prefs::to_text`, "" for none). With
+    /// reduced motion the lab waits for play; otherwise it moves at once, to show what it
+    /// is about. `?present=1` opens presenter mode, `?slowmo=0` or `1` overrides the
+    /// remembered slow motion. Returns the address bar's corrected query when the URL
+    /// named settings, so the bar shows the run that really started.
     pub fn open(
         search: &str,
         address: String,
         reduced_motion: bool,
+        prefs: &str,
         clock: Clock,
     ) -> (Self, Option<Effect>) {
         let from_url = url::from_query(search);
@@ -84,11 +109,21 @@ impl Session {
         problems.extend(start_note);
         let effect = (from_url.any || !problems.is_empty())
             .then(|| Effect::ReplaceQuery(url::to_query(driver.config())));
+        let prefs = Prefs::parse(prefs);
+        let mut slow_motion = SlowMotion::default();
+        let slow = if url::query_has(search, "slowmo", "0") {
+            false
+        } else if url::query_has(search, "slowmo", "1") {
+            true
+        } else {
+            prefs.slow_motion
+        };
+        slow_motion.set_enabled(slow);
         let session = Self {
             driver,
             page: Page {
                 playing: !reduced_motion,
-                large_font: false,
+                large_font: prefs.large_font,
                 help_open: false,
                 notice: (!problems.is_empty()).then(|| problems.join(NOTICE_SEPARATOR)),
                 share_link: None,
@@ -97,8 +132,17 @@ impl Session {
                 inspected_at_ms: 0.0,
                 inspection_stale: false,
                 reduced_motion,
+                presenter: url::query_has(search, "present", "1"),
+                step_kind: prefs.step_kind,
+                dock_tab: prefs.tab,
+                closed_groups: Rc::new(prefs.closed_groups),
+                targets: ("0".into(), "8".into(), "0".into()),
+                spotlight: None,
+                prefs_dirty: false,
+                slowed: None,
             },
             pacer: Pacer::default(),
+            slow_motion,
             what_if: WhatIf::default(),
             publisher: Publisher::default(),
             clock,
@@ -106,6 +150,24 @@ impl Session {
             revision: 0,
         };
         (session, effect)
+    }
+
+    /// The preferences to store, when they changed since the last call.
+    pub fn take_prefs(&mut self) -> Option<String> {
+        if !std::mem::take(&mut self.page.prefs_dirty) {
+            return None;
+        }
+        let page = &self.page;
+        Some(
+            Prefs {
+                slow_motion: self.slow_motion.enabled(),
+                large_font: page.large_font,
+                tab: page.dock_tab,
+                closed_groups: (*page.closed_groups).clone(),
+                step_kind: page.step_kind,
+            }
+            .to_text(),
+        )
     }
 
     pub fn driver(&self) -> &Driver {
@@ -124,16 +186,13 @@ impl Session {
             Intent::TogglePlay => self.set_playing(!self.page.playing),
             Intent::Play => self.set_playing(true),
             Intent::Pause => self.set_playing(false),
-            Intent::StepEvent => {
-                self.set_playing(false);
-                self.driver.step_event();
+            Intent::StepMoment => self.step(self.page.step_kind),
+            Intent::StepTo(kind) => {
+                self.set_step_kind(kind);
+                self.step(kind);
             }
-            Intent::StepCheckpoint => {
-                self.set_playing(false);
-                if let Some(note) = self.driver.step_checkpoint() {
-                    self.page.notice = Some(note);
-                }
-            }
+            Intent::SetStepKind(kind) => self.set_step_kind(kind),
+            Intent::StepCheckpoint => self.step(StepKind::Checkpoint),
             Intent::SetSpeed(speed) => self.set_speed(speed),
             Intent::SpeedUp => self.set_speed(self.pacer.speed() * 2.0),
             Intent::SpeedDown => self.set_speed(self.pacer.speed() / 2.0),
@@ -201,12 +260,97 @@ impl Session {
                 }
             }
             Intent::Select(selection) => {
+                // What was clicked shows in the inspector.
+                if selection.is_some() && self.page.dock_tab != DockTab::Inspector {
+                    self.page.dock_tab = DockTab::Inspector;
+                    self.page.prefs_dirty = true;
+                }
                 self.page.selection = selection;
                 self.page.inspection = None;
                 self.page.inspection_stale = true;
                 self.refresh_inspection(true);
             }
-            Intent::ToggleLargeFont => self.page.large_font = !self.page.large_font,
+            Intent::SetTarget(target, text) => {
+                let t = &mut self.page.targets;
+                match target {
+                    Target::Subtask => t.0 = text,
+                    Target::Parallelism => t.1 = text,
+                    Target::KeyGroup => t.2 = text,
+                }
+            }
+            Intent::CrashTargetSubtask => {
+                let result = self
+                    .target_subtask()
+                    .and_then(|subtask| self.driver.crash_subtask(subtask));
+                self.say(result.map(|()| None));
+            }
+            Intent::RescaleToTarget => {
+                let key_groups = self.driver.sim().partitioning().max_parallelism();
+                let result = faults::rescale(&self.page.targets.1, key_groups)
+                    .map_err(|e| format!("rescale: {e}"))
+                    .and_then(|p| self.driver.rescale(p));
+                let rescaled = result.is_ok();
+                self.say(result.map(Some));
+                if rescaled {
+                    return Some(self.query());
+                }
+            }
+            Intent::CorruptTargetChunk => {
+                let result = self.target_chunk().and_then(|chunk| {
+                    self.driver
+                        .corrupt_chunk(chunk)
+                        .map(|()| corrupted_message(chunk))
+                });
+                self.say(result.map(Some));
+            }
+            Intent::LoseTargetChunk => {
+                let result = self
+                    .target_chunk()
+                    .and_then(|chunk| self.driver.lose_chunk(chunk).map(|()| lost_message(chunk)));
+                self.say(result.map(Some));
+            }
+            Intent::Spotlight(spot) => {
+                let n = self.page.spotlight.map_or(1, |(_, n)| n + 1);
+                self.page.spotlight = Some((spot, n));
+            }
+            Intent::ToggleSlowMotion => {
+                let on = !self.slow_motion.enabled();
+                self.slow_motion.set_enabled(on);
+                self.pacer.rebase(self.driver.sim().now_us());
+                self.page.prefs_dirty = true;
+                self.page.notice = Some(if on {
+                    "slow motion on: the run slows down around checkpoints, restores and \
+                     replays so each moment can be watched (M switches it)"
+                        .into()
+                } else {
+                    "slow motion off: the run keeps the speed asked throughout (M switches it)"
+                        .into()
+                });
+            }
+            Intent::TogglePresenter => {
+                self.page.presenter = !self.page.presenter;
+                return Some(Effect::SetFlag("present", self.page.presenter));
+            }
+            Intent::ShowTab(tab) => {
+                self.page.dock_tab = tab;
+                self.page.prefs_dirty = true;
+            }
+            Intent::GroupOpen(group, open) => {
+                let mut closed = (*self.page.closed_groups).clone();
+                let changed = if open {
+                    closed.remove(&group)
+                } else {
+                    closed.insert(group)
+                };
+                if changed {
+                    self.page.closed_groups = Rc::new(closed);
+                    self.page.prefs_dirty = true;
+                }
+            }
+            Intent::ToggleLargeFont => {
+                self.page.large_font = !self.page.large_font;
+                self.page.prefs_dirty = true;
+            }
             Intent::ToggleHelp => self.page.help_open = !self.page.help_open,
             Intent::CopyLink => {
                 let link = format!("{}?{}", self.address, url::to_query(self.driver.config()));
@@ -259,9 +403,9 @@ impl Session {
     }
 
     /// One animation frame at `ts_ms`: the run's engine work within the frame budget
-    /// (towards a step's goal, or speed × wall time while playing), then the what-if
-    /// forks in their own budget, then the inspection. Returns whether a picture should
-    /// be published this frame.
+    /// (towards a step's goal, or the frame's speed × wall time while playing: the speed
+    /// asked, or slow motion's around a moment), then the what-if forks in their own
+    /// budget, then the inspection. Returns whether a picture should be published.
     pub fn frame(&mut self, ts_ms: f64) -> bool {
         let dt_ms = self.pacer.frame_dt(ts_ms);
         let clock: &dyn Fn() -> f64 = &*self.clock;
@@ -275,12 +419,38 @@ impl Session {
             if let Some(message) = message {
                 self.page.notice = Some(message);
             }
+            self.page.slowed = None;
         } else if self.page.playing {
-            let target = self.pacer.target_after(dt_ms);
-            let progress = self.driver.advance_towards(target, &budget);
+            let sim = self.driver.sim();
+            let moment = Moment::read(sim);
+            let trigger_in = sim.next_trigger_at_us().map(|t| t.saturating_sub(before));
+            let plan = self.slow_motion.plan(
+                moment.as_ref(),
+                trigger_in,
+                before,
+                self.pacer.speed(),
+                dt_ms,
+            );
+            self.page.slowed = plan.around;
+            let target = self.pacer.target_after(dt_ms, plan.speed);
+            // With slow motion on, the frame stops exactly where a moment begins, so the
+            // next frame slows down before any of it passes.
+            let stop = self
+                .slow_motion
+                .enabled()
+                .then(|| stop_for(moment.as_ref()));
+            let progress = self.driver.advance_towards(target, &budget, stop);
             let now = self.driver.sim().now_us();
-            let out_of_budget = progress == Progress::OutOfBudget;
-            self.pacer.reached(before, now, dt_ms, out_of_budget);
+            let planned = plan.speed * dt_ms * 1000.0;
+            if progress == Progress::Stopped {
+                // Stopped on purpose: the rest of this frame's aim is dropped, and the
+                // frame counts as keeping up.
+                self.pacer.settle_at(now);
+                self.pacer
+                    .reached(before, now, dt_ms, (now - before) as f64, plan.speed);
+            } else {
+                self.pacer.reached(before, now, dt_ms, planned, plan.speed);
+            }
         }
         self.pacer
             .count_emitted(self.driver.sim().source_offset(), dt_ms);
@@ -292,7 +462,13 @@ impl Session {
     /// The picture every view draws, as of now.
     pub fn publish(&mut self) -> Rc<LabView> {
         let t0 = (self.clock)();
-        let run = self.publisher.publish(&self.driver, self.pacer.emit_rate());
+        let selected = match self.page.selection {
+            Some(Selection::KeyGroup(kg)) => Some(kg),
+            _ => None,
+        };
+        let run = self
+            .publisher
+            .publish(&self.driver, self.pacer.emit_rate(), selected);
         self.revision += 1;
         let page = &self.page;
         let view = LabView {
@@ -314,7 +490,17 @@ impl Session {
             dot_stride: run.dot_stride,
             corrupted: run.corrupted,
             stepping: run.stepping,
-            effective_speed: self.pacer.effective_speed(page.playing),
+            behind: self.pacer.behind(page.playing),
+            slow_motion: self.slow_motion.enabled(),
+            slowed: page.slowed.clone(),
+            // Read now, so a step or a crash while paused shows its moment at once.
+            moment: Moment::read(self.driver.sim()),
+            step_kind: page.step_kind,
+            presenter: page.presenter,
+            dock_tab: page.dock_tab,
+            closed_groups: page.closed_groups.clone(),
+            targets: page.targets.clone(),
+            spotlight: page.spotlight,
             reduced_motion: page.reduced_motion,
             generation: run.generation,
             what_if: self.what_if.status().clone(),
@@ -326,9 +512,65 @@ impl Session {
     fn set_playing(&mut self, playing: bool) {
         if playing && !self.page.playing {
             self.pacer.rebase(self.driver.sim().now_us());
+            self.slow_motion.forget();
             self.driver.clear_goal();
         }
         self.page.playing = playing;
+    }
+
+    fn set_step_kind(&mut self, kind: StepKind) {
+        if self.page.step_kind != kind {
+            self.page.step_kind = kind;
+            self.page.prefs_dirty = true;
+        }
+    }
+
+    /// Pauses and steps to the next moment of `kind`.
+    fn step(&mut self, kind: StepKind) {
+        self.set_playing(false);
+        if let Some(note) = self.driver.step(kind) {
+            self.page.notice = Some(note);
+        }
+    }
+
+    /// The subtask the keys and the action bar crash: the selected one, the selected key
+    /// group's, or the action bar's.
+    fn target_subtask(&self) -> Result<u32, String> {
+        let sim = self.driver.sim();
+        let partitioning = sim.partitioning();
+        match self.page.selection {
+            Some(Selection::Subtask(i)) => Ok(i),
+            Some(Selection::KeyGroup(kg)) if kg < partitioning.max_parallelism() => {
+                Ok(partitioning.subtask_of_key_group(kg))
+            }
+            _ => faults::subtask(&self.page.targets.0, partitioning.parallelism())
+                .map_err(|e| format!("crash subtask: {e}")),
+        }
+    }
+
+    /// The chunk the keys and the action bar damage: the selected one, the selected key
+    /// group's in the latest checkpoint, or the action bar's key group's.
+    fn target_chunk(&self) -> Result<ChunkId, String> {
+        let sim = self.driver.sim();
+        let latest = sim.store().latest();
+        let of_key_group = |kg: u32| {
+            latest
+                .and_then(|c| c.manifest.iter().find(|r| r.key_group == kg))
+                .map(|r| r.chunk)
+                .ok_or_else(|| format!("key group {kg} has no chunk in a completed checkpoint yet"))
+        };
+        match self.page.selection {
+            Some(Selection::Chunk(id)) => Ok(id),
+            Some(Selection::KeyGroup(kg)) => of_key_group(kg),
+            _ => {
+                let view = sim.view();
+                faults::chunk_of(
+                    &self.page.targets.2,
+                    sim.partitioning().max_parallelism(),
+                    view.store.checkpoints.last(),
+                )
+            }
+        }
     }
 
     fn set_speed(&mut self, speed: f64) {
@@ -355,6 +597,7 @@ impl Session {
         self.page.inspection = None;
         self.what_if.clear();
         self.pacer.rebase(self.driver.sim().now_us());
+        self.slow_motion.forget();
     }
 
     /// Re-reads the selected key group: at once when `force`d, otherwise at most every

@@ -15,8 +15,9 @@ use serde_json::{Map, Value};
 
 use crate::engine::config::Config;
 
-/// Parameters that are not settings: debug and test switches the URL may also carry.
-const RESERVED: [&str; 3] = ["panic", "selftest", "perf"];
+/// Parameters that are not settings: page switches (presenter mode, slow motion) and
+/// debug and test switches the URL may also carry.
+const RESERVED: [&str; 5] = ["panic", "selftest", "perf", "present", "slowmo"];
 
 /// What the URL asked for, after every invalid value was replaced by its default.
 pub struct FromUrl {
@@ -48,6 +49,20 @@ pub fn address_query(settings: &str, current: &str) -> String {
         }
     }
     query
+}
+
+/// `current` (an address bar query) with the page switch `key=1` set, or dropped when
+/// `on` is false; everything else in it stays as it was.
+pub fn with_flag(current: &str, key: &str, on: bool) -> String {
+    let mut pairs: Vec<String> = parse_query(current)
+        .into_iter()
+        .filter(|(k, _)| k != key && !k.is_empty())
+        .map(|(k, v)| format!("{}={}", encode(&k), encode(&v)))
+        .collect();
+    if on {
+        pairs.push(format!("{}=1", encode(key)));
+    }
+    pairs.join("&")
 }
 
 /// `seed=…&path=value&…` for the settings that differ from the defaults.

@@ -14,6 +14,10 @@ use crate::engine::report::view::{KeyGroupInspection, SimView};
 use crate::engine::transfer::store::ChunkId;
 
 use super::intent::Selection;
+use super::model::Spot;
+use super::moments::Moment;
+use super::prefs::DockTab;
+use super::stepping::StepKind;
 use super::whatif::WhatIfStatus;
 
 /// Everything components draw.
@@ -50,9 +54,27 @@ pub struct LabView {
     pub corrupted: Rc<BTreeSet<ChunkId>>,
     /// A step (to the next event or checkpoint) is being worked through.
     pub stepping: bool,
-    /// While playing: the speed the engine really reaches when it cannot keep up with
-    /// `speed` inside the frame budget; `None` when it keeps up.
-    pub effective_speed: Option<f64>,
+    /// While playing and clearly slower than planned: the speeds really reached and
+    /// planned (virtual seconds per wall second); `None` when it keeps up.
+    pub behind: Option<(f64, f64)>,
+    /// Slow motion is switched on.
+    pub slow_motion: bool,
+    /// While slow motion holds the run below the speed asked: around what
+    /// ("checkpoint 3", "the restore").
+    pub slowed: Option<String>,
+    /// The moment the run is in, for the stage's caption.
+    pub moment: Option<Moment>,
+    /// What "step" (→, .) goes to.
+    pub step_kind: StepKind,
+    /// Presenter mode: the pipeline fills the screen, text is large.
+    pub presenter: bool,
+    pub dock_tab: DockTab,
+    /// Settings groups the person closed.
+    pub closed_groups: Rc<BTreeSet<String>>,
+    /// The action bar's inputs, as typed: subtask, parallelism, key group.
+    pub targets: (String, String, String),
+    /// A place to point at in the pipeline, numbered so a second click points again.
+    pub spotlight: Option<(Spot, u64)>,
     /// The person asked for reduced motion: no travelling dots or flashes.
     pub reduced_motion: bool,
     /// Changes whenever the simulation is replaced (reset, seed, a new run), so views

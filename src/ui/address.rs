@@ -43,3 +43,22 @@ pub fn replace_query(settings: &str) {
         );
     }
 }
+
+/// Sets (or drops) the page switch `key=1` in the address bar, keeping the rest of it,
+/// without a new history entry.
+pub fn set_flag(key: &str, on: bool) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    let path = location.pathname().unwrap_or_else(|_| "/".into());
+    let query = url::with_flag(&location.search().unwrap_or_default(), key, on);
+    let address = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
+    }
+}

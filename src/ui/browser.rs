@@ -24,6 +24,24 @@ pub fn prefers_reduced_motion() -> bool {
         .is_some_and(|m| m.matches())
 }
 
+/// Where the page keeps what it remembers between visits (`lab::prefs`).
+const PREFS_KEY: &str = "statelab.prefs";
+
+/// What the page remembered, or "" (nothing stored, or storage refused: private modes).
+pub fn load_prefs() -> String {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(PREFS_KEY).ok().flatten())
+        .unwrap_or_default()
+}
+
+/// Remembers `text`; a browser that refuses storage just forgets.
+pub fn save_prefs(text: &str) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(PREFS_KEY, text);
+    }
+}
+
 /// Whether the tab is hidden (another tab in front, a minimised window).
 pub fn document_hidden() -> bool {
     web_sys::window()

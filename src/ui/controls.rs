@@ -1,14 +1,16 @@
-//! The controls region: the run's configuration in panels (Workload, Partitioning,
-//! Compression, Checkpointing, Link and store) and the Faults panel.
+//! The Settings tab: the run's seed and link, and its configuration in collapsible groups
+//! (Workload, Partitioning, Compression, Checkpointing, Link and store) that remember
+//! whether they were open. Faults are actions on the running job: they live in the
+//! action bar under the pipeline.
 //!
 //! Panels read `LabState` from the context and send intents; they never hold a
 //! simulation. A configuration is sent only after the engine's own validation accepted
 //! it, and each group says whether its settings apply live or restart the job (the root
 //! decides, and reports what it did through `LabState::notice`).
 
-mod faults;
 mod field;
 mod groups;
+mod run;
 
 use yew::prelude::*;
 
@@ -18,11 +20,16 @@ use crate::ui::context::LabState;
 pub fn controls() -> Html {
     let lab = use_context::<LabState>();
     html! {
-        <aside class="panel controls" data-region="controls" aria-labelledby="controls-heading">
-            <h2 id="controls-heading">{ "Controls" }</h2>
+        <section class="controls" data-region="controls" aria-labelledby="controls-heading">
+            <h2 id="controls-heading" class="visually-hidden">{ "Settings" }</h2>
             {
                 match lab {
-                    Some(lab) => html! { <groups::Groups lab={lab} /> },
+                    Some(lab) => html! {
+                        <>
+                            <run::Run lab={lab.clone()} />
+                            <groups::Groups lab={lab} />
+                        </>
+                    },
                     None => html! {
                         <p class="placeholder waiting" data-testid="controls-waiting">
                             { "Waiting for the lab: the panels appear once the simulation \
@@ -31,6 +38,6 @@ pub fn controls() -> Html {
                     },
                 }
             }
-        </aside>
+        </section>
     }
 }

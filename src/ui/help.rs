@@ -60,21 +60,39 @@ pub fn help() -> Html {
                 <h3>{ "The pipeline" }</h3>
                 <ul class="help-list">
                     <li>{ "Records leave the source on the left and travel to the subtask that owns \
-                           their key group; a dot's colour is its key group's. At high rates one dot \
-                           stands for several records, as the view says." }</li>
+                           their key group; a dot takes its subtask's colour, as do that subtask's \
+                           key groups and their chunks on the link and in the store. Select a key \
+                           group and its records stand out. At high rates one dot stands for \
+                           several records, as the view says." }</li>
                     <li>{ "Each subtask box holds its key groups as cells: the filled square grows \
-                           with the state's bytes; a corner mark means changed since the last \
-                           completed checkpoint. The bar in front of a box is its input channel; \
-                           vertical lines in it are checkpoint barriers." }</li>
-                    <li>{ "A subtask flashes when its barrier arrives and it takes its snapshot. \
-                           Chunks then travel to the store: the filled square is the encoded \
-                           size, the outline the raw size, so compression shows as the gap." }</li>
+                           with the state's bytes; a dark corner means changed since the last \
+                           completed checkpoint. The bar in front of a box is its input channel." }</li>
+                    <li>{ "A checkpoint's barriers (dark bars with the checkpoint's number) travel \
+                           with the records; a subtask flashes when its barrier arrives and it takes \
+                           its snapshot. Chunks then travel to the store: the filled square is the \
+                           encoded size, the outline the raw size, so compression shows as the gap. \
+                           They land in a dashed column until the checkpoint completes." }</li>
                     <li>{ "The store keeps one column per retained checkpoint. Hollow cells are \
                            chunks shared with an earlier checkpoint (incremental); a cross marks a \
                            missing chunk, a zigzag a corrupted one." }</li>
                     <li>{ "On a crash the subtasks grey out, chunks come back over the link, the \
-                           source rewinds to the checkpoint's offset and replays." }</li>
-                    <li>{ "Click or tap anything to inspect it." }</li>
+                           source rewinds to the checkpoint's offset and replays; the recovery card \
+                           in the dock ends with the exactly-once verdict." }</li>
+                </ul>
+                <h3>{ "Watching and presenting" }</h3>
+                <ul class="help-list">
+                    <li>{ "Slow motion (M) slows the run around each checkpoint, restore and replay \
+                           so every moment takes a few seconds; the caption above the pipeline says \
+                           what is happening and that slow motion holds the run." }</li>
+                    <li>{ "Step (→ or .) goes to the next moment of the kind chosen beside it; keys \
+                           1–6 choose a kind and step: the next event, barrier arrival, snapshot, \
+                           chunk acknowledged, restore chunk or checkpoint end." }</li>
+                    <li>{ "Click a subtask, a key group, a chunk or a checkpoint: a menu opens \
+                           there (crash it, corrupt it, lose it) and the dock's Inspect tab explains \
+                           it, including why a key group was shipped or held back. The action bar \
+                           under the pipeline does the same from the keyboard." }</li>
+                    <li>{ "Presenter mode (P, or ?present=1 in the address) gives the pipeline the \
+                           whole screen with large text, for a projector." }</li>
                 </ul>
             </div>
         </div>

@@ -19,10 +19,23 @@ pub fn inspector() -> Html {
     };
     let body = match &lab.selection {
         None => html! {
-            <p class="placeholder">
-                { "Click or tap a subtask, a key group cell, a chunk or a stored checkpoint in the \
-                   pipeline to see what it holds." }
-            </p>
+            <>
+                <p class="placeholder">
+                    { "Click or tap a subtask, a key group cell, a chunk or a stored checkpoint in \
+                       the pipeline to see what it holds, and why it was shipped or held back." }
+                </p>
+                <div class="tour">
+                    <h3>{ "A first tour, from the keyboard" }</h3>
+                    <ol>
+                        <li><kbd>{ "2" }</kbd>{ " step to the next barrier: watch it travel to each subtask" }</li>
+                        <li><kbd>{ "3" }</kbd>{ " step to each snapshot, " }<kbd>{ "4" }</kbd>{ " to each chunk the store acknowledges" }</li>
+                        <li><kbd>{ "Space" }</kbd>{ " play; slow motion holds every checkpoint for a few seconds" }</li>
+                        <li><kbd>{ "X" }</kbd>{ " crash the job, then " }<kbd>{ "5" }</kbd>{ " step through the restore chunk by chunk" }</li>
+                        <li><kbd>{ "Space" }</kbd>{ " watch the replay; the recovery card ends with exactly-once ✓" }</li>
+                    </ol>
+                    <p class="hint">{ "? lists every key." }</p>
+                </div>
+            </>
         },
         Some(Selection::Subtask(i)) => subtask(&lab, *i),
         Some(Selection::KeyGroup(kg)) => key_group(&lab, *kg),
@@ -39,7 +52,7 @@ pub fn inspector() -> Html {
         }
     });
     html! {
-        <section class="panel inspector" data-region="inspector" aria-labelledby="inspector-heading" aria-live="polite">
+        <section class="inspector" data-region="inspector" aria-labelledby="inspector-heading" aria-live="polite">
             <div class="panel-head">
                 <h2 id="inspector-heading">{ "Inspector" }</h2>
                 { for clear }

@@ -3,7 +3,8 @@
 //! The logic lives in `crate::lab` (compiled and tested natively); this module is the
 //! thin shell around it. One concept per module: [`app`] is the root (it runs the lab's
 //! `Session` on animation frames and publishes its picture through [`context`]), the
-//! region modules draw one region each, [`address`] reads and writes the address bar,
+//! region modules draw one region each ([`topbar`]; [`stage`]: the pipeline with its
+//! caption and action bar; [`dock`]: the tabs beside it), [`address`] reads and writes the address bar,
 //! [`keyboard`] and [`browser`] carry the browser's events and answers in, [`selftest`]
 //! is the cross-target digest page, and [`panic`] makes a wasm panic visible instead of
 //! leaving a frozen page in silence.
@@ -13,6 +14,7 @@ mod app;
 mod browser;
 mod context;
 mod controls;
+mod dock;
 mod help;
 mod inspector;
 mod keyboard;
@@ -20,6 +22,7 @@ mod metrics;
 mod panic;
 mod pipeline;
 mod selftest;
+mod stage;
 mod topbar;
 
 /// Entry point called by the wasm binary (`src/main.rs`): installs the panic hook, then

@@ -1,17 +1,23 @@
-//! The top bar: the lab's name, the run controls (play/pause, step an event or a
-//! checkpoint, speed on a log scale, reset), the virtual clock, the job's status as the
-//! engine reports it, the seed, and the page switches (copy link, large font, help).
+//! The top bar: the lab's name, the run controls (play/pause, step to the next moment of
+//! the kind chosen, step to a checkpoint's end, speed on a log scale, reset), the virtual
+//! clock, the job's status as the engine reports it, and the page switches (slow motion,
+//! presenter mode, large font, help).
+//!
+//! The bar never reflows: every part whose text changes with the run (the play button,
+//! the clock, the status, the speed) has a fixed width and cuts what does not fit (the
+//! whole text is in its `title`), and the bar keeps one row on a wide screen; what
+//! does not fit at a width is hidden by the stylesheet, never wrapped.
 
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::engine::report::stats::JobStatus;
 
 use super::context::LabState;
 use crate::engine::report::format;
-use crate::lab::fields::numbers::parse_seed;
 use crate::lab::intent::Intent;
 use crate::lab::pacing::{MAX_SPEED, MIN_SPEED};
+use crate::lab::stepping::StepKind;
 
 #[function_component(TopBar)]
 pub fn top_bar() -> Html {
@@ -31,6 +37,15 @@ pub fn top_bar() -> Html {
             }
         })
     };
+    let on_kind = {
+        let dispatch = lab.dispatch.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            if let Some(kind) = StepKind::from_id(&select.value()) {
+                dispatch.emit(Intent::SetStepKind(kind));
+            }
+        })
+    };
     let view = &lab.view;
     let (play_label, play_icon) = if lab.playing {
         ("Pause", "❚❚")
@@ -38,13 +53,7 @@ pub fn top_bar() -> Html {
         ("Play", "▶")
     };
     let speed_exp = lab.speed.log10();
-    let behind = lab.effective_speed.map(|s| {
-        html! {
-            <span class="behind" role="status" title="The engine work per frame is capped so the page stays smooth; the run falls behind instead of freezing.">
-                { format!("running at {} of the {} asked: the engine cannot keep up", format::speed(s), format::speed(lab.speed)) }
-            </span>
-        }
-    });
+    let kind = lab.step_kind;
     html! {
         <header class="topbar">
             <div class="brand">
@@ -60,15 +69,27 @@ pub fn top_bar() -> Html {
                     <span aria-hidden="true" class="icon">{ play_icon }</span>
                     <span class="label">{ play_label }</span>
                 </button>
-                <button type="button" id="step-event" class="tb-button"
-                    title="Step to the next event (→)" disabled={lab.stepping}
-                    onclick={send(Intent::StepEvent)}>
-                    { "Step event" }
-                </button>
-                <button type="button" id="step-checkpoint" class="tb-button"
+                <span class="step-group" role="group" aria-label="Step">
+                    <button type="button" id="step-event" class="tb-button"
+                        title={format!("Step to the next {} (→ or .)", kind.label())}
+                        disabled={lab.stepping}
+                        onclick={send(Intent::StepMoment)}>
+                        { "Step" }
+                    </button>
+                    <select id="step-kind" class="step-kind" aria-label="Step to the next"
+                        title="What Step stops at (keys 1–6 choose and step)" onchange={on_kind}>
+                        { for StepKind::ALL.iter().map(|k| html! {
+                            <option value={k.id()} selected={*k == kind}>
+                                { format!("{} {}", k.key(), k.label()) }
+                            </option>
+                        }) }
+                    </select>
+                </span>
+                <button type="button" id="step-checkpoint" class="tb-button" aria-label="Step to the end of the next checkpoint"
                     title="Step to the end of the next checkpoint (Shift+→)" disabled={lab.stepping}
                     onclick={send(Intent::StepCheckpoint)}>
-                    { "Step checkpoint" }
+                    <span aria-hidden="true">{ "⇥" }</span>
+                    <span class="step-checkpoint-label">{ " Checkpoint" }</span>
                 </button>
                 <div class="speed" role="group" aria-label="Speed">
                     <button type="button" class="tb-button small" aria-label="Slower" title="Slower (−)"
@@ -79,12 +100,16 @@ pub fn top_bar() -> Html {
                         aria-label="Speed, virtual seconds per wall second"
                         aria-valuetext={format::speed(lab.speed)}
                         oninput={on_speed} />
+                    <output id="speed-value" class="speed-value" for="speed"
+                        title="Virtual seconds per wall second">{ format::speed(lab.speed) }</output>
                     <button type="button" class="tb-button small" aria-label="Faster" title="Faster (+)"
                         onclick={send(Intent::SpeedUp)}>{ "+" }</button>
-                    <output id="speed-value" class="speed-value" for="speed">{ format::speed(lab.speed) }</output>
                 </div>
-                <button type="button" id="reset" class="tb-button" title="Start the run again from virtual time 0"
-                    onclick={send(Intent::Reset)}>{ "Reset" }</button>
+                <button type="button" id="reset" class="tb-button" aria-label="Reset"
+                    title="Reset: start the run again from virtual time 0"
+                    onclick={send(Intent::Reset)}>
+                    <span aria-hidden="true">{ "↺" }</span><span class="label">{ " Reset" }</span>
+                </button>
             </div>
             <div class="run-state" data-offset={view.source.offset.to_string()}
                 data-state-bytes={view.subtasks.iter().map(|s| s.state_bytes).sum::<u64>().to_string()}>
@@ -93,16 +118,25 @@ pub fn top_bar() -> Html {
                     { format::at(view.now_us) }
                 </output>
                 <StatusBadge />
-                { for behind }
             </div>
             <div class="page-controls">
-                <SeedInput />
-                <button type="button" id="copy-link" class="tb-button" onclick={send(Intent::CopyLink)}
-                    title="Copy a link that reproduces this configuration and seed">{ "Copy link" }</button>
+                <button type="button" id="slow-motion-toggle" class="tb-button toggle"
+                    aria-pressed={lab.slow_motion.to_string()}
+                    title="Slow motion around checkpoints, restores and replays, so each moment can be watched (M)"
+                    onclick={send(Intent::ToggleSlowMotion)}>
+                    { "Slow motion" }
+                </button>
+                <button type="button" id="presenter-toggle" class="tb-button toggle"
+                    aria-pressed={lab.presenter.to_string()}
+                    title="Presenter mode: the pipeline fills the screen, text is large (P)"
+                    onclick={send(Intent::TogglePresenter)}>
+                    { if lab.presenter { "Exit presenter" } else { "Present" } }
+                </button>
                 <button type="button" id="large-font-toggle" class="tb-button toggle"
-                    aria-pressed={lab.large_font.to_string()} onclick={send(Intent::ToggleLargeFont)}>
-                    { "Large font" }
-                    <span class="tb-state">{ if lab.large_font { ": on" } else { ": off" } }</span>
+                    aria-pressed={lab.large_font.to_string()} aria-label="Large font"
+                    title="Large font: larger text on the page and in the pipeline"
+                    onclick={send(Intent::ToggleLargeFont)}>
+                    <span aria-hidden="true">{ "A+" }</span>
                 </button>
                 <button type="button" id="help-button" class="tb-button round" aria-label="Help and keyboard shortcuts"
                     title="Help and keyboard shortcuts (?)" onclick={send(Intent::ToggleHelp)}>{ "?" }</button>
@@ -111,7 +145,8 @@ pub fn top_bar() -> Html {
     }
 }
 
-/// The job's status in the engine's own terms, with restore progress.
+/// The job's status in the engine's own terms, with restore and replay progress. Its box
+/// has a fixed width: a longer text is cut, and the whole of it is the box's title.
 #[function_component(StatusBadge)]
 fn status_badge() -> Html {
     let Some(lab) = use_context::<LabState>() else {
@@ -122,107 +157,62 @@ fn status_badge() -> Html {
         .latest_recovery
         .as_ref()
         .filter(|r| r.restored_at_us.is_some() && r.caught_up_at_us.is_none());
-    let (kind, text) = match &view.status {
+    // A short text for the badge, the whole sentence for its title.
+    let (kind, text, full) = match &view.status {
         JobStatus::Running => match replay {
-            Some(r) => (
-                "replaying",
-                format!(
-                    "replaying: offset {} of {}",
-                    format::count(view.source.offset),
-                    format::count(r.offset_at_failure)
-                ),
-            ),
-            None => ("running", "running".to_string()),
+            // The counter stops at the failure point; replay runs on past it only to
+            // drain the channels before the check.
+            Some(r) => {
+                let total = r.offset_at_failure.saturating_sub(r.restore_offset);
+                let done = view
+                    .source
+                    .offset
+                    .min(r.offset_at_failure)
+                    .saturating_sub(r.restore_offset);
+                let (done, total) = (format::count(done), format::count(total));
+                (
+                    "replaying",
+                    format!("replay {done} of {total}"),
+                    format!("replaying {done} of {total} records up to the failure point"),
+                )
+            }
+            None => ("running", "running".to_string(), "running".to_string()),
         },
-        JobStatus::Restarting { restart_at_us } => (
-            "restarting",
-            format!(
-                "restarting in {}",
-                format::duration_us(restart_at_us.saturating_sub(view.now_us))
-            ),
-        ),
+        JobStatus::Restarting { restart_at_us } => {
+            let left = format::duration_us(restart_at_us.saturating_sub(view.now_us));
+            (
+                "restarting",
+                format!("restart in {left}"),
+                format!("failed: the job restarts in {left} (restart delay)"),
+            )
+        }
         JobStatus::Restoring {
             checkpoint,
             chunks_total,
             chunks_done,
-        } => (
-            "restoring",
-            match checkpoint {
-                Some(id) => {
-                    format!("restoring checkpoint {id}: {chunks_done}/{chunks_total} chunks")
-                }
-                None => "restoring: no checkpoint, empty state".to_string(),
-            },
-        ),
+        } => match checkpoint {
+            Some(id) => (
+                "restoring",
+                format!("restore {chunks_done}/{chunks_total}"),
+                format!("restoring checkpoint {id}: {chunks_done} of {chunks_total} chunks read"),
+            ),
+            None => (
+                "restoring",
+                "empty state".to_string(),
+                "restoring: no completed checkpoint, empty state".to_string(),
+            ),
+        },
     };
-    let stepping = lab
-        .stepping
-        .then(|| html! { <span class="stepping">{ "stepping…" }</span> });
+    let (text, full) = if lab.stepping {
+        (format!("{text} · stepping"), format!("{full} (stepping)"))
+    } else {
+        (text, full)
+    };
     html! {
-        <>
-            <span class={classes!("status", format!("status-{kind}"))} id="job-status" data-status={kind}>
-                <span class="status-dot" aria-hidden="true"></span>
-                { text }
-            </span>
-            { for stepping }
-        </>
-    }
-}
-
-/// The seed: typed freely, applied on Enter or when the field loses focus; a value that
-/// is not a whole number is named next to the field and never reaches the engine.
-#[function_component(SeedInput)]
-fn seed_input() -> Html {
-    let lab = use_context::<LabState>();
-    let draft = use_state(|| None::<String>);
-    let error = use_state(|| None::<String>);
-    let Some(lab) = lab else {
-        return html! {};
-    };
-    let current = lab.config.seed;
-    let commit = {
-        let draft = draft.clone();
-        let error = error.clone();
-        let dispatch = lab.dispatch.clone();
-        move |text: String| match parse_seed(&text) {
-            Ok(seed) => {
-                error.set(None);
-                draft.set(None);
-                if seed != current {
-                    dispatch.emit(Intent::SetSeed(seed));
-                }
-            }
-            Err(why) => error.set(Some(why)),
-        }
-    };
-    let oninput = {
-        let draft = draft.clone();
-        Callback::from(move |e: InputEvent| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            draft.set(Some(input.value()));
-        })
-    };
-    let onchange = {
-        let commit = commit.clone();
-        Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            commit(input.value());
-        })
-    };
-    let onkeydown = Callback::from(move |e: KeyboardEvent| {
-        if e.key() == "Enter" {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            commit(input.value());
-        }
-    });
-    let value = (*draft).clone().unwrap_or_else(|| current.to_string());
-    html! {
-        <div class="seed">
-            <label for="seed" class="seed-label">{ "seed" }</label>
-            <input id="seed" class="seed-input" type="text" inputmode="numeric" autocomplete="off"
-                spellcheck="false" value={value} aria-invalid={error.is_some().to_string()}
-                aria-describedby="seed-error" {oninput} {onchange} {onkeydown} />
-            <span id="seed-error" class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</span>
-        </div>
+        <span class={classes!("status", format!("status-{kind}"))} id="job-status" data-status={kind}
+            title={full}>
+            <span class="status-dot" aria-hidden="true"></span>
+            <span class="status-text">{ text }</span>
+        </span>
     }
 }

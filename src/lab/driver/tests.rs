@@ -5,6 +5,7 @@ use std::cell::Cell;
 
 use super::*;
 use crate::engine::state::codec::Codec;
+use crate::lab::stepping::StepKind;
 
 /// A clock that never moves: every budget lasts until the work is done.
 const FROZEN: &dyn Fn() -> f64 = &|| 0.0;
@@ -87,7 +88,7 @@ fn settings_apply_live_rescale_or_restart_and_say_which() {
     ];
     for (change, words, new_run) in cases {
         let mut d = driver();
-        d.advance_towards(500_000, &unlimited());
+        d.advance_towards(500_000, &unlimited(), None);
         let mut config = d.config().clone();
         change(&mut config);
         let generation = d.generation();
@@ -188,7 +189,7 @@ fn faults_and_their_refusals() {
 #[test]
 fn a_corrupted_chunk_is_remembered_until_lost() {
     let mut d = driver();
-    d.step_checkpoint();
+    d.step(StepKind::Checkpoint);
     finish_goal(&mut d);
     let chunk = d.sim().store().latest().unwrap().manifest[0].chunk;
     d.corrupt_chunk(chunk).unwrap();
@@ -200,14 +201,14 @@ fn a_corrupted_chunk_is_remembered_until_lost() {
 #[test]
 fn a_step_stops_at_the_next_event_or_checkpoint() {
     let mut d = driver();
-    d.step_event();
+    d.step(StepKind::Event);
     assert!(d.goal().is_some());
     assert_eq!(finish_goal(&mut d), None);
     let after_one = d.sim().now_us();
     assert!(after_one > 0);
     assert!(!d.sim().log().is_empty());
 
-    d.step_checkpoint();
+    d.step(StepKind::Checkpoint);
     assert_eq!(finish_goal(&mut d), None);
     assert_eq!(d.sim().counts().completed, 1);
 
@@ -215,7 +216,7 @@ fn a_step_stops_at_the_next_event_or_checkpoint() {
     let mut off = Config::default();
     off.checkpointing.interval_ms = None;
     let (mut d, _) = Driver::new(off);
-    let note = d.step_checkpoint().unwrap();
+    let note = d.step(StepKind::Checkpoint).unwrap();
     assert!(note.contains("triggered one by hand"), "{note}");
     finish_goal(&mut d);
     assert_eq!(d.sim().counts().completed, 1);
@@ -226,13 +227,71 @@ fn a_step_that_finds_nothing_stops_at_its_limit_and_says_so() {
     let mut quiet = Config::default();
     quiet.checkpointing.interval_ms = None;
     let (mut d, _) = Driver::new(quiet);
-    d.step_event();
+    d.step(StepKind::Event);
     let message = finish_goal(&mut d).unwrap();
     assert_eq!(
         message,
-        "nothing happened in 5.00 s of virtual time; stepped that far"
+        "nothing happened within 5.00 s of virtual time; stepped that far"
     );
-    assert_eq!(d.sim().now_us(), STEP_EVENT_LIMIT_US);
+    assert_eq!(d.sim().now_us(), StepKind::Event.limit_us());
+}
+
+#[test]
+fn finer_steps_stop_at_each_barrier_snapshot_and_chunk() {
+    let mut d = driver();
+    d.step(StepKind::Barrier);
+    finish_goal(&mut d);
+    let barrier_at = d.sim().now_us();
+    let trigger = d.sim().history()[0].trigger_time_us;
+    assert!(barrier_at >= trigger, "{barrier_at} {trigger}");
+    d.step(StepKind::Snapshot);
+    finish_goal(&mut d);
+    assert!(d.sim().now_us() >= barrier_at);
+    let snapshot = d.sim().log().detail().last().unwrap().event.clone();
+    assert!(
+        matches!(snapshot, Event::SnapshotTaken { .. }),
+        "{snapshot:?}"
+    );
+    // One chunk per step: the store's acknowledgements come one at a time.
+    let mut acked_at = Vec::new();
+    for _ in 0..3 {
+        d.step(StepKind::ChunkAcknowledged);
+        finish_goal(&mut d);
+        acked_at.push(d.sim().now_us());
+        let last = d.sim().log().detail().last().unwrap().event.clone();
+        assert!(matches!(last, Event::ChunkAcknowledged { .. }), "{last:?}");
+    }
+    assert!(acked_at.windows(2).all(|w| w[0] < w[1]), "{acked_at:?}");
+
+    // After a crash, one restored chunk per step.
+    d.crash_job();
+    let mut restored = Vec::new();
+    for _ in 0..3 {
+        d.step(StepKind::RestoreChunk);
+        finish_goal(&mut d);
+        match d.sim().status() {
+            JobStatus::Restoring { chunks_done, .. } => restored.push(*chunks_done),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(restored, vec![1, 2, 3]);
+}
+
+#[test]
+fn a_playing_advance_can_stop_exactly_at_a_moment() {
+    let mut d = driver();
+    let stop: fn(&Event) -> bool = |e| matches!(e, Event::CheckpointTriggered { .. });
+    assert_eq!(
+        d.advance_towards(10_000_000, &unlimited(), Some(stop)),
+        Progress::Stopped
+    );
+    let trigger = d.sim().history()[0].trigger_time_us;
+    assert_eq!(d.sim().now_us(), trigger, "stopped where it happened");
+    // Without a stop, on to the target.
+    assert_eq!(
+        d.advance_towards(10_000_000, &unlimited(), None),
+        Progress::Done
+    );
 }
 
 /// A clock that moves `step_ms` each time it is read: a machine of a given slowness.
@@ -251,9 +310,9 @@ fn steps_land_on_the_same_virtual_time_however_frames_fell() {
         let mut landed = Vec::new();
         for i in 0..5 {
             if i == 3 {
-                d.step_checkpoint();
+                d.step(StepKind::Checkpoint);
             } else {
-                d.step_event();
+                d.step(StepKind::Event);
             }
             let mut frames = 0;
             while d.goal().is_some() {
@@ -286,13 +345,19 @@ fn playing_stops_when_the_budget_is_spent() {
         deadline_ms: clock() + 7.0,
     };
     assert_eq!(
-        d.advance_towards(10_000_000, &budget),
+        d.advance_towards(10_000_000, &budget, None),
         Progress::OutOfBudget
     );
     let reached = d.sim().now_us();
     assert!(reached > 0 && reached < 10_000_000, "{reached}");
-    assert_eq!(d.advance_towards(reached, &unlimited()), Progress::Done);
-    assert_eq!(d.advance_towards(2_000_000, &unlimited()), Progress::Done);
+    assert_eq!(
+        d.advance_towards(reached, &unlimited(), None),
+        Progress::Done
+    );
+    assert_eq!(
+        d.advance_towards(2_000_000, &unlimited(), None),
+        Progress::Done
+    );
     assert_eq!(d.sim().now_us(), 2_000_000);
 }
 

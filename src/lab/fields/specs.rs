@@ -43,7 +43,13 @@ pub static SOURCE: Spec = Spec {
                 distribution: KeyDistribution::Zipf { exponent: 1.0 },
                 key_kind: KeyKind::String,
             },
-            ("seed_example", _) => SourceConfig::SeedExample,
+            ("seed_example", SourceConfig::SeedExample) => return Ok(()),
+            ("seed_example", _) => {
+                // Four records are over in a blink at the default rate: one a second
+                // lets each be followed to its subtask.
+                c.workload.rate = RateProfile::Constant { records_per_s: 1.0 };
+                SourceConfig::SeedExample
+            }
             ("trace", SourceConfig::Trace) => SourceConfig::Trace,
             ("trace", _) => {
                 return Err("choose a `key,value` CSV file below to load a trace".into())
@@ -109,12 +115,16 @@ pub static DISTRIBUTION: Spec = Spec {
     set: |c, v| {
         let (key_space, dist, _) = generated(c)?;
         let key_space = *key_space;
-        *dist = match v {
-            "uniform" => KeyDistribution::Uniform,
-            "zipf" => KeyDistribution::Zipf { exponent: 1.0 },
-            "hot_set" => KeyDistribution::HotSet {
-                hot_keys: (key_space / 100).max(1),
-                hot_fraction: 0.8,
+        // Choosing the kind already chosen keeps its numbers.
+        *dist = match (v, dist.clone()) {
+            ("uniform", _) => KeyDistribution::Uniform,
+            ("zipf", d @ KeyDistribution::Zipf { .. }) => d,
+            ("zipf", _) => KeyDistribution::Zipf { exponent: 1.0 },
+            ("hot_set", d @ KeyDistribution::HotSet { .. }) => d,
+            // As the default source: 0.5 % of the keys take 90 % of the records.
+            ("hot_set", _) => KeyDistribution::HotSet {
+                hot_keys: (key_space / 200).max(1),
+                hot_fraction: 0.9,
             },
             _ => return Err(format!("unknown distribution `{v}`")),
         };
@@ -653,7 +663,7 @@ pub static POLICY: Spec = Spec {
     },
     kind: Kind::Choice(&[
         ("fixed", "fixed interval"),
-        ("adaptive", "adaptive (T = B / D)"),
+        ("adaptive", "adaptive (I = B / D)"),
         ("young_daly", "Young–Daly"),
     ]),
 };

@@ -22,6 +22,7 @@ fn with(edits: &[(&Spec, &str)]) -> Config {
 fn every_variant() -> Vec<Config> {
     vec![
         Config::default(),
+        with(&[(&DISTRIBUTION, "zipf")]),
         with(&[(&DISTRIBUTION, "hot_set"), (&KEY_KIND, "integer")]),
         with(&[(&DISTRIBUTION, "uniform"), (&VALUE_MODEL, "random_bytes")]),
         with(&[(&RATE_KIND, "ramp"), (&VALUE_MODEL, "counter")]),
@@ -120,6 +121,8 @@ fn edits_are_parsed_and_validated_field_by_field() {
     use Want::*;
     let default = Config::default;
     let seed_example = || with(&[(&SOURCE, "seed_example")]);
+    let zipf = || with(&[(&DISTRIBUTION, "zipf")]);
+    let uniform = || with(&[(&DISTRIBUTION, "uniform")]);
     let cases: Vec<Case> = vec![
         (&PARALLELISM, default, "8", Sets(|c| c.job.parallelism == 8)),
         (
@@ -201,13 +204,28 @@ fn edits_are_parsed_and_validated_field_by_field() {
         ),
         (
             &DISTRIBUTION,
-            default,
+            uniform,
             "hot_set",
             Sets(|c| {
                 matches!(
                     c.workload.source,
                     SourceConfig::Generated {
-                        distribution: KeyDistribution::HotSet { hot_keys: 100, .. },
+                        distribution: KeyDistribution::HotSet { hot_keys: 50, .. },
+                        ..
+                    }
+                )
+            }),
+        ),
+        // Choosing the kind already chosen keeps its numbers.
+        (
+            &DISTRIBUTION,
+            || with(&[(&HOT_KEYS, "7")]),
+            "hot_set",
+            Sets(|c| {
+                matches!(
+                    c.workload.source,
+                    SourceConfig::Generated {
+                        distribution: KeyDistribution::HotSet { hot_keys: 7, .. },
                         ..
                     }
                 )
@@ -215,15 +233,21 @@ fn edits_are_parsed_and_validated_field_by_field() {
         ),
         (
             &ZIPF_EXPONENT,
-            default,
+            zipf,
             "1.2",
             Sets(|c| (ZIPF_EXPONENT.get)(c) == "1.2"),
         ),
         (
             &HOT_KEYS,
-            default,
+            zipf,
             "10",
             Refused("not used by the current choice"),
+        ),
+        (
+            &HOT_KEYS,
+            default,
+            "10",
+            Sets(|c| (HOT_KEYS.get)(c) == "10"),
         ),
         (
             &RATE_KIND,
@@ -232,8 +256,8 @@ fn edits_are_parsed_and_validated_field_by_field() {
             Sets(|c| {
                 c.workload.rate
                     == RateProfile::Ramp {
-                        from_per_s: 5_000.0,
-                        to_per_s: 15_000.0,
+                        from_per_s: 100.0,
+                        to_per_s: 300.0,
                         over_s: 30.0,
                     }
             }),

@@ -12,6 +12,7 @@ fn session(reduced_motion: bool) -> Session {
         "",
         "http://lab.test/".into(),
         reduced_motion,
+        "",
         Box::new(|| 0.0),
     )
     .0
@@ -103,7 +104,10 @@ fn a_restore_rewinds_the_source_and_takes_back_its_dots() {
     let mut ts = 0.0;
     let mut motion = Motion::default();
     s.handle(Intent::StepCheckpoint);
-    motion.absorb(&frames(&mut s, &mut ts, 200), 0.0);
+    frames(&mut s, &mut ts, 200);
+    // Records past the checkpoint's offset, for the rewind to take back.
+    s.handle(Intent::Play);
+    motion.absorb(&frames(&mut s, &mut ts, 60), 0.0);
     s.handle(Intent::CrashJob);
     s.handle(Intent::Play);
     let mut rewound = None;
@@ -180,4 +184,58 @@ fn easing_starts_and_stops_smoothly() {
     for (t, want) in cases {
         assert_eq!(ease(*t), *want, "ease({t})");
     }
+}
+
+#[test]
+fn a_new_checkpoints_barriers_travel_then_arrive() {
+    let mut s = session(false);
+    let mut ts = 0.0;
+    let mut motion = Motion::default();
+    s.handle(Intent::StepTo(crate::lab::stepping::StepKind::Barrier));
+    let view = frames(&mut s, &mut ts, 200);
+    let id = view.history.last().unwrap().id;
+    motion.absorb(&view, 1_000.0);
+    assert_eq!(
+        motion.barrier_travel(id, 1_000.0),
+        Some(0.0),
+        "just left the source"
+    );
+    let half = motion
+        .barrier_travel(id, 1_000.0 + BARRIER_TRAVEL_MS / 2.0)
+        .unwrap();
+    assert!((half - 0.5).abs() < 1e-9);
+    assert_eq!(
+        motion.barrier_travel(id + 1, 1_000.0),
+        None,
+        "only the newest"
+    );
+    assert!(motion.expire(1_000.0 + BARRIER_TRAVEL_MS / 2.0));
+    motion.expire(1_000.0 + BARRIER_TRAVEL_MS);
+    assert_eq!(motion.barriers, None, "arrived");
+    // The same checkpoint seen again does not travel again.
+    let mut again = (*view).clone();
+    again.revision += 1;
+    motion.absorb(&again, 5_000.0);
+    assert_eq!(motion.barriers, None);
+}
+
+#[test]
+fn a_spotlight_shows_once_per_request_and_fades() {
+    let base = session(true).publish();
+    let mut motion = Motion::default();
+    let mut view = (*base).clone();
+    view.revision = 1;
+    view.spotlight = Some((Spot::State, 1));
+    motion.absorb(&view, 100.0);
+    assert_eq!(motion.spotlight, Some((Spot::State, 100.0)));
+    motion.expire(100.0 + SPOTLIGHT_MS);
+    assert_eq!(motion.spotlight, None);
+    // The same request again is not a new one; a new number is.
+    view.revision = 2;
+    motion.absorb(&view, 200.0);
+    assert_eq!(motion.spotlight, None);
+    view.revision = 3;
+    view.spotlight = Some((Spot::Store, 2));
+    motion.absorb(&view, 300.0);
+    assert_eq!(motion.spotlight, Some((Spot::Store, 300.0)));
 }

@@ -7,7 +7,10 @@ use super::*;
 use crate::engine::config::Config;
 use crate::engine::partitioning::workload::SourceConfig;
 use crate::engine::report::stats::JobStatus;
+use crate::lab::intent::Target;
 use crate::lab::pacing::{MAX_SPEED, MIN_SPEED};
+use crate::lab::prefs::DockTab;
+use crate::lab::stepping::StepKind;
 use crate::lab::whatif::WhatIfStatus;
 
 const ADDRESS: &str = "http://lab.test/";
@@ -20,7 +23,7 @@ fn open(search: &str, reduced_motion: bool) -> (Session, Option<Effect>, Rc<Cell
         let now = now.clone();
         Box::new(move || now.get())
     };
-    let (session, effect) = Session::open(search, ADDRESS.into(), reduced_motion, clock);
+    let (session, effect) = Session::open(search, ADDRESS.into(), reduced_motion, "", clock);
     (session, effect, now)
 }
 
@@ -119,12 +122,12 @@ fn page_intents_change_what_the_page_shows() {
             ],
             |v| v.selection.is_none() && v.inspection.is_none(),
         ),
-        (vec![Intent::StepEvent], |v| v.stepping && !v.playing),
+        (vec![Intent::StepMoment], |v| v.stepping && !v.playing),
         (vec![Intent::Play, Intent::StepCheckpoint], |v| {
             v.stepping && !v.playing
         }),
         // Playing gives up a step in progress.
-        (vec![Intent::StepEvent, Intent::Play], |v| {
+        (vec![Intent::StepMoment, Intent::Play], |v| {
             v.playing && !v.stepping
         }),
         (vec![Intent::RunWhatIf { horizon_s: 30 }], |v| {
@@ -341,7 +344,8 @@ fn play_step_crash_and_recover_with_messages() {
 
 #[test]
 fn a_playing_run_follows_wall_time_at_its_speed() {
-    let (mut s, _, _) = open("", false);
+    // Slow motion off: this is about the speed asked.
+    let (mut s, _, _) = open("?slowmo=0", false);
     let mut ts = 1_000.0;
     s.frame(ts);
     for _ in 0..60 {
@@ -356,7 +360,7 @@ fn a_playing_run_follows_wall_time_at_its_speed() {
         "{}",
         view.view.now_us
     );
-    assert_eq!(view.effective_speed, None, "a frozen clock always keeps up");
+    assert_eq!(view.behind, None, "a frozen clock always keeps up");
     assert!(view.dot_stride >= 1);
 
     // A tab hidden for a minute does not come back with a minute of work.
@@ -378,7 +382,7 @@ fn a_slow_machine_falls_behind_and_says_so() {
             now.get()
         })
     };
-    let (mut s, _) = Session::open("", ADDRESS.into(), false, clock);
+    let (mut s, _) = Session::open("", ADDRESS.into(), false, "", clock);
     s.handle(Intent::SetSpeed(MAX_SPEED));
     let mut ts = 0.0;
     for _ in 0..200 {
@@ -386,8 +390,8 @@ fn a_slow_machine_falls_behind_and_says_so() {
         s.frame(ts);
     }
     let view = s.publish();
-    let reached = view.effective_speed.expect("the run says it is behind");
-    assert!(reached < MAX_SPEED / 2.0, "{reached}");
+    let (reached, planned) = view.behind.expect("the run says it is behind");
+    assert!(reached < planned / 2.0, "{reached} of {planned}");
     assert!(view.view.now_us > 0, "but it moves");
     assert!(
         (view.view.now_us as f64) < 200.0 * 16.0 * 1000.0 * MAX_SPEED / 2.0,
@@ -423,4 +427,158 @@ fn the_what_if_comparison_runs_beside_the_run_and_ends() {
         view.view.now_us, at,
         "the run itself did not move while paused"
     );
+}
+
+#[test]
+fn page_switches_are_remembered_and_presenter_mode_lives_in_the_address() {
+    let (mut s, _, _) = open("", true);
+    assert_eq!(s.take_prefs(), None, "nothing changed yet");
+    let view = s.publish();
+    assert!(view.slow_motion, "slow motion is on by default");
+    assert!(!view.presenter);
+    assert_eq!(view.dock_tab, DockTab::Inspector);
+
+    s.handle(Intent::ToggleSlowMotion);
+    s.handle(Intent::ShowTab(DockTab::Model));
+    s.handle(Intent::GroupOpen("workload".into(), false));
+    s.handle(Intent::SetStepKind(StepKind::ChunkAcknowledged));
+    s.handle(Intent::ToggleLargeFont);
+    let prefs = s.take_prefs().expect("changed");
+    assert_eq!(s.take_prefs(), None, "taken once");
+    let view = s.publish();
+    assert!(!view.slow_motion);
+    assert_eq!(view.dock_tab, DockTab::Model);
+    assert!(view.closed_groups.contains("workload"));
+    assert_eq!(view.step_kind, StepKind::ChunkAcknowledged);
+
+    // A new page with those preferences opens as this one was left.
+    let (again, _) = Session::open("", ADDRESS.into(), true, &prefs, Box::new(|| 0.0));
+    let mut again = again;
+    let view = again.publish();
+    assert!(!view.slow_motion && view.large_font);
+    assert_eq!(view.dock_tab, DockTab::Model);
+    assert_eq!(view.step_kind, StepKind::ChunkAcknowledged);
+    // The address overrides what was remembered.
+    let (mut on, _) = Session::open(
+        "?slowmo=1&present=1",
+        ADDRESS.into(),
+        true,
+        &prefs,
+        Box::new(|| 0.0),
+    );
+    let view = on.publish();
+    assert!(view.slow_motion && view.presenter);
+
+    assert_eq!(
+        s.handle(Intent::TogglePresenter),
+        Some(Effect::SetFlag("present", true))
+    );
+    assert!(s.publish().presenter);
+    assert_eq!(
+        s.handle(Intent::TogglePresenter),
+        Some(Effect::SetFlag("present", false))
+    );
+}
+
+#[test]
+fn selecting_shows_the_inspector_and_actions_act_on_the_selection() {
+    let mut s = paused();
+    let mut ts = 0.0;
+    s.handle(Intent::ShowTab(DockTab::Metrics));
+    s.handle(Intent::StepCheckpoint);
+    run_until_idle(&mut s, &mut ts);
+    s.handle(Intent::Select(Some(Selection::Subtask(2))));
+    assert_eq!(
+        s.publish().dock_tab,
+        DockTab::Inspector,
+        "what was clicked shows"
+    );
+
+    // S crashes the selected subtask, not the action bar's.
+    s.handle(Intent::SetTarget(Target::Subtask, "1".into()));
+    s.handle(Intent::CrashTargetSubtask);
+    let view = s.publish();
+    let cause = &view.view.latest_recovery.as_ref().unwrap().cause;
+    assert_eq!(
+        *cause,
+        crate::engine::report::stats::FailureCause::SubtaskFailed { subtask: 2 }
+    );
+
+    // K corrupts the selected key group's chunk in the latest checkpoint.
+    let mut s = paused();
+    s.handle(Intent::StepCheckpoint);
+    run_until_idle(&mut s, &mut ts);
+    s.handle(Intent::Select(Some(Selection::KeyGroup(5))));
+    s.handle(Intent::CorruptTargetChunk);
+    let view = s.publish();
+    let chunk = view.view.key_groups[5].chunk.unwrap();
+    assert!(view.corrupted.contains(&chunk));
+    assert!(view.notice.as_deref().unwrap().contains("corrupted"));
+
+    // Without a selection, the action bar's inputs; a bad one is said, nothing happens.
+    s.handle(Intent::Select(None));
+    s.handle(Intent::SetTarget(Target::KeyGroup, "999".into()));
+    s.handle(Intent::LoseTargetChunk);
+    assert!(s
+        .publish()
+        .notice
+        .as_deref()
+        .unwrap()
+        .contains("key groups are 0 to"));
+    s.handle(Intent::SetTarget(Target::Parallelism, "2".into()));
+    let effect = s.handle(Intent::RescaleToTarget);
+    assert!(matches!(effect, Some(Effect::ReplaceQuery(q)) if q.contains("job.parallelism=2")));
+}
+
+#[test]
+fn keys_one_to_six_choose_the_step_and_step() {
+    let mut s = paused();
+    let mut ts = 0.0;
+    s.handle(Intent::StepTo(StepKind::Snapshot));
+    assert!(s.publish().stepping);
+    run_until_idle(&mut s, &mut ts);
+    let view = s.publish();
+    assert_eq!(view.step_kind, StepKind::Snapshot);
+    assert_eq!(
+        view.view.counts.in_progress, 1,
+        "inside the first checkpoint"
+    );
+    // → / . step to the next of the same kind.
+    s.handle(Intent::StepMoment);
+    run_until_idle(&mut s, &mut ts);
+    assert!(s.publish().view.now_us > view.view.now_us);
+}
+
+#[test]
+fn slow_motion_stretches_a_checkpoint_over_seconds_and_says_so() {
+    // Plays 16 ms frames at 1× from a paused start and returns the wall seconds between
+    // the first checkpoint's trigger and its completion, and what the page said.
+    let through = |search: &str| {
+        let (mut s, _, _) = open(search, true);
+        s.handle(Intent::Play);
+        let mut ts = 0.0;
+        let (mut started, mut said) = (None, None);
+        for frame in 0..2_000 {
+            ts += 16.0;
+            s.frame(ts);
+            let view = s.publish();
+            if started.is_none() && view.view.counts.triggered > 0 {
+                started = Some(frame);
+            }
+            if said.is_none() {
+                said = view.slowed.clone();
+            }
+            if view.view.counts.completed > 0 {
+                let frames = frame - started.unwrap();
+                return (f64::from(frames) * 0.016, said);
+            }
+        }
+        panic!("no checkpoint completed");
+    };
+    let (fast, said) = through("?slowmo=0");
+    assert!(fast < 0.1, "{fast} s without slow motion");
+    assert_eq!(said, None);
+    let (slow, said) = through("?slowmo=1");
+    assert!((3.0..8.0).contains(&slow), "{slow} s in slow motion");
+    assert_eq!(said.as_deref(), Some("checkpoint 1"));
 }

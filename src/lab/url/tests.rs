@@ -11,6 +11,7 @@ use crate::lab::fields::specs::{self, ALL};
 fn one_field_changes() -> Vec<(&'static str, String, Config)> {
     let bases = [
         Config::default(),
+        try_edit(&specs::DISTRIBUTION, &Config::default(), "zipf").unwrap(),
         try_edit(&specs::DISTRIBUTION, &Config::default(), "hot_set").unwrap(),
         try_edit(&specs::RATE_KIND, &Config::default(), "ramp").unwrap(),
         try_edit(&specs::RATE_KIND, &Config::default(), "bursts").unwrap(),
@@ -134,7 +135,7 @@ fn refused_values_are_named_and_replaced_by_defaults() {
         (
             "checkpointing.incremental=maybe",
             &["expected true or false"],
-            |c| !c.checkpointing.incremental,
+            |c| c.checkpointing.incremental == Config::default().checkpointing.incremental,
         ),
         ("seed=seven", &["`seed=seven`", "not a number"], |c| {
             c.seed == 42
@@ -212,10 +213,23 @@ fn the_address_bar_keeps_its_switches() {
             "?panic=test&selftest=digest",
             "seed=7&panic=test&selftest=digest",
         ),
+        ("seed=7", "?present=1&seed=3", "seed=7&present=1"),
+        ("seed=7", "?slowmo=0", "seed=7&slowmo=0"),
     ];
     for (settings, current, want) in cases {
         assert_eq!(address_query(settings, current), *want, "{current}");
     }
+    // Presenter mode on and off keeps the rest of the address.
+    assert_eq!(
+        with_flag("?seed=7&perf=1", "present", true),
+        "seed=7&perf=1&present=1"
+    );
+    assert_eq!(with_flag("?seed=7&present=1", "present", false), "seed=7");
+    assert_eq!(with_flag("", "present", true), "present=1");
+    // Page switches are not settings: they are never refused or written as settings.
+    let read = from_query("?present=1&slowmo=0&seed=4");
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    assert_eq!(read.config.seed, 4);
     assert!(query_has("?perf=1&seed=2", "perf", "1"));
     assert!(query_has("selftest=digest", "selftest", "digest"));
     assert!(!query_has("?perf=10", "perf", "1"));

@@ -15,15 +15,14 @@ use yew::prelude::*;
 
 use super::address;
 use super::browser::{
-    document_hidden, on_visibility_change, perf_now, prefers_reduced_motion, Listener,
+    document_hidden, load_prefs, on_visibility_change, perf_now, prefers_reduced_motion,
+    save_prefs, Listener,
 };
 use super::context::LabState;
-use super::controls::Controls;
+use super::dock::Dock;
 use super::help::Help;
-use super::inspector::Inspector;
 use super::keyboard;
-use super::metrics::Metrics;
-use super::pipeline::Pipeline;
+use super::stage::Stage;
 use super::topbar::TopBar;
 use crate::lab::intent::Intent;
 use crate::lab::session::{Effect, Session};
@@ -62,6 +61,7 @@ impl Component for App {
             &address::current_search(),
             address::page_address(),
             prefers_reduced_motion(),
+            &load_prefs(),
             Box::new(perf_now),
         );
         let dispatch = ctx.link().callback(Msg::Intent);
@@ -86,6 +86,9 @@ impl Component for App {
             Msg::Intent(intent) => {
                 let effect = self.session.handle(intent);
                 self.perform(ctx, effect);
+                if let Some(prefs) = self.session.take_prefs() {
+                    save_prefs(&prefs);
+                }
             }
             Msg::Frame(ts) => {
                 self.frames.arrived();
@@ -136,19 +139,26 @@ impl Component for App {
                     on_dismiss={link.callback(|_| Msg::DismissLink)} />
             }
         });
+        // The workspace: the stage (pipeline, caption, actions) and the dock beside it;
+        // presenter mode gives the stage the whole width. A lesson panel can take the
+        // `lesson` area before the stage (see `.workspace` in static/style.css).
         html! {
             <ContextProvider<LabState> context={self.state.clone()}>
-                <div class={classes!("app", lab.large_font.then_some("large-font"))}>
+                <div class={classes!(
+                    "app",
+                    lab.large_font.then_some("large-font"),
+                    lab.presenter.then_some("presenter"),
+                )}>
                     <TopBar />
-                    { for notice }
-                    { for share }
-                    <main class="layout">
-                        <Controls />
-                        <div class="center">
-                            <Pipeline />
-                            <Inspector />
-                        </div>
-                        <Metrics />
+                    <div class="messages">
+                        { for notice }
+                        { for share }
+                    </div>
+                    <main class="workspace">
+                        <Stage />
+                        if !lab.presenter {
+                            <Dock />
+                        }
                     </main>
                     if lab.help_open {
                         <Help />
@@ -184,6 +194,7 @@ impl App {
             Some(Effect::CopyToClipboard(text)) => {
                 self.clipboard.copy(text, ctx.link().callback(Msg::Copied));
             }
+            Some(Effect::SetFlag(key, on)) => address::set_flag(key, on),
         }
     }
 

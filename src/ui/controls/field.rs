@@ -134,7 +134,10 @@ pub fn field(props: &FieldProps) -> Html {
             none_label,
             fallback,
         } => {
-            let absent = shown.is_empty();
+            // Absent is what the configuration says, not what is being typed: clearing the
+            // text must not disable the input before Enter commits it (a disabled input
+            // then sent back its fallback, and the interval snapped back to 2 000 ms).
+            let absent = current.is_empty();
             let on_toggle = {
                 let check = check.clone();
                 let commit = commit.clone();

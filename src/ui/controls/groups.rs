@@ -1,11 +1,12 @@
 //! The configuration panels, one collapsible group each, with a hint saying what a
-//! change does to the running job.
+//! change does to the running job. A group the person closes stays closed (the page
+//! remembers it, `lab::prefs`). Where the lab's default differs from Flink's, the field
+//! says so and why.
 
 use wasm_bindgen::closure::Closure;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::faults::Faults;
 use super::field::Field;
 use crate::engine::config::Config;
 use crate::engine::partitioning::keygroups::default_max_parallelism;
@@ -27,19 +28,10 @@ pub struct GroupsProps {
     pub lab: LabState,
 }
 
-/// Groups start open on a wide screen and closed on a phone, where the controls sit
-/// above the pipeline and would otherwise push it far down.
-fn wide_screen() -> bool {
-    web_sys::window()
-        .and_then(|w| w.inner_width().ok())
-        .and_then(|w| w.as_f64())
-        .is_none_or(|w| w > 720.0)
-}
-
 #[function_component(Groups)]
 pub fn groups(props: &GroupsProps) -> Html {
     let lab = &props.lab;
-    let open = *use_state(wide_screen);
+    let open = |id: &str| !lab.closed_groups.contains(id);
     let config = lab.config.clone();
     let dispatch = lab.dispatch.clone();
     let field = |spec: &'static Spec| {
@@ -72,8 +64,20 @@ pub fn groups(props: &GroupsProps) -> Html {
                 </>
             },
             SourceConfig::SeedExample => html! {
-                <p class="hint">{ "The seed document's job: records 1,a 2,b 3,c 4,d grouped \
-                                   by key give a: 1, b: 2, c: 3, d: 4." }</p>
+                <>
+                    <p class="hint">{ "The example job of the design notes: four records a,1 \
+                                       b,2 c,3 d,4, summed by key to a: 1, b: 2, c: 3, d: 4. \
+                                       Choosing it sets 1 record/s, so each one can be \
+                                       followed to its subtask." }</p>
+                    <p class="hint">{ format!("Why {} key groups for 4 keys? The number of key \
+                                       groups is the max parallelism, fixed when the job starts \
+                                       (Flink's default is at least 128), not the number of keys: \
+                                       it bounds how far the job can ever scale. Each key falls \
+                                       in one of them, so most stay empty; an empty key group \
+                                       still makes a tiny chunk in a full checkpoint, and with \
+                                       incremental checkpoints it is shipped once and then \
+                                       referenced.", c.job.max_parallelism.unwrap_or(128)) }</p>
+                </>
             },
             SourceConfig::Trace => html! {},
         };
@@ -103,7 +107,7 @@ pub fn groups(props: &GroupsProps) -> Html {
             ValueModel::RandomBytes { .. } => field(&RANDOM_LEN),
         };
         html! {
-            <Group title="Workload" id="workload" open={open}
+            <Group title="Workload" id="workload" open={open("workload")} dispatch={dispatch.clone()}
                    hint="Changing the workload starts a new run from offset 0.">
                 { field(&SOURCE) }
                 <TraceUpload dispatch={dispatch.clone()} />
@@ -131,7 +135,7 @@ pub fn groups(props: &GroupsProps) -> Html {
             format!("{groups} key groups over {p} subtasks: {fewest} or {most} each.")
         };
         html! {
-            <Group title="Partitioning" id="partitioning" open={open}
+            <Group title="Partitioning" id="partitioning" open={open("partitioning")} dispatch={dispatch.clone()}
                    hint="A new parallelism rescales from the latest checkpoint. A new max \
                          parallelism or throughput starts a new run: key groups are fixed for \
                          a job's life, as in Flink.">
@@ -147,7 +151,9 @@ pub fn groups(props: &GroupsProps) -> Html {
             Codec::Snappy => {
                 "Snappy is what Flink uses when \
                 execution.checkpointing.snapshot-compression is true: each key group \
-                compressed on its own, so it can be read alone on rescale."
+                compressed on its own, so it can be read alone on rescale. Flink's default \
+                is false (no compression); the lab starts with Snappy so the compression \
+                ratio shows."
             }
             Codec::Lz4 => {
                 "LZ4 goes beyond Flink, whose only codec is Snappy: LZ4 was proposed \
@@ -160,7 +166,7 @@ pub fn groups(props: &GroupsProps) -> Html {
             }
         };
         html! {
-            <Group title="Compression" id="compression" open={open}
+            <Group title="Compression" id="compression" open={open("compression")} dispatch={dispatch.clone()}
                    hint="Applies from the next checkpoint.">
                 { field_note(&CODEC, note.into()) }
             </Group>
@@ -185,24 +191,35 @@ pub fn groups(props: &GroupsProps) -> Html {
             PolicyConfig::Fixed => "Flink's behaviour: a checkpoint every interval.",
             PolicyConfig::Adaptive { .. } => {
                 "Beyond Flink, which has no change-rate-driven \
-                interval: checkpoint when the changes fill the budget B (T = B / D), and \
-                ship only key groups that changed enough. Needs incremental checkpoints."
+                interval: checkpoint when the changes fill the change budget B (interval \
+                I = B / D for the change rate D), and ship only key groups that changed \
+                enough. Needs incremental checkpoints."
             }
             PolicyConfig::YoungDaly { .. } => {
-                "Beyond Flink: T = sqrt(2·C·M) with Daly's \
-                refinement, from the measured checkpoint cost C."
+                "Beyond Flink: interval I = √(2 δ M) with Daly's \
+                refinement, from the measured checkpoint cost δ and the mean time between \
+                failures M."
             }
         };
-        let interval_note = if policy.in_flink() {
-            "Off: no checkpoints (Flink's default)."
-        } else {
-            "The policy chooses the interval between its bounds; this is used until it \
-             has measured something."
+        let interval_note = match (policy.in_flink(), c.checkpointing.interval_ms) {
+            (true, None) => "Off: no checkpoints, as in Flink by default; a failure replays \
+                             from the start."
+                .to_string(),
+            (true, Some(2_000)) => "Flink's default is off (no checkpoints); the \
+                             lab starts at 2 000 ms so checkpoints happen to watch. Tick off, \
+                             or clear the field, to turn them off."
+                .to_string(),
+            (true, Some(_)) => "Flink's default is off; tick off, or clear the field, to turn \
+                                checkpoints off."
+                .to_string(),
+            (false, _) => "The policy chooses the interval between its bounds; this is used \
+                           until it has measured something."
+                .to_string(),
         };
         html! {
-            <Group title="Checkpointing" id="checkpointing" open={open}
+            <Group title="Checkpointing" id="checkpointing" open={open("checkpointing")} dispatch={dispatch.clone()}
                    hint="Applies from the next checkpoint.">
-                { field_note(&INTERVAL, interval_note.into()) }
+                { field_note(&INTERVAL, interval_note) }
                 { field(&MIN_PAUSE) }
                 { field(&TIMEOUT) }
                 { field(&MAX_CONCURRENT) }
@@ -210,12 +227,16 @@ pub fn groups(props: &GroupsProps) -> Html {
                 { field(&NUM_RETAINED) }
                 { field_note(&INCREMENTAL, if c.checkpointing.incremental {
                     "Ships only key groups changed since the last checkpoint; the others' \
-                     chunks are shared, reference-counted, with older checkpoints."
+                     chunks are shared, reference-counted, with older checkpoints. Flink's \
+                     default is off; the lab turns it on so unchanged key groups show."
                 } else {
-                    "Every checkpoint ships every key group."
+                    "Every checkpoint ships every key group (Flink's default)."
                 }.into()) }
                 { field_note(&POLICY, policy_note.into()) }
                 { policy_fields }
+                { field_note(&RESTART_DELAY, "After a failure the job waits this long before \
+                    it restores (Flink's fixed-delay restart strategy, whose default is 1 s; \
+                    the lab waits 500 ms). Changing it starts a new run.".into()) }
             </Group>
         }
     };
@@ -241,7 +262,7 @@ pub fn groups(props: &GroupsProps) -> Html {
             status += &format!(", latency {} ms now", fmt_f64(link.latency_ms));
         }
         html! {
-            <Group title="Link and store" id="link" open={open}
+            <Group title="Link and store" id="link" open={open("link")} dispatch={dispatch.clone()}
                    hint="Applies live, to the running job.">
                 { field(&BANDWIDTH) }
                 { field(&LATENCY) }
@@ -273,11 +294,6 @@ pub fn groups(props: &GroupsProps) -> Html {
             { compression }
             { checkpointing }
             { link }
-            <Group title="Faults" id="faults" open={open}
-                   hint="Happen now, to the running job.">
-                <Faults lab={lab.clone()} />
-                { field_note(&RESTART_DELAY, "Changing the restart delay starts a new run.".into()) }
-            </Group>
         </div>
     }
 }
@@ -288,14 +304,27 @@ struct GroupProps {
     id: &'static str,
     hint: &'static str,
     open: bool,
+    dispatch: Callback<Intent>,
     children: Html,
 }
 
-/// A collapsible group: `<details>` works by touch and keyboard, with no script.
+/// A collapsible group: `<details>` works by touch and keyboard, with no script; its
+/// toggling is reported, so the page remembers it.
 #[function_component(Group)]
 fn group(props: &GroupProps) -> Html {
+    let ontoggle = {
+        let dispatch = props.dispatch.clone();
+        let id = props.id;
+        let was_open = props.open;
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlDetailsElement = e.target_unchecked_into();
+            if el.open() != was_open {
+                dispatch.emit(Intent::GroupOpen(id.to_string(), el.open()));
+            }
+        })
+    };
     html! {
-        <details class="control-group" open={props.open} data-group={props.id}>
+        <details class="control-group" open={props.open} data-group={props.id} {ontoggle}>
             <summary><h3>{ props.title }</h3></summary>
             <p class="group-hint">{ props.hint }</p>
             { props.children.clone() }

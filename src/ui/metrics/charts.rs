@@ -84,12 +84,12 @@ const CHARTS: [ChartInfo; 5] = [
     ChartInfo {
         kind: Kind::Change,
         id: "change",
-        title: "Change rate D and interval T",
+        title: "Change rate D and interval I",
         legend: &[
             ("orange", "D: state changed per second (left)"),
-            ("purple", "T: interval (right)"),
+            ("purple", "I: checkpoint interval (right)"),
         ],
-        about: "D is measured over a sliding window; the adaptive policy makes T follow it.",
+        about: "D is measured over a sliding window; the adaptive policy makes I follow it (I = B / D).",
     },
     ChartInfo {
         kind: Kind::Ratio,

@@ -1,14 +1,14 @@
-//! The seed document's three formulas with the run's current numbers and one plain
-//! sentence each.
+//! The state-transfer model panel: the design notes' formulas with the run's numbers,
+//! one symbol for one meaning (`lab::model` has the numbers and the words). Each number
+//! is a button that points at where it shows in the pipeline.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::engine::report::format::{byte_rate, bytes, bytes_f, count, sig3};
-use crate::engine::transfer::policy::PolicyConfig;
+use crate::engine::report::format;
+use crate::lab::intent::Intent;
+use crate::lab::model::{self, Block, Term, DEFAULT_PARTITION_BYTES};
 use crate::ui::context::LabState;
-
-const MIB: f64 = 1024.0 * 1024.0;
 
 #[derive(Properties, PartialEq)]
 pub struct ModelProps {
@@ -19,12 +19,8 @@ pub struct ModelProps {
 pub fn model(props: &ModelProps) -> Html {
     let lab = &props.lab;
     let view = &lab.view;
-    let z_text = use_state(|| "64".to_string());
-    let z_mib: Result<f64, String> = match z_text.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 && v <= 1e9 => Ok(v),
-        Ok(_) => Err("must be more than 0 MiB".into()),
-        Err(_) => Err(format!("`{}` is not a number", z_text.trim())),
-    };
+    let z_text = use_state(|| format::bytes(DEFAULT_PARTITION_BYTES));
+    let z = model::parse_size(&z_text);
     let on_z = {
         let z_text = z_text.clone();
         Callback::from(move |e: InputEvent| {
@@ -32,153 +28,77 @@ pub fn model(props: &ModelProps) -> Html {
             z_text.set(el.value());
         })
     };
-
-    // The numbers come from the engine's model; this component only words them.
-    let z_bytes = z_mib.as_ref().map_or(64.0 * MIB, |z| z * MIB) as u64;
-    let model = view.seed_model(z_bytes.max(1));
-    // P = S / Z
-    let s = model.state_bytes;
-    let key_groups = view.key_groups.len();
-    let p_line = match &z_mib {
-        Ok(z) => {
-            let p = model.partitions;
-            html! {
-                <>
-                    <p class="formula" data-testid="formula-p">
-                        <span class="lhs">{ "P = S / Z" }</span>
-                        { format!(" = {} / {} MiB = {}", bytes(s), sig3(*z), count(p)) }
-                    </p>
-                    <p class="sentence">
-                        { format!("At Z = {} MiB per partition, today's {} of keyed state needs {} \
-                                   partition{}; the job can spread it over at most {key_groups} \
-                                   (its key groups).", sig3(*z), bytes(s), count(p),
-                                  if p == 1 { "" } else { "s" }) }
-                    </p>
-                </>
-            }
-        }
-        Err(_) => html! {
-            <p class="formula"><span class="lhs">{ "P = S / Z" }</span>{ format!(" with S = {}", bytes(s)) }</p>
-        },
-    };
-
-    // C = S / T, from the latest completed checkpoint.
-    let c_line = match view.store.checkpoints.last() {
-        Some(cp) => {
-            let (raw, enc) = (model.checkpoint_raw_bytes, model.checkpoint_encoded_bytes);
-            let codec = cp.chunks.first().map_or("—", |c| c.codec.name());
-            let c = model.compression_ratio.unwrap_or(0.0);
-            html! {
-                <>
-                    <p class="formula" data-testid="formula-c">
-                        <span class="lhs">{ "C = S / T" }</span>
-                        { format!(" = {} / {} = {}×", bytes(raw), bytes(enc), sig3(c)) }
-                    </p>
-                    <p class="sentence">
-                        { format!("Checkpoint {} holds {} of serialised state in {} encoded with \
-                                   {codec}: it is {}× smaller on the link and in the store.",
-                                  cp.id, bytes(raw), bytes(enc), sig3(c)) }
-                    </p>
-                </>
-            }
-        }
-        None => html! {
-            <>
-                <p class="formula" data-testid="formula-c"><span class="lhs">{ "C = S / T" }</span>{ " = —" }</p>
-                <p class="sentence">{ "Measured once a checkpoint completes: raw size over compressed size." }</p>
-            </>
-        },
-    };
-
-    // T = D / F, read by statelab as "how long D takes to fill a change budget".
-    let d = model.change_bytes_per_s;
-    let policy = &view.policy;
-    let interval_s = model.interval_ms.map(|ms| ms / 1e3);
-    let t_text = interval_s.map_or_else(|| "off".to_string(), |t| format!("{} s", sig3(t)));
-    let t_sentence = match (&lab.config.checkpointing.policy, interval_s) {
-        (_, None) => "Checkpointing is off: nothing is shipped, and a failure replays from \
-                      the start."
-            .to_string(),
-        (
-            PolicyConfig::Adaptive {
-                change_budget_bytes,
-                ..
-            },
-            Some(_),
-        ) => format!(
-            "statelab's rule: the interval is how long the change rate D takes to fill the \
-             change budget B = {}, so T = B / D, kept within its bounds.",
-            bytes(*change_budget_bytes)
-        ),
-        (PolicyConfig::YoungDaly { .. }, Some(t)) => format!(
-            "Young–Daly sets T from the checkpoint cost and the failure rate, not from D; \
-             at T = {t_text} each checkpoint captures about D·T = {} of changes.",
-            bytes_f(d * t)
-        ),
-        (PolicyConfig::Fixed, Some(t)) => format!(
-            "The fixed interval (Flink's rule) ignores D: every {t_text} a checkpoint \
-             captures about D·T = {} of changes. statelab's adaptive policy instead \
-             checkpoints when the changes fill a budget B: T = B / D.",
-            bytes_f(d * t)
-        ),
-    };
-    let explanation = policy.decision.as_ref().map(|dec| dec.rule.to_string());
-    let reasons = policy
+    let z_bytes = *z.as_ref().unwrap_or(&DEFAULT_PARTITION_BYTES);
+    let blocks = model::blocks(view, &lab.history, &lab.config, z_bytes);
+    let reasons: Vec<String> = view
+        .policy
         .ship_counts
         .iter()
         .map(|(reason, n)| format!("{n} {}", reason.explain()))
-        .collect::<Vec<_>>();
-    let policy_name = format!(
-        "{}{}",
-        policy.name,
-        if policy.in_flink {
-            ""
-        } else {
-            " (beyond Flink)"
-        }
-    );
-
-    html! {
-        <div class="model">
-            <div class="formula-block">
-                { p_line }
-                <div class={classes!("field", "inline", z_mib.is_err().then_some("invalid"))}>
+        .collect();
+    let block = |b: &Block| {
+        let z_input = (b.id == "partitions").then(|| {
+            html! {
+                <div class={classes!("field", "inline", z.is_err().then_some("invalid"))}>
                     <label for="target-partition" class="field-label">
-                        <span class="field-name">{ "Target partition size Z" }</span>
+                        <span class="field-name">{ "Partition size Z" }</span>
                     </label>
                     <span class="field-input">
                         <input id="target-partition" type="text" inputmode="decimal"
-                               value={(*z_text).clone()} aria-invalid={z_mib.is_err().to_string()}
-                               aria-describedby="target-partition-msg" oninput={on_z} />
-                        <span class="unit">{ "MiB" }</span>
+                               value={(*z_text).clone()} aria-invalid={z.is_err().to_string()}
+                               aria-describedby="target-partition-msg" oninput={on_z.clone()} />
                     </span>
                     <p id="target-partition-msg" class="field-msg error" data-testid="field-message">
-                        { z_mib.err().unwrap_or_default() }
+                        { z.clone().err().unwrap_or_default() }
                     </p>
                 </div>
-            </div>
-            <div class="formula-block">{ c_line }</div>
-            <div class="formula-block">
-                <p class="formula" data-testid="formula-t">
-                    <span class="lhs">{ "T = D / F" }</span>
-                    { format!(": D = {}, T = {t_text}", byte_rate(d)) }
+            }
+        });
+        html! {
+            <section class="formula-block" data-testid={format!("model-{}", b.id)}>
+                <h3>{ b.title }</h3>
+                <p class="formula" data-testid={format!("formula-{}", b.id)}>
+                    { for b.formula.iter().map(|t| term(lab, t)) }
                 </p>
-                <p class="sentence">{ t_sentence }</p>
-                <p class="sentence muted">
-                    { "D is the state change rate: bytes of state changed per second, measured over \
-                       a sliding window." }
-                </p>
-                if let Some(text) = explanation {
-                    <p class="sentence policy-says" data-testid="policy-explanation">
-                        <strong>{ format!("Policy — {policy_name}: ") }</strong>{ text }
-                    </p>
-                }
-                if !reasons.is_empty() {
+                { for z_input }
+                { for b.sentences.iter().map(|s| html! { <p class="sentence">{ s.clone() }</p> }) }
+            </section>
+        }
+    };
+    html! {
+        <div class="model" data-testid="model">
+            <p class="hint">{ "The design notes model state transfer with three formulas. Here \
+                               each symbol means one thing; click a number to see where it \
+                               shows in the pipeline." }</p>
+            { for blocks.iter().map(block) }
+            if !reasons.is_empty() {
+                <section class="formula-block">
+                    <h3>{ "At the last barrier" }</h3>
                     <ul class="ship-reasons" aria-label="Why key groups were shipped or not">
                         { for reasons.iter().map(|r| html! { <li>{ r.clone() }</li> }) }
                     </ul>
-                }
-            </div>
+                </section>
+            }
         </div>
+    }
+}
+
+fn term(lab: &LabState, t: &Term) -> Html {
+    match t {
+        Term::Text(s) => html! { <span>{ s.clone() }</span> },
+        Term::Number { text, spot: None } => html! { <span class="num">{ text.clone() }</span> },
+        Term::Number {
+            text,
+            spot: Some(spot),
+        } => {
+            let dispatch = lab.dispatch.clone();
+            let spot = *spot;
+            html! {
+                <button type="button" class="num link" title={format!("show {} in the pipeline", spot.name())}
+                    onclick={Callback::from(move |_: MouseEvent| dispatch.emit(Intent::Spotlight(spot)))}>
+                    { text.clone() }
+                </button>
+            }
+        }
     }
 }

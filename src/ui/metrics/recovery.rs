@@ -1,35 +1,33 @@
-//! The exactly-once badge after a recovery, and what the recovery cost.
+//! The recovery card, pinned at the top of the dock once the job has failed: the
+//! exactly-once badge and the recovery's phase, checkpoint, replay and cost. The words
+//! are `lab::recovery`'s.
 //!
 //! The badge is the oracle's verdict, not ours: the engine replays the same records
 //! without any failure and compares state at the offset where the recovered job caught
 //! up. `data-testid="exactly-once"` with `data-ok` appears only once the verdict is in;
-//! while replay catches up the element is `exactly-once-pending`, so a test waiting for
+//! while the recovery runs the element is `exactly-once-pending`, so a test waiting for
 //! the badge never reads a half-finished answer.
 
 use yew::prelude::*;
 
-use crate::engine::report::format::{at, bytes, count, duration_us};
-use crate::engine::report::stats::RecoveryStats;
+use crate::engine::report::format::count;
+use crate::lab::recovery::{readout, Stage};
+use crate::ui::context::LabState;
 
 #[derive(Properties, PartialEq)]
 pub struct RecoveryProps {
-    pub recovery: Option<RecoveryStats>,
-    pub restored: u64,
-    /// Where the source is now, to show replay catching up.
-    pub source_offset: u64,
+    pub lab: LabState,
 }
 
 #[function_component(Recovery)]
 pub fn recovery(props: &RecoveryProps) -> Html {
-    let Some(r) = &props.recovery else {
-        return html! {
-            <p class="placeholder" data-testid="no-recovery">
-                { "No recovery yet. Crash the job (Faults) and the lab checks that the \
-                   recovered state equals a run without the failure." }
-            </p>
-        };
+    let lab = &props.lab;
+    let view = &lab.view;
+    let Some(r) = &view.latest_recovery else {
+        return html! {};
     };
-    let badge = match &r.exactly_once {
+    let out = readout(r, view);
+    let badge = match &out.verdict {
         Some(rep) if rep.ok() => html! {
             <p class="badge ok" data-testid="exactly-once" data-ok="true" role="status">
                 <span class="badge-mark" aria-hidden="true">{ "✓" }</span>
@@ -47,45 +45,42 @@ pub fn recovery(props: &RecoveryProps) -> Html {
                     rep.differing_key_groups.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", ")) }</span>
             </p>
         },
-        None => {
-            let target = r.offset_at_failure;
-            let done = props.source_offset.min(target);
-            html! {
-                <p class="badge pending" data-testid="exactly-once-pending" role="status">
-                    <span class="badge-mark" aria-hidden="true">{ "…" }</span>
-                    <span><strong>{ "exactly-once: checking" }</strong>
-                    { format!(" replay at offset {} of {} (where the failure struck)",
-                              count(done), count(target)) }</span>
-                </p>
-            }
-        }
+        None => html! {
+            <p class="badge pending" data-testid="exactly-once-pending" role="status">
+                <span class="badge-mark" aria-hidden="true">{ "…" }</span>
+                <span><strong>{ "exactly-once: " }</strong>{ out.pending.clone() }</span>
+            </p>
+        },
     };
-    let from = match r.checkpoint {
-        Some(id) => format!(
-            "restored checkpoint {id} (offset {})",
-            count(r.restore_offset)
-        ),
-        None => "no completed checkpoint: started from empty state at offset 0".into(),
+    let stage = match out.stage {
+        Stage::Restarting => "restarting",
+        Stage::Restoring { .. } => "restoring",
+        Stage::Replaying => "replaying",
+        Stage::Draining => "draining",
+        Stage::Done => "done",
     };
-    let time = r
-        .recovery_time_us()
-        .map_or_else(|| "still recovering".into(), duration_us);
+    let (done, total) = (out.replay.done, out.replay.total);
+    let share = match out.stage {
+        Stage::Restarting | Stage::Restoring { .. } => 0.0,
+        _ if total == 0 => 1.0,
+        _ => done as f64 / total as f64,
+    };
     html! {
-        <div class="recovery" data-testid="recovery">
+        <section class="recovery-card" data-testid="recovery" data-stage={stage}
+            data-checkpoint={out.checkpoint.map_or_else(String::new, |(id, _)| id.to_string())}
+            data-replayed={done.to_string()} data-replay-total={total.to_string()}
+            aria-labelledby="recovery-heading">
+            <h2 id="recovery-heading">{ "Recovery" }</h2>
             { badge }
+            <div class="replay-meter" aria-hidden="true">
+                <span style={format!("width:{:.1}%", share * 100.0)}></span>
+            </div>
             <dl class="readout">
-                <dt>{ "Failure" }</dt><dd>{ format!("{} at {}", r.cause, at(r.failed_at_us)) }</dd>
-                <dt>{ "Restore" }</dt><dd>{ from }</dd>
-                <dt>{ "Downloaded" }</dt><dd>{ bytes(r.downloaded_bytes) }</dd>
-                <dt>{ "Replayed" }</dt><dd>{ format!("{} records", count(r.replayed_records)) }</dd>
-                <dt>{ "Recovery time" }</dt><dd>{ time }</dd>
-                <dt>{ "Restores so far" }</dt><dd>{ props.restored }</dd>
+                { for out.facts.iter().map(|(k, v)| html! {
+                    <div class="readout-row"><dt>{ *k }</dt><dd>{ v.clone() }</dd></div>
+                }) }
+                <div class="readout-row"><dt>{ "Restores so far" }</dt><dd>{ view.counts.restored }</dd></div>
             </dl>
-            if !r.fallbacks.is_empty() {
-                <ul class="fallbacks">
-                    { for r.fallbacks.iter().map(|f| html! { <li>{ f.to_string() }</li> }) }
-                </ul>
-            }
-        </div>
+        </section>
     }
 }

@@ -2,6 +2,11 @@
 //! `LabState`, sharp on HiDPI screens, with click and tap selection. The canvas only
 //! redraws while something changes or moves, and not at all in a hidden tab (the browser
 //! stops animation frames there).
+//!
+//! A click selects what it touched and opens a small menu right there with what can be
+//! done to it (crash this subtask, corrupt this chunk …): direct manipulation, with the
+//! same keys as the action bar. Text and marks inside the canvas scale with the font
+//! setting and presenter mode; the canvas says its smallest text size in `data-text-px`.
 
 mod scene;
 
@@ -17,10 +22,11 @@ use yew::prelude::*;
 use super::browser::perf_now;
 use super::context::LabState;
 use crate::engine::report::format;
-use crate::lab::geometry::{pick, Hit};
-use crate::lab::intent::Intent;
+use crate::lab::geometry::{canvas_scale, pick, Hit, SMALLEST_TEXT_PX};
+use crate::lab::intent::{Intent, Selection};
 use crate::lab::motion::Motion;
-use scene::{Frame, KEY_GROUP_COLOURS};
+use crate::lab::prefs::DockTab;
+use scene::{subtask_colour, Frame, SUBTASK_COLOURS};
 
 type ResizeCallback = Closure<dyn FnMut(js_sys::Array)>;
 type FrameCallback = Closure<dyn FnMut(f64)>;
@@ -34,6 +40,8 @@ pub struct Pipeline {
     canvas: NodeRef,
     frame: NodeRef,
     lab: Option<LabState>,
+    /// Where the last click landed (CSS px in the canvas), for the menu it opens.
+    clicked_at: Option<(f64, f64)>,
     _context: Option<ContextHandle<LabState>>,
     painter: Rc<Painter>,
     _resize: Option<(web_sys::ResizeObserver, ResizeCallback)>,
@@ -175,7 +183,7 @@ impl PaintState {
             w,
             h,
             now_ms: ts,
-            scale: if lab.large_font { 1.3 } else { 1.0 },
+            scale: canvas_scale(lab.large_font, lab.presenter),
             size_ref: self.size_ref.max(1.0),
             kg_ref: self.kg_ref.max(1.0),
         };
@@ -216,6 +224,7 @@ impl Component for Pipeline {
             canvas: NodeRef::default(),
             frame: NodeRef::default(),
             lab,
+            clicked_at: None,
             _context: handle,
             painter,
             _resize: None,
@@ -238,6 +247,12 @@ impl Component for Pipeline {
                 let rerender = self.lab.as_ref().is_none_or(|old| {
                     old.dot_stride != lab.dot_stride
                         || old.reduced_motion != lab.reduced_motion
+                        || old.selection != lab.selection
+                        || old.presenter != lab.presenter
+                        || old.large_font != lab.large_font
+                        || old.view.store.chunk_count != lab.view.store.chunk_count
+                        || old.view.key_groups.get(selected_kg(&lab)).map(|k| k.ship)
+                            != lab.view.key_groups.get(selected_kg(&lab)).map(|k| k.ship)
                         || old.view.subtasks.len() != lab.view.subtasks.len()
                         || old.view.key_groups.len() != lab.view.key_groups.len()
                         || old.view.status != lab.view.status
@@ -248,6 +263,7 @@ impl Component for Pipeline {
             }
             Msg::Click(x, y) => {
                 let hit = pick(&self.painter.state.borrow().hits, x, y);
+                self.clicked_at = Some((x, y));
                 if let Some(lab) = &self.lab {
                     // A second click on the selected thing clears the selection.
                     let next = if hit.is_some() && hit == lab.selection {
@@ -271,22 +287,45 @@ impl Component for Pipeline {
         let label = self.lab.as_ref().map_or_else(String::new, describe);
         let stride = self.lab.as_ref().map_or(1, |l| l.dot_stride);
         let reduced = self.lab.as_ref().is_some_and(|l| l.reduced_motion);
+        let scale = self
+            .lab
+            .as_ref()
+            .map_or(1.0, |l| canvas_scale(l.large_font, l.presenter));
         let dots = if reduced {
             "records: not animated (reduced motion)".to_string()
         } else if stride > 1 {
-            format!("1 dot = {} records", format::count(stride))
+            format!(
+                "1 dot = {} records, coloured by its subtask",
+                format::count(stride)
+            )
         } else {
-            "1 dot = 1 record".to_string()
+            "1 dot = 1 record, coloured by its subtask".to_string()
         };
+        let menu = self.lab.as_ref().and_then(|lab| {
+            let (x, y) = self.clicked_at?;
+            let width = self.painter.state.borrow().css_w;
+            lab.selection
+                .as_ref()
+                .map(|sel| menu(lab, sel, x, y, width))
+        });
         html! {
-            <section class="panel pipeline" data-region="pipeline" aria-labelledby="pipeline-heading">
-                <h2 id="pipeline-heading">{ "Pipeline" }</h2>
+            <div class="pipeline" data-region="pipeline">
+                <h2 class="visually-hidden">{ "Pipeline" }</h2>
                 <div class="canvas-frame" ref={self.frame.clone()}>
                     <canvas class="pipeline-canvas" ref={self.canvas.clone()} role="img"
-                        aria-label={label} data-dot-stride={stride.to_string()} {onclick} />
+                        aria-label={label} data-dot-stride={stride.to_string()}
+                        data-text-px={format!("{:.1}", SMALLEST_TEXT_PX * scale)} {onclick} />
+                    // A fixed slot for the menu: the canvas beside it must never be
+                    // replaced when the menu comes and goes (a new canvas is blank).
+                    <div class="stage-menu-slot">{ for menu }</div>
                 </div>
                 <ul class="pipeline-legend" aria-label="How to read the pipeline">
-                    <li><span class="pl-swatch dot" style={format!("background:{}", KEY_GROUP_COLOURS[0])}></span>{ dots }</li>
+                    <li>
+                        { for SUBTASK_COLOURS.iter().take(4).map(|c| html! {
+                            <span class="pl-swatch dot" style={format!("background:{c}")}></span>
+                        }) }
+                        { dots }
+                    </li>
                     <li><span class="pl-swatch filled"></span>{ "state / encoded bytes (area)" }</li>
                     <li><span class="pl-swatch ghost"></span>{ "raw bytes" }</li>
                     <li><span class="pl-swatch dirty"></span>{ "changed since last checkpoint" }</li>
@@ -300,7 +339,7 @@ impl Component for Pipeline {
                         { "corrupted" }
                     </li>
                 </ul>
-            </section>
+            </div>
         }
     }
 
@@ -352,6 +391,152 @@ impl Component for Pipeline {
             observer.disconnect();
         }
         self.painter.stop();
+    }
+}
+
+/// The selected key group, or past the end (a selection of something else).
+fn selected_kg(lab: &LabState) -> usize {
+    match lab.selection {
+        Some(Selection::KeyGroup(kg)) => kg as usize,
+        _ => usize::MAX,
+    }
+}
+
+/// The menu a click opens where it landed: what was clicked, a fact or two, and what can
+/// be done to it, each with its key.
+fn menu(lab: &LabState, selection: &Selection, x: f64, y: f64, width: f64) -> Html {
+    let act = |label: String, key: &str, intent: Intent, id: &str| {
+        let dispatch = lab.dispatch.clone();
+        html! {
+            <button type="button" class="action danger" data-testid={id.to_string()}
+                onclick={Callback::from(move |_: MouseEvent| dispatch.emit(intent.clone()))}>
+                { label }<kbd class="key-hint" aria-hidden="true">{ key.to_string() }</kbd>
+            </button>
+        }
+    };
+    let inspect = (!lab.presenter).then(|| {
+        let dispatch = lab.dispatch.clone();
+        html! {
+            <button type="button" class="action"
+                onclick={Callback::from(move |_: MouseEvent| dispatch.emit(Intent::ShowTab(DockTab::Inspector)))}>
+                { "Details" }
+            </button>
+        }
+    });
+    let view = &lab.view;
+    let (title, colour, fact, actions) = match selection {
+        Selection::Subtask(i) => (
+            format!("Subtask {i}"),
+            Some(*i),
+            view.subtasks.get(*i as usize).map(|s| {
+                format!(
+                    "key groups {}–{}, {}",
+                    s.key_groups.start,
+                    s.key_groups.end,
+                    format::bytes(s.state_bytes)
+                )
+            }),
+            html! { { act(format!("Crash subtask {i}"), "S", Intent::CrashSubtask(*i), "menu-crash-subtask") } },
+        ),
+        Selection::KeyGroup(kg) => {
+            let k = view.key_groups.get(*kg as usize);
+            let subtask = k.map_or(0, |k| k.subtask);
+            let chunk = k.and_then(|k| k.chunk);
+            let fact = k.map(|k| {
+                let why = k
+                    .ship
+                    .map(|d| format!("; {}", d.reason.explain()))
+                    .unwrap_or_default();
+                format!("subtask {subtask}, {}{why}", format::bytes(k.raw_bytes))
+            });
+            (
+                format!("Key group {kg}"),
+                Some(subtask),
+                fact,
+                html! {
+                    <>
+                        { act(format!("Crash subtask {subtask}"), "S", Intent::CrashSubtask(subtask), "menu-crash-subtask") }
+                        if let Some(c) = chunk {
+                            { act("Corrupt its chunk".into(), "K", Intent::CorruptChunk(c), "menu-corrupt") }
+                            { act("Lose its chunk".into(), "L", Intent::LoseChunk(c), "menu-lose") }
+                        }
+                    </>
+                },
+            )
+        }
+        Selection::Chunk(id) => {
+            let ch = view
+                .store
+                .checkpoints
+                .iter()
+                .flat_map(|c| c.chunks.iter())
+                .find(|c| c.chunk == *id);
+            let present = ch.is_some_and(|c| c.present);
+            (
+                format!("Chunk {id}"),
+                ch.and_then(|c| view.key_groups.get(c.key_group as usize))
+                    .map(|k| k.subtask),
+                ch.map(|c| {
+                    format!(
+                        "key group {}, {} raw, {} encoded",
+                        c.key_group,
+                        format::bytes(c.raw_bytes),
+                        format::bytes(c.encoded_bytes)
+                    )
+                }),
+                html! {
+                    if present {
+                        { act("Corrupt it".into(), "K", Intent::CorruptChunk(*id), "menu-corrupt") }
+                        { act("Lose it".into(), "L", Intent::LoseChunk(*id), "menu-lose") }
+                    }
+                },
+            )
+        }
+        Selection::Checkpoint(id) => (
+            format!("Checkpoint {id}"),
+            None,
+            view.store
+                .checkpoints
+                .iter()
+                .find(|c| c.id == *id)
+                .map(|c| {
+                    format!(
+                        "source offset {}, {} chunks",
+                        format::count(c.offset),
+                        c.chunks.len()
+                    )
+                }),
+            html! {},
+        ),
+    };
+    // Beside the click, on the side with more room.
+    let style = if x > width / 2.0 {
+        format!(
+            "right:{:.0}px;top:{:.0}px",
+            (width - x + 10.0).max(4.0),
+            (y - 10.0).max(4.0)
+        )
+    } else {
+        format!("left:{:.0}px;top:{:.0}px", x + 10.0, (y - 10.0).max(4.0))
+    };
+    let dismiss = {
+        let dispatch = lab.dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(Intent::Select(None)))
+    };
+    html! {
+        <div class="stage-menu" role="dialog" aria-label={title.clone()} style={style} data-testid="stage-menu">
+            <div class="stage-menu-head">
+                if let Some(s) = colour {
+                    <span class="pl-swatch dot" style={format!("background:{}", subtask_colour(s))}></span>
+                }
+                <strong>{ title }</strong>
+                <button type="button" class="notice-close" aria-label="Close (Esc)" onclick={dismiss}>{ "×" }</button>
+            </div>
+            if let Some(fact) = fact {
+                <p class="stage-menu-fact">{ fact }</p>
+            }
+            <div class="stage-menu-actions">{ actions }{ for inspect }</div>
+        </div>
     }
 }
 

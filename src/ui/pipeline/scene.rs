@@ -1,6 +1,12 @@
 //! Lays out and draws one frame of the pipeline from the published state: source →
 //! channels → keyed subtasks with their key-group cells → link → store, left to right.
 //! Returns the hit regions of what was drawn, so a click or tap finds what it touched.
+//!
+//! Colour follows the subtask: a record's dot, its key group's cell, the chunks of that
+//! key group on the link and in the store all take the colour of the subtask that owns
+//! the key group (its key-group range), so a person can follow them; the selected key
+//! group's records are drawn larger and the others fade. Text and marks (barriers,
+//! chunks in flight) scale with the font setting and presenter mode (`Frame::scale`).
 
 use std::collections::HashMap;
 
@@ -12,11 +18,12 @@ use crate::engine::report::view::{SimView, TransferView};
 use crate::engine::report::format;
 use crate::lab::geometry::{Hit, Rect};
 use crate::lab::intent::Selection;
-use crate::lab::motion::{ease, Motion, DOT_TRAVEL_MS, FLASH_MS, REWIND_MS};
+use crate::lab::model::Spot;
+use crate::lab::motion::{ease, Motion, DOT_TRAVEL_MS, FLASH_MS, REWIND_MS, SPOTLIGHT_MS};
 use crate::ui::context::LabState;
 
-/// Okabe–Ito without black (black draws the marks): key group `k` takes colour `k % 7`.
-pub const KEY_GROUP_COLOURS: [&str; 7] = [
+/// Okabe–Ito without black (black draws the marks): subtask `s` takes colour `s % 7`.
+pub const SUBTASK_COLOURS: [&str; 7] = [
     "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7",
 ];
 const INK: &str = "#1d232b";
@@ -26,8 +33,13 @@ const PANEL: &str = "#ffffff";
 const ALERT: &str = "#d55e00";
 const ACCENT: &str = "#0072b2";
 
-pub fn key_group_colour(kg: u32) -> &'static str {
-    KEY_GROUP_COLOURS[(kg % 7) as usize]
+pub fn subtask_colour(subtask: u32) -> &'static str {
+    SUBTASK_COLOURS[(subtask % 7) as usize]
+}
+
+/// The subtask that owns key group `kg` now (its colour), 0 if the run has no such group.
+fn owner(view: &SimView, kg: u32) -> u32 {
+    view.key_groups.get(kg as usize).map_or(0, |k| k.subtask)
 }
 
 /// Everything a frame needs besides the state itself.
@@ -191,8 +203,10 @@ pub fn draw(f: &Frame, lab: &LabState, motion: &mut Motion) -> (Vec<Hit>, HashMa
     let mut cell_rects = HashMap::new();
     let mut max_bin = 1;
     let mut cells = CellBatch::default();
+    // Barriers are drawn over the boxes, so a tag at a box's edge stays readable.
+    let mut marks = Vec::new();
     for (s, b) in view.subtasks.iter().zip(&l.boxes) {
-        channel(f, lab, s, *b, &l, down);
+        channel(f, lab, s, *b, &l, down, motion, &mut marks);
         let flash = motion
             .flashes
             .get(&s.index)
@@ -213,15 +227,51 @@ pub fn draw(f: &Frame, lab: &LabState, motion: &mut Motion) -> (Vec<Hit>, HashMa
         max_bin = max_bin.max(bin);
     }
     cells.flush(ctx, if down { 0.35 } else { 1.0 });
+    for (x, cy, channel_h, id, row_h) in marks {
+        barrier_mark(f, x, cy, channel_h, id, row_h);
+    }
     headings(f, &l, max_bin);
     dots(f, lab, &l, motion);
     link(f, lab, &l, &mut hits);
-    store(f, lab, &l, &mut hits);
+    let columns = store(f, lab, &l, &mut hits);
     if down {
         status_overlay(f, view, &l);
     }
     footer(f, lab, &l);
+    spotlight(f, &l, motion, &columns);
     (hits, cell_rects)
+}
+
+/// A place the model panel pointed at: a thick outline that fades over a few seconds.
+fn spotlight(f: &Frame, l: &Layout, motion: &Motion, columns: &[(u64, Rect)]) {
+    let Some((spot, since)) = motion.spotlight else {
+        return;
+    };
+    let subtasks = || {
+        let first = l.boxes.first().copied().unwrap_or_default();
+        let last = l.boxes.last().copied().unwrap_or_default();
+        Rect::new(first.x, first.y, l.subtasks_w, last.bottom() - first.y)
+    };
+    let rect = match spot {
+        Spot::State => subtasks(),
+        Spot::Source => l.source,
+        Spot::Link => Rect::new(l.link_x, l.top, l.link_w, l.bottom - l.top),
+        Spot::Store => l.store,
+        Spot::Checkpoint(id) => match columns.iter().find(|(c, _)| *c == id) {
+            Some((_, r)) => *r,
+            None => l.store,
+        },
+    };
+    let age = ((f.now_ms - since) / SPOTLIGHT_MS).clamp(0.0, 1.0);
+    // Two pulses, then a fade.
+    let pulse = 0.5 + 0.5 * (age * std::f64::consts::TAU * 2.0).cos();
+    let ctx = f.ctx;
+    ctx.set_global_alpha((1.0 - age) * (0.55 + 0.45 * pulse));
+    ctx.set_stroke_style_str(ALERT);
+    ctx.set_line_width(4.0 * f.scale);
+    let m = 3.0 * f.scale;
+    ctx.stroke_rect(rect.x - m, rect.y - m, rect.w + 2.0 * m, rect.h + 2.0 * m);
+    ctx.set_global_alpha(1.0);
 }
 
 fn headings(f: &Frame, l: &Layout, bin: usize) {
@@ -280,9 +330,9 @@ fn source(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
         ("rate", format::per_second(view.source.rate_per_s)),
     ];
     for (k, v) in lines {
-        ctx.set_font(&font(f, px - 1.0, false));
+        ctx.set_font(&font(f, 9.5, false));
         ctx.set_fill_style_str(MUTED);
-        if let Some(t) = fit(k, r.w - 6.0, (px - 1.0) * f.scale) {
+        if let Some(t) = fit(k, r.w - 6.0, 9.5 * f.scale) {
             text(ctx, &t, r.x + 4.0, y);
         }
         y += 12.0 * f.scale;
@@ -294,7 +344,7 @@ fn source(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
         y += 14.0 * f.scale;
     }
     if view.source.ended {
-        ctx.set_font(&font(f, 9.0, false));
+        ctx.set_font(&font(f, 9.5, false));
         ctx.set_fill_style_str(MUTED);
         text(ctx, "ended", r.x + 4.0, y);
     }
@@ -310,14 +360,14 @@ fn source(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
             .max(1) as f64;
         let done =
             (view.source.offset.saturating_sub(rec.restore_offset) as f64 / span).clamp(0.0, 1.0);
-        let bar = Rect::new(r.x, r.bottom() + 6.0, r.w, 6.0);
+        let bar = Rect::new(r.x, r.bottom() + 6.0, r.w, 6.0 * f.scale);
         ctx.set_fill_style_str("#e3e8ef");
         ctx.fill_rect(bar.x, bar.y, bar.w, bar.h);
         ctx.set_fill_style_str(ACCENT);
         ctx.fill_rect(bar.x, bar.y, bar.w * done, bar.h);
-        ctx.set_font(&font(f, 9.0, true));
+        ctx.set_font(&font(f, 9.5, true));
         ctx.set_fill_style_str(ACCENT);
-        if let Some(t) = fit("replaying", r.w, 9.0 * f.scale) {
+        if let Some(t) = fit("replaying", r.w, 9.5 * f.scale) {
             text(ctx, &t, r.x, bar.bottom() + 11.0 * f.scale);
         }
     }
@@ -344,6 +394,7 @@ fn source_port(l: &Layout) -> (f64, f64) {
     (l.source.right(), l.source.cy())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn channel(
     f: &Frame,
     lab: &LabState,
@@ -351,12 +402,14 @@ fn channel(
     b: Rect,
     l: &Layout,
     down: bool,
+    motion: &Motion,
+    marks: &mut Vec<(f64, f64, f64, u64, f64)>,
 ) {
     let ctx = f.ctx;
     let x0 = l.channels_x;
     let x1 = b.x - 3.0;
     let len = (x1 - x0).max(4.0);
-    let hgt = (b.h * 0.32).clamp(3.0, 10.0);
+    let hgt = (b.h * 0.32).clamp(3.0, 10.0 * f.scale);
     let y = b.cy() - hgt / 2.0;
     ctx.set_global_alpha(if down { 0.4 } else { 1.0 });
     ctx.set_fill_style_str("#eef1f5");
@@ -368,20 +421,81 @@ fn channel(
     ctx.set_stroke_style_str(LINE);
     ctx.set_line_width(1.0);
     ctx.stroke_rect(x0, y, len, hgt);
-    // Barriers: a dark bar where each sits among the queued records (0 = next in line).
+    ctx.set_global_alpha(1.0);
+
+    // Where a barrier travelling for `t` (0..1) of its way to `target_x` is: out of the
+    // source to the channel's entrance, then along the channel.
+    let (sx, sy) = source_port(l);
+    let travel = |t: f64, target_x: f64| -> (f64, f64) {
+        let split = 0.55;
+        if t < split {
+            let u = ease(t / split);
+            (
+                sx + (x0 - sx) * u,
+                sy + (b.cy() - sy) * (u * u * (3.0 - 2.0 * u)),
+            )
+        } else {
+            let u = ease((t - split) / (1.0 - split));
+            (x0 + (target_x - x0) * u, b.cy())
+        }
+    };
+    // Barriers in the channel, where the engine says each sits among the queued records
+    // (0 = next in line).
     for (pos, id) in &s.barriers {
         let bx = x1 - len * (f64::from(*pos) / cap).clamp(0.0, 1.0) - 2.0;
-        ctx.set_fill_style_str(INK);
-        ctx.fill_rect(bx, y - 3.0, 3.0, hgt + 6.0);
-        if b.h >= 18.0 {
-            ctx.set_font(&font(f, 8.5, true));
-            ctx.set_text_align("center");
-            text(ctx, &id.to_string(), bx + 1.5, y - 4.0);
-            ctx.set_text_align("left");
+        let (x, cy) = match motion.barrier_travel(*id, f.now_ms) {
+            Some(t) if t < 1.0 => travel(t, bx),
+            _ => (bx, b.cy()),
+        };
+        marks.push((x, cy, hgt, *id, b.h));
+    }
+    // The running checkpoint's barrier once it reached this subtask, until the subtask's
+    // snapshot is taken: at the subtask's edge (still on its way while it travels).
+    let running = lab
+        .history
+        .iter()
+        .rev()
+        .find(|h| h.status == CheckpointStatus::InProgress);
+    if let Some(h) = running.filter(|h| !s.barriers.iter().any(|(_, id)| *id == h.id)) {
+        let st = h.subtasks.get(s.index as usize);
+        let travelling = motion.barrier_travel(h.id, f.now_ms).filter(|t| *t < 1.0);
+        let waiting = st.is_some_and(|st| st.start_delay_us.is_some() && st.sync_us.is_none());
+        let at_edge = x1 - 4.0 * f.scale;
+        if let Some(t) = travelling {
+            let (x, cy) = travel(t, at_edge);
+            marks.push((x, cy, hgt, h.id, b.h));
+        } else if waiting && !down {
+            marks.push((at_edge, b.cy(), hgt, h.id, b.h));
         }
     }
-    let _ = lab;
-    ctx.set_global_alpha(1.0);
+}
+
+/// A checkpoint barrier: a dark bar across the channel, large enough to point at, with
+/// its checkpoint's number in a tag above it when the row has room.
+fn barrier_mark(f: &Frame, x: f64, cy: f64, channel_h: f64, id: u64, row_h: f64) {
+    let ctx = f.ctx;
+    let w = 6.0 * f.scale;
+    let h = (channel_h + 16.0 * f.scale).min(row_h.max(channel_h + 4.0));
+    let top = cy - h / 2.0;
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(x - w / 2.0 - 1.5, top - 1.5, w + 3.0, h + 3.0);
+    ctx.set_fill_style_str(INK);
+    ctx.fill_rect(x - w / 2.0, top, w, h);
+    ctx.set_fill_style_str(SUBTASK_COLOURS[1]);
+    ctx.fill_rect(x - w / 2.0 + 1.5, top + 1.5, (w - 3.0).max(1.0), h - 3.0);
+    let px = 9.5 * f.scale;
+    if row_h >= h + px + 4.0 {
+        let label = format!("chk {id}");
+        ctx.set_font(&font(f, 9.5, true));
+        let tw = px * 0.6 * label.chars().count() as f64 + 6.0;
+        let (tx, ty) = (x - tw / 2.0, top - px - 4.0);
+        ctx.set_fill_style_str(INK);
+        ctx.fill_rect(tx, ty, tw, px + 3.0);
+        ctx.set_fill_style_str("#ffffff");
+        ctx.set_text_align("center");
+        text(ctx, &label, x, ty + px - 0.5);
+        ctx.set_text_align("left");
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -447,7 +561,7 @@ fn subtask_box(
         )
     } else {
         let lw = (30.0 * f.scale).min(b.w * 0.3);
-        ctx.set_font(&font(f, label_px.min(b.h * 0.7 / f.scale), true));
+        ctx.set_font(&font(f, label_px.min(b.h * 0.7 / f.scale).max(9.5), true));
         ctx.set_fill_style_str(INK);
         ctx.set_text_align("left");
         text(ctx, &format!("#{}", s.index), b.x + 3.0, b.cy() + 3.5);
@@ -490,7 +604,7 @@ fn subtask_box(
         };
         key_group_cell(
             batch,
-            first,
+            s.index,
             drawn,
             bytes,
             max_kg_bytes * bin as f64,
@@ -538,8 +652,8 @@ struct CellBatch {
 
 const GREY: usize = 7;
 
-fn colour_index(kg: u32) -> usize {
-    (kg % 7) as usize
+fn colour_index(subtask: u32) -> usize {
+    (subtask % 7) as usize
 }
 
 impl CellBatch {
@@ -567,7 +681,7 @@ impl CellBatch {
                 ctx.set_fill_style_str(if i == GREY {
                     "#aeb6c1"
                 } else {
-                    KEY_GROUP_COLOURS[i]
+                    SUBTASK_COLOURS[i]
                 });
                 rects(list);
                 ctx.fill();
@@ -575,7 +689,7 @@ impl CellBatch {
         }
         for (i, list) in self.hollows.iter().enumerate() {
             if !list.is_empty() {
-                ctx.set_stroke_style_str(KEY_GROUP_COLOURS[i]);
+                ctx.set_stroke_style_str(SUBTASK_COLOURS[i]);
                 ctx.set_line_width(1.4);
                 rects(list);
                 ctx.stroke();
@@ -627,7 +741,7 @@ impl CellBatch {
 #[allow(clippy::too_many_arguments)]
 fn key_group_cell(
     batch: &mut CellBatch,
-    kg: u32,
+    subtask: u32,
     slot: Rect,
     bytes: u64,
     reference: f64,
@@ -640,7 +754,7 @@ fn key_group_cell(
         .backgrounds
         .push(Rect::new(slot.x + inset, slot.y + inset, inner, inner));
     // A failed job's key groups are grey: their state is gone until the restore.
-    let colour = if down { GREY } else { colour_index(kg) };
+    let colour = if down { GREY } else { colour_index(subtask) };
     let side = side_for(bytes, reference, inner);
     if side > 0.0 {
         batch.fills[colour].push(Rect::new(
@@ -678,8 +792,14 @@ fn dots(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
     }
     let ctx = f.ctx;
     let (sx, sy) = source_port(l);
-    let spread = (l.source.h * 0.25).min(30.0);
-    let r = 2.6;
+    let spread = (l.source.h * 0.25).min(30.0 * f.scale);
+    let r = 2.6 * f.scale;
+    // With a key group selected, its records stand out and the others fade.
+    let selected = match lab.selection {
+        Some(Selection::KeyGroup(kg)) => Some(kg),
+        _ => None,
+    };
+    let mut picked = Vec::new();
     for d in &motion.dots {
         let Some(b) = l.boxes.get(d.record.subtask as usize) else {
             continue;
@@ -690,11 +810,26 @@ fn dots(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
         // A gentle curve: out of the source horizontally, into the channel horizontally.
         let x = sx + (x1 - sx) * t;
         let y = y0 + (y1 - y0) * (t * t * (3.0 - 2.0 * t));
-        ctx.set_fill_style_str(key_group_colour(d.record.key_group));
+        if selected == Some(d.record.key_group) {
+            picked.push((x, y, d.record.subtask));
+            continue;
+        }
+        ctx.set_global_alpha(if selected.is_some() { 0.3 } else { 1.0 });
+        ctx.set_fill_style_str(subtask_colour(d.record.subtask));
         ctx.begin_path();
         let _ = ctx.arc(x, y, r, 0.0, std::f64::consts::TAU);
         ctx.fill();
         ctx.set_line_width(0.6);
+        ctx.set_stroke_style_str(INK);
+        ctx.stroke();
+    }
+    ctx.set_global_alpha(1.0);
+    for (x, y, subtask) in picked {
+        ctx.set_fill_style_str(subtask_colour(subtask));
+        ctx.begin_path();
+        let _ = ctx.arc(x, y, r * 1.8, 0.0, std::f64::consts::TAU);
+        ctx.fill();
+        ctx.set_line_width(2.0);
         ctx.set_stroke_style_str(INK);
         ctx.stroke();
     }
@@ -744,7 +879,9 @@ fn link(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
         ctx.stroke();
     }
     let latency_us = lab.config.link.latency_ms * 1000.0;
-    let max_side = |b: &Rect| (b.h * 0.42).clamp(5.0, 22.0);
+    // Chunks in flight are drawn large enough to point at: at least 6 px encoded and 10 px
+    // raw (times the scale), however small their bytes.
+    let max_side = |b: &Rect| (b.h * 0.5).clamp(10.0 * f.scale, 30.0 * f.scale);
     let draw_one = |t: &TransferView,
                     upward: bool,
                     hits: &mut Vec<Hit>,
@@ -754,8 +891,10 @@ fn link(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
             return;
         };
         let side_max = max_side(b);
-        let enc = side_for(t.encoded_bytes, f.size_ref, side_max);
-        let raw = side_for(t.raw_bytes, f.size_ref, side_max).max(enc);
+        let enc = side_for(t.encoded_bytes, f.size_ref, side_max).max(6.0 * f.scale);
+        let raw = side_for(t.raw_bytes, f.size_ref, side_max)
+            .max(enc)
+            .max(10.0 * f.scale);
         // Sending takes the first 80 % of the way, propagation (latency) the rest.
         let progress = match t.arrives_at_us {
             Some(arrives) if latency_us > 0.0 => {
@@ -772,7 +911,7 @@ fn link(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
             if *n > 6 {
                 return;
             }
-            (*n - 1) as f64 * 3.0
+            (*n - 1) as f64 * 3.0 * f.scale
         } else {
             0.0
         };
@@ -795,7 +934,7 @@ fn link(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
         let _ = ctx.set_line_dash(&dash(&[2.0, 1.5]));
         ctx.stroke_rect(ghost.x, ghost.y, ghost.w, ghost.h);
         let _ = ctx.set_line_dash(&dash(&[]));
-        ctx.set_fill_style_str(key_group_colour(t.key_group));
+        ctx.set_fill_style_str(subtask_colour(owner(view, t.key_group)));
         ctx.fill_rect(cx - enc / 2.0, cy - enc / 2.0, enc, enc);
         ctx.set_stroke_style_str(INK);
         ctx.stroke_rect(cx - enc / 2.0, cy - enc / 2.0, enc, enc);
@@ -828,7 +967,9 @@ fn dash(parts: &[f64]) -> wasm_bindgen::JsValue {
 }
 
 /// The store: a column per retained checkpoint, then any checkpoint still in progress.
-fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
+/// Returns where each checkpoint's column is, for the spotlight.
+fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) -> Vec<(u64, Rect)> {
+    let mut columns_at = Vec::new();
     let ctx = f.ctx;
     let view = &lab.view;
     let area = l.store;
@@ -854,7 +995,7 @@ fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
             }
         }
         ctx.set_text_align("left");
-        return;
+        return columns_at;
     }
     let gap = 4.0;
     let col_w = (area.w - gap * (columns as f64 + 1.0)) / columns as f64;
@@ -869,6 +1010,7 @@ fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
             col_w,
             area.h - 2.0 * gap,
         );
+        columns_at.push((c.id, col));
         let selected = lab.selection == Some(Selection::Checkpoint(c.id));
         ctx.set_fill_style_str(PANEL);
         ctx.fill_rect(col.x, col.y, col.w, col.h);
@@ -881,12 +1023,12 @@ fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
         if let Some(t) = fit(&format!("chk {}", c.id), col.w - 4.0, 10.0 * f.scale) {
             text(ctx, &t, col.x + 3.0, col.y + 11.0 * f.scale);
         }
-        ctx.set_font(&font(f, 8.5, false));
+        ctx.set_font(&font(f, 9.5, false));
         ctx.set_fill_style_str(MUTED);
         if let Some(t) = fit(
             &format!("@{}", format::count(c.offset)),
             col.w - 4.0,
-            8.5 * f.scale,
+            9.5 * f.scale,
         ) {
             text(ctx, &t, col.x + 3.0, col.y + 21.0 * f.scale);
         }
@@ -908,7 +1050,14 @@ fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
                 side,
             );
             let corrupted = lab.corrupted.contains(&ch.chunk);
-            chunk_cell(f, &mut batch, ch, slot, corrupted);
+            chunk_cell(
+                f,
+                &mut batch,
+                ch,
+                owner(view, ch.key_group),
+                slot,
+                corrupted,
+            );
             let chosen = match &lab.selection {
                 Some(Selection::Chunk(id)) => *id == ch.chunk,
                 Some(Selection::KeyGroup(kg)) => *kg == ch.key_group,
@@ -936,6 +1085,9 @@ fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
         hits.extend(chunk_hits);
     }
     batch.flush(ctx, 1.0);
+    // A checkpoint in progress: a dashed column where its chunks land as the store
+    // acknowledges them (and the older chunks it will reference show hollow).
+    let mut batch = CellBatch::default();
     for (j, h) in in_progress.iter().enumerate() {
         let i = view.store.checkpoints.len() + j;
         let col = Rect::new(
@@ -944,9 +1096,10 @@ fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
             col_w,
             area.h - 2.0 * gap,
         );
+        columns_at.push((h.id, col));
         let _ = ctx.set_line_dash(&dash(&[4.0, 3.0]));
         ctx.set_stroke_style_str(ACCENT);
-        ctx.set_line_width(1.5);
+        ctx.set_line_width(1.5 * f.scale);
         ctx.stroke_rect(col.x, col.y, col.w, col.h);
         let _ = ctx.set_line_dash(&dash(&[]));
         ctx.set_fill_style_str(ACCENT);
@@ -954,36 +1107,56 @@ fn store(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
         if let Some(t) = fit(&format!("chk {}", h.id), col.w - 4.0, 10.0 * f.scale) {
             text(ctx, &t, col.x + 3.0, col.y + 11.0 * f.scale);
         }
-        ctx.set_font(&font(f, 8.5, false));
-        let lines = [
-            "in progress".to_string(),
-            format!("{}/{} acks", h.acknowledged_subtasks, h.parallelism),
-            format::bytes(h.checkpointed_data_size),
-        ];
-        for (k, line) in lines.iter().enumerate() {
-            if let Some(t) = fit(line, col.w - 4.0, 8.5 * f.scale) {
-                text(
-                    ctx,
-                    &t,
-                    col.x + 3.0,
-                    col.y + (23.0 + 11.0 * k as f64) * f.scale,
-                );
+        let landed = view.store.in_progress.iter().find(|p| p.id == h.id);
+        let own = landed.map_or(0, |p| {
+            p.chunks.iter().filter(|c| c.shared_from.is_none()).count()
+        });
+        let shipped = h.key_groups_shipped.max(own as u32);
+        ctx.set_font(&font(f, 9.5, false));
+        let progress = if h.subtasks.iter().any(|s| s.sync_us.is_none()) {
+            "snapshots being taken".to_string()
+        } else {
+            format!("{own} of {shipped} chunks landed")
+        };
+        if let Some(t) = fit(&progress, col.w - 4.0, 9.5 * f.scale) {
+            text(ctx, &t, col.x + 3.0, col.y + 21.0 * f.scale);
+        }
+        let cells = Rect::new(col.x + 2.0, col.y + head, col.w - 4.0, col.h - head - 2.0);
+        let bin = bin_size(max_p, cells);
+        let (cols, side) = grid(max_p.div_ceil(bin), cells);
+        for ch in landed.iter().flat_map(|p| p.chunks.iter()) {
+            if ch.key_group as usize % bin != 0 {
+                continue;
+            }
+            let k = ch.key_group as usize / bin;
+            let slot = Rect::new(
+                cells.x + (k % cols) as f64 * side,
+                cells.y + (k / cols) as f64 * side,
+                side,
+                side,
+            );
+            chunk_cell(f, &mut batch, ch, owner(view, ch.key_group), slot, false);
+            if matches!(&lab.selection, Some(Selection::KeyGroup(kg)) if *kg == ch.key_group) {
+                batch.highlights.push(slot);
             }
         }
         if lab.selection == Some(Selection::Checkpoint(h.id)) {
-            highlight(ctx, col);
+            batch.highlights.push(col);
         }
         hits.push(Hit {
             rect: col,
             selection: Selection::Checkpoint(h.id),
         });
     }
+    batch.flush(ctx, 1.0);
+    columns_at
 }
 
 fn chunk_cell(
     f: &Frame,
     batch: &mut CellBatch,
     ch: &crate::engine::report::view::StoredChunkView,
+    owner: u32,
     slot: Rect,
     corrupted: bool,
 ) {
@@ -1001,7 +1174,7 @@ fn chunk_cell(
     if ch.shared_from.is_some() {
         // Shared with an earlier checkpoint (incremental): a reference, drawn hollow.
         let s = raw.max(3.0);
-        batch.hollows[colour_index(ch.key_group)].push(Rect::new(
+        batch.hollows[colour_index(owner)].push(Rect::new(
             cx - s / 2.0 + 0.5,
             cy - s / 2.0 + 0.5,
             s - 1.0,
@@ -1013,12 +1186,7 @@ fn chunk_cell(
                 .ghosts
                 .push(Rect::new(cx - raw / 2.0, cy - raw / 2.0, raw, raw));
         }
-        batch.fills[colour_index(ch.key_group)].push(Rect::new(
-            cx - enc / 2.0,
-            cy - enc / 2.0,
-            enc,
-            enc,
-        ));
+        batch.fills[colour_index(owner)].push(Rect::new(cx - enc / 2.0, cy - enc / 2.0, enc, enc));
     }
     if corrupted {
         // Corrupted from this page: a zigzag across the cell.

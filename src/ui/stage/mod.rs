@@ -1,0 +1,30 @@
+//! The stage: the pipeline with what explains it and what acts on it, together on one
+//! screen. A caption above the canvas says what is happening (and that slow motion holds
+//! the run); the action bar under it crashes, rescales, damages chunks and breaks the
+//! link. The dock beside the stage holds everything else (`super::dock`); a lesson panel
+//! can take the column before it (`.workspace`'s `lesson` area).
+
+mod actions;
+mod link_faults;
+mod moment;
+
+use yew::prelude::*;
+
+use super::context::LabState;
+use super::pipeline::Pipeline;
+use actions::ActionBar;
+use moment::MomentBar;
+
+#[function_component(Stage)]
+pub fn stage() -> Html {
+    let Some(lab) = use_context::<LabState>() else {
+        return html! {};
+    };
+    html! {
+        <section class="stage" aria-label="The pipeline and what acts on it">
+            <MomentBar lab={lab.clone()} />
+            <Pipeline />
+            <ActionBar lab={lab} />
+        </section>
+    }
+}
