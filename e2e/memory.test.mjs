@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DESKTOP, screenshot, startLab, waitForShell } from './harness.mjs';
+import { DESKTOP, openTab, screenshot, startLab, waitForShell } from './harness.mjs';
 
 let lab;
 
@@ -55,6 +55,7 @@ test('applying a too large key space is refused and the current run goes on', as
   const { page } = s;
   await waitForShell(page);
   await page.waitForFunction(() => Number(document.querySelector('#clock')?.dataset.us) > 200000);
+  await openTab(page, 'settings');
   const input = page.locator('#cfg-workload-source-key-space');
   await input.fill('16000000');
   await input.press('Enter');
@@ -81,12 +82,15 @@ test('a job of a million keys that fits runs and checkpoints', async () => {
     'job.records_per_s_per_subtask': '100000',
     'job.channel_capacity': '5000',
     'checkpointing.interval_ms': '1000',
+    // Slow motion would stretch each checkpoint over seconds of wall time.
+    slowmo: '0',
   });
   const s = await lab.open(`/?${params}`, { viewport: DESKTOP });
   const { page } = s;
   await waitForShell(page);
   // No refusal, no failure: the run is the one asked for and checkpoints complete.
   assert.equal(new URL(page.url()).searchParams.get('workload.source.key_space'), '1000000');
+  await openTab(page, 'metrics');
   await page
     .locator('[data-testid="history"] tr.row[data-status="completed"]')
     .first()

@@ -232,11 +232,9 @@ fn a_full_comparison_shows_the_format_gap_honestly() {
         .find(|r| r.figure == "state size, median of the second half")
         .unwrap();
     assert_eq!(state.real, Some(1_904_924.0));
-    // The lab's own layout is much larger than Flink's heap layout for this job; the
-    // aim check names the rows it misses.
-    assert!(state.error.unwrap() > 0.3, "{:?}", state.error);
-    let misses = flink::size_aims(&cmp);
-    assert_eq!(misses.len(), 2, "{misses:?}");
+    // The lab writes Flink's heap format; what is left is the workload: the lab's keys
+    // are `user-N`, the recorded job's `key-%05d` (shorter).
+    assert!(state.error.unwrap().abs() < 0.1, "{:?}", state.error);
     let count = cmp
         .rows
         .iter()

@@ -129,15 +129,44 @@ fn exported_lz4_chunks_decompress_with_the_lz4_tool() {
             .unwrap();
     let chunks = manifest["chunks"].as_array().unwrap();
     assert_eq!(chunks.len(), 16);
+    // One state file per subtask, as Flink writes: its header, then its key groups.
+    let files = manifest["files"].as_array().unwrap();
+    assert_eq!(files.len(), 4);
+    for f in files {
+        let bytes = std::fs::read(out_dir.join(f["file"].as_str().unwrap())).unwrap();
+        assert_eq!(bytes.len() as u64, f["bytes"].as_u64().unwrap());
+        // Proxy version 6, then the compression flag: LZ4 sections are compressed.
+        assert_eq!(&bytes[..5], &[0, 0, 0, 6, 1]);
+    }
+    // Each key group is its 4-byte id and then one standard LZ4 frame per state section,
+    // which the stock tool opens as concatenated frames.
     for c in chunks {
-        let file = out_dir.join(c["file"].as_str().unwrap());
-        let Some(raw) =
-            common::stock_lz4_decompress(&file, "exported_lz4_chunks_decompress_with_the_lz4_tool")
-        else {
+        let file = std::fs::read(out_dir.join(c["file"].as_str().unwrap())).unwrap();
+        let start = c["offset_in_file"].as_u64().unwrap() as usize;
+        let header = if c["with_header"].as_bool().unwrap() {
+            files[0]["header_bytes"].as_u64().unwrap()
+        } else {
+            0
+        };
+        let len = (c["encoded_bytes"].as_u64().unwrap() - header) as usize;
+        let kg = &file[start..start + len];
+        assert_eq!(
+            &kg[..4],
+            &(c["key_group"].as_u64().unwrap() as u32).to_be_bytes()
+        );
+        let frames = dir.join(format!("kg-{}.lz4", c["key_group"]));
+        std::fs::write(&frames, &kg[4..]).unwrap();
+        let Some(raw) = common::stock_lz4_decompress(
+            &frames,
+            "exported_lz4_chunks_decompress_with_the_lz4_tool",
+        ) else {
             break;
         };
-        assert_eq!(raw.len() as u64, c["raw_bytes"].as_u64().unwrap());
-        assert_eq!(&raw[..4], b"SLKG");
+        // The sections uncompressed: everything of the key group but its id.
+        assert_eq!(
+            raw.len() as u64,
+            c["raw_bytes"].as_u64().unwrap() - header - 4
+        );
     }
     std::fs::remove_dir_all(dir).ok();
 }

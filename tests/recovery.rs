@@ -180,31 +180,38 @@ fn rescale_moves_whole_key_groups() {
 
 #[test]
 fn a_corrupt_chunk_falls_back_to_an_older_checkpoint() {
-    let mut sim = Simulation::new(
-        config(6, Codec::Lz4, false, ValueModel::Counter, 2, 6_000),
-        None,
-    )
-    .unwrap();
-    sim.advance_to(1_600_000);
-    let latest = sim.store().latest().unwrap().clone();
-    assert!(sim.store().completed().count() == 2);
-    let corrupted = latest.manifest[5];
-    sim.corrupt_chunk(corrupted.chunk, 200).unwrap();
-    sim.crash_job();
-    run_to_end(&mut sim, 6_000);
-    let rec = &sim.recoveries()[0];
-    assert_eq!(rec.fallbacks.len(), 1, "{:?}", rec.fallbacks);
-    let fallback = &rec.fallbacks[0];
-    assert_eq!(
-        (fallback.from, fallback.chunk, fallback.key_group),
-        (latest.id, corrupted.chunk, corrupted.key_group)
-    );
-    assert!(
-        matches!(fallback.fault, ChunkFault::Codec { .. }),
-        "{fallback}"
-    );
-    assert_eq!(fallback.to, rec.checkpoint);
-    assert!(rec.checkpoint.unwrap() < latest.id);
+    for codec in Codec::ALL {
+        let mut sim =
+            Simulation::new(config(6, codec, false, ValueModel::Counter, 2, 6_000), None).unwrap();
+        sim.advance_to(1_600_000);
+        let latest = sim.store().latest().unwrap().clone();
+        assert!(sim.store().completed().count() == 2);
+        let corrupted = latest.manifest[5];
+        sim.corrupt_chunk(corrupted.chunk, 200).unwrap();
+        sim.crash_job();
+        run_to_end(&mut sim, 6_000);
+        let rec = &sim.recoveries()[0];
+        assert_eq!(rec.fallbacks.len(), 1, "{:?}", rec.fallbacks);
+        let fallback = &rec.fallbacks[0];
+        assert_eq!(
+            (fallback.from, fallback.chunk, fallback.key_group),
+            (latest.id, corrupted.chunk, corrupted.key_group)
+        );
+        // Compressed chunks carry their own checksums (CRC-32C per Snappy block, LZ4's
+        // content checksum); an uncompressed one has the store's CRC-32.
+        match codec {
+            Codec::None => assert!(
+                matches!(fallback.fault, ChunkFault::Codec { .. }),
+                "{codec}: {fallback}"
+            ),
+            _ => assert!(
+                matches!(fallback.fault, ChunkFault::Snapshot { .. }),
+                "{codec}: {fallback}"
+            ),
+        }
+        assert_eq!(fallback.to, rec.checkpoint);
+        assert!(rec.checkpoint.unwrap() < latest.id);
+    }
 }
 
 #[test]
@@ -256,7 +263,8 @@ proptest! {
             sim.advance_to(at.max(sim.now_us()));
             match kind {
                 0 => sim.crash_job(),
-                1 => sim.crash_subtask(p % sim.partitioning().parallelism()).unwrap(),
+                // The subtasks the job runs (or, during a rescale's restart, restarts) with.
+                1 => sim.crash_subtask(p % sim.config().job.parallelism).unwrap(),
                 2 => sim.rescale(p).unwrap(),
                 // Crash again shortly after: often during the restore itself.
                 _ => {

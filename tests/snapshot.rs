@@ -6,8 +6,9 @@ use statelab::engine::partitioning::workload::{
     KeyDistribution, KeyKind, RateProfile, SourceConfig, ValueModel, Workload, WorkloadConfig,
 };
 use statelab::engine::state::codec::Codec;
-use statelab::engine::state::keyed::{Event, KeyGroupState};
-use statelab::engine::state::snapshot::{deserialize, encode, serialize};
+use statelab::engine::state::flink_heap::{self, HeapLayout, KeyRef as FlinkKeyRef, Value};
+use statelab::engine::state::keyed::{Event, KeyGroupState, KeyValue};
+use statelab::engine::state::snapshot::{self, SnapshotError};
 
 fn workload(model: ValueModel, kind: KeyKind, seed: u64) -> Workload {
     let config = WorkloadConfig {
@@ -43,44 +44,59 @@ fn models() -> impl Strategy<Value = ValueModel> {
     ]
 }
 
+fn layout_of(w: &Workload) -> HeapLayout {
+    snapshot::layout(w)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
 
+    /// Every chunk reads back to the state it was written from, its uncompressed size is
+    /// the size the state keeps, with and without the subtask's header, in every codec.
     #[test]
-    fn snapshots_round_trip_with_exact_sizes(model in models(), long in any::<bool>(), seed in any::<u64>(), n in 0u64..3000) {
+    fn chunks_round_trip_with_exact_sizes(model in models(), long in any::<bool>(), seed in any::<u64>(), n in 0u64..3000, header in any::<bool>()) {
         let kind = if long { KeyKind::Integer } else { KeyKind::String };
         let w = workload(model, kind, seed);
+        let layout = layout_of(&w);
         for st in filled(&w, n, seed) {
-            let bytes = serialize(&st, model, w.keys());
-            prop_assert_eq!(bytes.len() as u64, st.raw_bytes());
-            let back = deserialize(&bytes, st.key_group(), model, w.keys()).unwrap();
-            prop_assert_eq!(&back, &st);
-            prop_assert_eq!(serialize(&back, model, w.keys()), bytes);
+            let raw = snapshot::serialize(&st, w.keys(), &layout);
+            prop_assert_eq!(raw.len() as u64, st.raw_bytes());
+            for codec in Codec::ALL {
+                let chunk = snapshot::encode(&st, w.keys(), &layout, codec, header);
+                if codec == Codec::None {
+                    let skip = if header { layout.header_len() } else { 0 };
+                    prop_assert_eq!(&chunk[skip..], &raw[..]);
+                }
+                let back = snapshot::decode(&chunk, st.key_group(), &layout, codec, header, model, w.keys()).unwrap();
+                prop_assert_eq!(&back, &st);
+            }
         }
     }
 
     #[test]
-    fn any_damage_is_an_error_or_a_valid_state(flip in any::<usize>(), bit in 0u8..8, cut in proptest::option::of(any::<usize>()), model in models()) {
+    fn any_damage_is_an_error_or_a_valid_state(flip in any::<usize>(), bit in 0u8..8, cut in proptest::option::of(any::<usize>()), model in models(), codec in prop::sample::select(Codec::ALL.to_vec())) {
         let w = workload(model, KeyKind::String, 3);
+        let layout = layout_of(&w);
         let st = filled(&w, 2000, 3).swap_remove(5);
-        let mut bytes = serialize(&st, model, w.keys());
+        let mut bytes = snapshot::encode(&st, w.keys(), &layout, codec, true);
         let i = flip % bytes.len();
         bytes[i] ^= 1 << bit;
         if let Some(c) = cut {
             bytes.truncate(c % (bytes.len() + 1));
         }
-        if let Ok(back) = deserialize(&bytes, 5, model, w.keys()) {
-            // A flip inside a value (a count, a random byte) still parses: that is what
-            // the chunk checksum is for. The result must still be well-formed.
-            prop_assert_eq!(serialize(&back, model, w.keys()).len() as u64, back.raw_bytes());
+        if let Ok(back) = snapshot::decode(&bytes, 5, &layout, codec, true, model, w.keys()) {
+            // A flip inside a value (a sum, a random byte) of an uncompressed chunk still
+            // parses: that is what the store's checksum is for. It must be well-formed.
+            prop_assert_eq!(snapshot::serialize(&back, w.keys(), &layout).len() as u64, back.raw_bytes());
         }
     }
 }
 
-/// A chunk encoded straight from the state, block by block, is the one encoded from the
-/// whole serialised snapshot, for every value model and codec, across many blocks.
+/// The lab's own writer (keys and events rendered straight into the bytes, entries in the
+/// heap table's order, sections compressed as they fill) writes what the Flink format
+/// module writes from the same entries, across several 64 KiB Snappy blocks.
 #[test]
-fn streamed_chunks_equal_chunks_of_whole_snapshots() {
+fn chunks_are_the_bytes_of_the_flink_format_module() {
     for model in [
         ValueModel::Counter,
         ValueModel::Events { keep: 4 },
@@ -88,7 +104,7 @@ fn streamed_chunks_equal_chunks_of_whole_snapshots() {
     ] {
         let config = WorkloadConfig {
             source: SourceConfig::Generated {
-                key_space: 6_000,
+                key_space: 12_000,
                 distribution: KeyDistribution::Uniform,
                 key_kind: KeyKind::String,
             },
@@ -100,19 +116,51 @@ fn streamed_chunks_equal_chunks_of_whole_snapshots() {
         };
         let w = Workload::new(&config, 9, 2, None);
         let keys = w.keys();
+        let layout = layout_of(&w);
         let mut state: Vec<KeyGroupState> =
             (0..2).map(|kg| KeyGroupState::empty(kg, keys)).collect();
-        for i in 0..30_000 {
+        for i in 0..60_000 {
             let r = w.record(i);
             state[keys.key_group(r.key) as usize].apply(&r, model, keys, 9);
         }
         for st in &state {
-            let raw = serialize(st, model, keys);
-            assert!(raw.len() > 65_536, "several blocks: {}", raw.len());
+            assert!(
+                st.raw_bytes() > 65_536,
+                "several blocks: {}",
+                st.raw_bytes()
+            );
+            // The entries as the format module takes them, in the heap backend's order.
+            let members = keys.members(st.key_group());
+            let mut entries: Vec<(Key, Value)> = st
+                .iter()
+                .map(|(slot, v)| {
+                    let key = keys.key_ref(members[slot]).to_key();
+                    let value = match v {
+                        KeyValue::Counter { sum } => Value::Long(sum),
+                        KeyValue::Events(events) => {
+                            Value::Strings(events.iter().map(|e| e.render()).collect())
+                        }
+                        KeyValue::Bytes { bytes } => Value::Bytes(bytes.to_vec()),
+                    };
+                    (key, value)
+                })
+                .collect();
+            flink_heap::sort_in_heap_order(&mut entries, |(k, _)| FlinkKeyRef::from(k));
             for codec in Codec::ALL {
-                assert_eq!(
-                    encode(st, model, keys, codec),
-                    codec.encode(&raw),
+                let mut expected = Vec::new();
+                layout.write_header(snapshot::compression(codec), &mut expected);
+                flink_heap::write_key_group(
+                    &layout,
+                    snapshot::compression(codec),
+                    st.key_group(),
+                    entries
+                        .iter()
+                        .map(|(k, v)| (FlinkKeyRef::from(k), v.as_value_ref())),
+                    &mut expected,
+                )
+                .unwrap();
+                assert!(
+                    snapshot::encode(st, keys, &layout, codec, true) == expected,
                     "{model:?} {codec}"
                 );
             }
@@ -135,17 +183,58 @@ fn events_render_as_json_like_text() {
 }
 
 #[test]
-fn foreign_snapshots_are_refused_with_a_reason() {
+fn foreign_chunks_are_refused_with_a_reason() {
     let model = ValueModel::Counter;
     let w = workload(model, KeyKind::String, 1);
+    let layout = layout_of(&w);
     let state = filled(&w, 500, 1);
-    let bytes = serialize(&state[3], model, w.keys());
-    let err = deserialize(&bytes, 4, model, w.keys()).unwrap_err();
-    assert_eq!(err.to_string(), "snapshot is of key group 3, expected 4");
-    let err = deserialize(&bytes, 3, ValueModel::Events { keep: 2 }, w.keys()).unwrap_err();
+    let bytes = snapshot::encode(&state[3], w.keys(), &layout, Codec::None, true);
+    let decode = |bytes: &[u8], kg, layout: &HeapLayout, model, keys| {
+        snapshot::decode(bytes, kg, layout, Codec::None, true, model, keys)
+    };
+    let err = decode(&bytes, 4, &layout, model, w.keys()).unwrap_err();
+    assert!(
+        err.to_string().contains("key group 3") && err.to_string().contains("expected 4"),
+        "{err}"
+    );
+    // Another job's state: events, not a counter.
+    let events = workload(ValueModel::Events { keep: 2 }, KeyKind::String, 1);
+    let err = decode(
+        &bytes,
+        3,
+        &layout_of(&events),
+        ValueModel::Events { keep: 2 },
+        events.keys(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, SnapshotError::OtherJob { .. }), "{err}");
     assert!(err.to_string().contains("counter"), "{err}");
+    // Long keys where the job has strings.
     let other = workload(model, KeyKind::Integer, 1);
-    assert!(deserialize(&bytes, 3, model, other.keys()).is_err());
-    assert!(deserialize(b"nope", 3, model, w.keys()).is_err());
-    let _ = Key::Long(0);
+    assert!(decode(&bytes, 3, &layout_of(&other), model, other.keys()).is_err());
+    assert!(decode(b"nope", 3, &layout, model, w.keys()).is_err());
+    // A compressed chunk read as uncompressed says so.
+    let snappy = snapshot::encode(&state[3], w.keys(), &layout, Codec::Snappy, true);
+    let err = decode(&snappy, 3, &layout, model, w.keys()).unwrap_err();
+    assert!(err.to_string().contains("compress"), "{err}");
+}
+
+/// The recorded job's shape: `user-N` keys with a `Long` counter take 1 + (1 + len) + 8
+/// bytes a key, and a subtask's header is the recorded 1,054 bytes for a state named
+/// `counter` (see tests/flink_heap.rs for the recorded totals).
+#[test]
+fn a_counter_key_takes_what_flink_writes() {
+    let w = workload(ValueModel::Counter, KeyKind::String, 1);
+    let layout = layout_of(&w);
+    assert_eq!(layout.state_name(), "counter");
+    assert_eq!(layout.header_len(), 1_054);
+    let st = filled(&w, 5_000, 1).swap_remove(0);
+    let expected: u64 = 22
+        + st.iter()
+            .map(|(slot, _)| {
+                let key = w.keys().key_ref(w.keys().members(0)[slot]).to_key();
+                1 + (1 + key.to_string().len() as u64) + 8
+            })
+            .sum::<u64>();
+    assert_eq!(st.raw_bytes(), expected);
 }

@@ -1188,8 +1188,13 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
     }
 
     #[derive(Serialize)]
-    struct ManifestEntry {
+    struct ManifestChunk {
         key_group: u32,
+        subtask: u32,
+        /// The subtask's state file and where this key group starts in it
+        /// (`KeyGroupRangeOffsets`).
+        file: String,
+        offset_in_file: u64,
         /// The source offset this chunk's state is valid at: the checkpoint's own, or
         /// older for a key group the adaptive policy left waiting (its chunk comes from an
         /// earlier checkpoint). A restore replays this key group from here.
@@ -1197,11 +1202,26 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
         /// Virtual time the chunk's state was captured.
         captured_at_us: u64,
         chunk: u64,
-        file: String,
         codec: &'static str,
+        /// Its bytes uncompressed and as stored; the first key group of a file carries the
+        /// file's header.
         raw_bytes: u64,
         encoded_bytes: u64,
+        with_header: bool,
         uploaded_by_checkpoint: u64,
+    }
+
+    #[derive(Serialize)]
+    struct ManifestFile {
+        subtask: u32,
+        file: String,
+        first_key_group: u32,
+        last_key_group: u32,
+        bytes: u64,
+        /// The header (serialization proxy) at the file's start.
+        header_bytes: u64,
+        /// Every key group's start in the file, as Flink keeps them in `_metadata`.
+        key_group_offsets: Vec<(u32, u64)>,
     }
 
     #[derive(Serialize)]
@@ -1214,61 +1234,101 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
         parallelism: u32,
         max_parallelism: u32,
         value_model: statelab::engine::partitioning::workload::ValueModel,
-        chunks: Vec<ManifestEntry>,
+        /// The keyed state as Flink's heap backend declares it.
+        state_name: String,
+        files: Vec<ManifestFile>,
+        chunks: Vec<ManifestChunk>,
     }
 
+    /// Writes the latest completed checkpoint as Flink lays it out: one state file per
+    /// keyed subtask (its header, then its key groups in order, each as the heap backend
+    /// writes it) and a manifest with each key group's offset, source offset and sizes.
     fn export(sim: &Simulation, out: &Path) -> Result<(), String> {
         let cp = sim
             .store()
             .latest()
             .ok_or("no checkpoint completed in the simulated time; raise --seconds")?;
         std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+        let max_p = sim.partitioning().max_parallelism();
+        let part = Partitioning::new(cp.parallelism, max_p).map_err(|e| e.to_string())?;
+        let mut files = Vec::new();
         let mut chunks = Vec::new();
-        for ChunkRef {
-            key_group,
-            chunk,
-            offset,
-            captured_at_us,
-        } in &cp.manifest
-        {
-            let c = sim
-                .store()
-                .chunk(*chunk)
-                .ok_or_else(|| format!("chunk {chunk} is missing from the store"))?;
-            let file = format!("kg-{key_group:05}.{}", c.codec.extension());
-            std::fs::write(out.join(&file), c.bytes.as_slice())
-                .map_err(|e| format!("{file}: {e}"))?;
-            chunks.push(ManifestEntry {
-                key_group: *key_group,
-                source_offset: *offset,
-                captured_at_us: *captured_at_us,
-                chunk: *chunk,
+        for subtask in 0..cp.parallelism {
+            let range = part.key_group_range(subtask);
+            let file = format!("subtask-{subtask}");
+            let mut bytes = Vec::new();
+            let mut offsets = Vec::new();
+            let mut codecs = std::collections::BTreeSet::new();
+            for ChunkRef {
+                key_group,
+                chunk,
+                offset,
+                captured_at_us,
+            } in cp.manifest.iter().filter(|m| range.contains(m.key_group))
+            {
+                let c = sim
+                    .store()
+                    .chunk(*chunk)
+                    .ok_or_else(|| format!("chunk {chunk} is missing from the store"))?;
+                let start = bytes.len() as u64;
+                // The key group's own start is after the header its chunk may carry.
+                let header = if c.with_header {
+                    sim.heap_layout().header_len() as u64
+                } else {
+                    0
+                };
+                bytes.extend_from_slice(&c.bytes);
+                offsets.push((*key_group, start + header));
+                codecs.insert(c.codec.name());
+                chunks.push(ManifestChunk {
+                    key_group: *key_group,
+                    subtask,
+                    file: file.clone(),
+                    offset_in_file: start + header,
+                    source_offset: *offset,
+                    captured_at_us: *captured_at_us,
+                    chunk: *chunk,
+                    codec: c.codec.name(),
+                    raw_bytes: c.raw_len,
+                    encoded_bytes: c.bytes.len() as u64,
+                    with_header: c.with_header,
+                    uploaded_by_checkpoint: c.checkpoint,
+                });
+            }
+            if codecs.len() > 1 {
+                eprintln!(
+                    "statelab-cli: warning: {file} mixes compressions ({}): incremental checkpoints kept chunks written before the codec changed; Flink could not read such a file",
+                    codecs.into_iter().collect::<Vec<_>>().join(", ")
+                );
+            }
+            std::fs::write(out.join(&file), &bytes).map_err(|e| format!("{file}: {e}"))?;
+            files.push(ManifestFile {
+                subtask,
                 file,
-                codec: c.codec.name(),
-                raw_bytes: c.raw_len,
-                encoded_bytes: c.bytes.len() as u64,
-                uploaded_by_checkpoint: c.checkpoint,
+                first_key_group: range.start,
+                last_key_group: range.end,
+                bytes: bytes.len() as u64,
+                header_bytes: sim.heap_layout().header_len() as u64,
+                key_group_offsets: offsets,
             });
         }
         let manifest = Manifest {
             checkpoint: cp.id,
             source_offset: cp.offset,
-            replay_from_offset: cp
-                .manifest
-                .iter()
-                .map(|m| m.offset)
-                .min()
-                .unwrap_or(cp.offset),
+            replay_from_offset: cp.replay_offset(),
             parallelism: cp.parallelism,
-            max_parallelism: sim.partitioning().max_parallelism(),
+            max_parallelism: max_p,
             value_model: sim.workload().config().value_model,
+            state_name: sim.heap_layout().state_name().to_string(),
+            files,
             chunks,
         };
         std::fs::write(out.join("manifest.json"), to_json(&manifest)?)
             .map_err(|e| format!("manifest.json: {e}"))?;
         eprintln!(
-            "wrote checkpoint {} ({} chunks) to {}",
+            "wrote checkpoint {} ({} state files, {} key groups) to {}",
             cp.id,
+            cp.parallelism,
             cp.manifest.len(),
             out.display()
         );

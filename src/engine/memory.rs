@@ -19,7 +19,7 @@ use crate::engine::partitioning::keygroups::KeyKind;
 use crate::engine::partitioning::trace::Trace;
 use crate::engine::partitioning::workload::{KeyDistribution, SourceConfig, ValueModel};
 use crate::engine::state::codec::Codec;
-use crate::engine::state::keyed::{PAGE, SNAPSHOT_HEADER_LEN};
+use crate::engine::state::keyed::{KEY_GROUP_FIXED_LEN, PAGE};
 use serde::Serialize;
 
 /// What a browser tab may use before statelab refuses a configuration. wasm32 addresses
@@ -200,8 +200,10 @@ pub fn estimate(config: &Config, trace: Option<&Trace>) -> MemoryEstimate {
             key_kind,
         } => {
             let n = u64::from(*key_space);
+            // In Flink's format: the namespace, then a `String` (a one-byte length for
+            // `user-N`, then its characters) or a `Long`.
             let key_len = match key_kind {
-                KeyKind::String => (1 + 4 + 5) * n + total_digits(n),
+                KeyKind::String => (1 + 1 + 5) * n + total_digits(n),
                 KeyKind::Integer => (1 + 8) * n,
             };
             let sampler = match distribution {
@@ -211,7 +213,7 @@ pub fn estimate(config: &Config, trace: Option<&Trace>) -> MemoryEstimate {
             // Per key its key group (2), slot (4) and place in its group's order (4).
             (n, key_len, 10 * n + 4 * (max_p + 1) + sampler)
         }
-        SourceConfig::SeedExample => (4, 4 * 6, 4 * 64),
+        SourceConfig::SeedExample => (4, 4 * 3, 4 * 64),
         SourceConfig::Trace => {
             let (n, text, records) = trace.map_or((0, 0, 0), |t| {
                 let text: u64 = t.keys().iter().map(|k| k.to_string().len() as u64).sum();
@@ -222,27 +224,28 @@ pub fn estimate(config: &Config, trace: Option<&Trace>) -> MemoryEstimate {
             // per record 16.
             (
                 n,
-                5 * n + text,
+                3 * n + text,
                 n * (24 + 24 + 10 + 2 * ALLOCATION_OVERHEAD) + 2 * text + 16 * records,
             )
         }
     };
     let logical_value = match model {
-        ValueModel::Counter => 16,
-        ValueModel::Events { keep } => 1 + u64::from(keep) * (2 + event_text_len()),
-        ValueModel::RandomBytes { len } => 10 + u64::from(len),
+        ValueModel::Counter => 8,
+        ValueModel::Events { keep } => 4 + u64::from(keep) * (1 + event_text_len()),
+        ValueModel::RandomBytes { len } => 4 + u64::from(len),
     };
-    let logical = key_len + keys * logical_value + max_p * SNAPSHOT_HEADER_LEN;
+    let logical = key_len + keys * logical_value + max_p * KEY_GROUP_FIXED_LEN;
     // A page of 64 keys: its pointer, its shared header and enum, its allocations' headers.
     let pages = keys.div_ceil(PAGE as u64) * 128;
     let kept_value = match model {
-        ValueModel::Counter => 16,
+        ValueModel::Counter => 8,
         // Events of 16 bytes in a page's shared list (up to an eighth spare while lists
         // grow), the list's end and the value's snapshot size.
         ValueModel::Events { keep } => 18 * u64::from(keep) + 2 + 4,
-        ValueModel::RandomBytes { len } => 8 + u64::from(len),
+        ValueModel::RandomBytes { len } => u64::from(len),
     };
-    let state = pages + keys * kept_value;
+    // Each key group's heap order: 4 bytes a key with state, worked out at its snapshot.
+    let state = pages + keys * (kept_value + 4);
     let concurrent = u64::from(config.checkpointing.max_concurrent.max(1));
     let snapshot_copies = concurrent * state;
     let ratio = compression_per_mille(config.checkpointing.codec, model);

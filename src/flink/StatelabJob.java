@@ -8,7 +8,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
-import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.java.tuple.Tuple3;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
@@ -42,10 +41,10 @@ import java.util.Map;
  * offsets arrive in order, at the lab's constant rate. The keyed state per key is the lab's
  * value model in Flink types:
  * <ul>
- *   <li>counter: {@code ValueState<Tuple2<Long, Long>>} "counter" (count, sum);
+ *   <li>counter: {@code ValueState<Long>} "counter", the sum of the key's record values;
  *   <li>events: {@code ListState<String>} "events", the last {@code keep} events as the lab renders
  *       them ({@code {"offset":…,"value":…,"kind":"…"}});
- *   <li>random_bytes: {@code ValueState<Tuple2<Long, byte[]>>} "bytes" (count, {@code len} bytes).
+ *   <li>random_bytes: {@code ValueState<byte[]>} "bytes", the {@code len} bytes of the key's latest record.
  * </ul>
  * Keys are {@code user-N} Strings or N as a Long, as the lab's key kind says.
  */
@@ -247,9 +246,9 @@ public class StatelabJob {
     /** Keeps the lab's value model per key. */
     public static class Keep<K> extends KeyedProcessFunction<K, Tuple3<K, Long, Long>, Long> {
         final Workload w;
-        private transient ValueState<Tuple2<Long, Long>> counter;
+        private transient ValueState<Long> counter;
         private transient ListState<String> events;
-        private transient ValueState<Tuple2<Long, byte[]>> bytes;
+        private transient ValueState<byte[]> bytes;
 
         Keep(Workload w) {
             this.w = w;
@@ -259,15 +258,14 @@ public class StatelabJob {
         public void open(OpenContext ctx) {
             switch (w.model) {
                 case "counter":
-                    counter = getRuntimeContext().getState(new ValueStateDescriptor<>(
-                            "counter", Types.TUPLE(Types.LONG, Types.LONG)));
+                    counter = getRuntimeContext().getState(new ValueStateDescriptor<>("counter", Types.LONG));
                     break;
                 case "events":
                     events = getRuntimeContext().getListState(new ListStateDescriptor<>("events", Types.STRING));
                     break;
                 case "random_bytes":
                     bytes = getRuntimeContext().getState(new ValueStateDescriptor<>(
-                            "bytes", Types.TUPLE(Types.LONG, Types.PRIMITIVE_ARRAY(Types.BYTE))));
+                            "bytes", Types.PRIMITIVE_ARRAY(Types.BYTE)));
                     break;
                 default:
                     throw new IllegalArgumentException("unknown value model " + w.model);
@@ -279,8 +277,8 @@ public class StatelabJob {
             long value = r.f1, offset = r.f2;
             switch (w.model) {
                 case "counter": {
-                    Tuple2<Long, Long> c = counter.value();
-                    counter.update(c == null ? Tuple2.of(1L, value) : Tuple2.of(c.f0 + 1, c.f1 + value));
+                    Long sum = counter.value();
+                    counter.update(sum == null ? value : sum + value);
                     out.collect(value);
                     break;
                 }
@@ -296,14 +294,13 @@ public class StatelabJob {
                     break;
                 }
                 default: {
-                    Tuple2<Long, byte[]> b = bytes.value();
                     byte[] payload = new byte[w.len];
                     long z = Workload.draw(w.seed, 4, offset);
                     for (int i = 0; i < payload.length; i++) {
                         if (i % 8 == 0) z = Workload.mix64(z + i);
                         payload[i] = (byte) (z >>> (8 * (i % 8)));
                     }
-                    bytes.update(Tuple2.of(b == null ? 1L : b.f0 + 1, payload));
+                    bytes.update(payload);
                     out.collect(value);
                 }
             }

@@ -637,7 +637,12 @@ pub fn calibrate(a: &FlinkAnswers) -> Result<Calibration, CalibrationError> {
         };
         match basis {
             Some(size) => {
-                let est = estimate_keys(layout, size, vertex.parallelism);
+                let est = estimate_keys(
+                    layout,
+                    size,
+                    vertex.parallelism,
+                    vertex.max_parallelism.unwrap_or(128),
+                );
                 let keys = est.keys.min(u64::from(MAX_KEY_SPACE)) as u32;
                 if u64::from(keys) < est.keys {
                     b.missing(
@@ -658,7 +663,7 @@ pub fn calibrate(a: &FlinkAnswers) -> Result<Calibration, CalibrationError> {
                     "workload.source.key_space",
                     keys,
                     estimated(format!(
-                        "REST shows bytes, not keys: {} (see src/flink/format.rs; Flink's exact format is not in the engine yet)",
+                        "REST shows bytes, not keys: {} (see src/flink/format.rs)",
                         est.how
                     )),
                 );
@@ -674,7 +679,7 @@ pub fn calibrate(a: &FlinkAnswers) -> Result<Calibration, CalibrationError> {
         );
         b.missing(
             "state types and value sizes",
-            "REST shows bytes only; the lab keeps a counter (count and sum) per key, Flink's job may keep anything (the size estimate assumes 9-char String keys and a Long value)",
+            "REST shows bytes only; the lab keeps a ValueState<Long> counter per key with `user-N` keys, Flink's job may keep anything (the key count assumes 9-char String keys and a Long value, so keys of another length shift the sizes: `user-N` keys average 9.9 characters for 100,000 keys)",
         );
         config.workload.value_model = ValueModel::Counter;
         // Record rate.

@@ -20,7 +20,7 @@ pub type Inspected = Result<Facts, String>;
 /// A codec as the inspector names it, with where it stands towards Flink.
 pub fn codec_label(codec: Codec) -> &'static str {
     match codec {
-        Codec::None => "none (+CRC-32)",
+        Codec::None => "none (Flink's default)",
         Codec::Lz4 => "LZ4 frame (beyond Flink)",
         Codec::Snappy => "Snappy (Flink)",
     }

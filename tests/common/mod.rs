@@ -61,10 +61,13 @@ pub fn run_to_end(sim: &mut Simulation, limit: u64, budget_us: u64) {
         "source did not reach its end; status {:?}",
         sim.status()
     );
-    let model = sim.workload().config().value_model;
     for kg in 0..sim.partitioning().max_parallelism() {
         let st = sim.key_group_state(kg);
-        let bytes = statelab::engine::state::snapshot::serialize(st, model, sim.workload().keys());
+        let bytes = statelab::engine::state::snapshot::serialize(
+            st,
+            sim.workload().keys(),
+            sim.heap_layout(),
+        );
         assert_eq!(
             st.raw_bytes(),
             bytes.len() as u64,

@@ -9,6 +9,8 @@ use crate::engine::recovery::plans::{RestorePlan, RestorePlans};
 use crate::engine::report::stats::{
     ChunkFault, ExactlyOnceReport, FailureCause, Fallback, JobStatus, RecoveryStats,
 };
+use crate::engine::state::codec::CodecError;
+use crate::engine::state::flink_heap::HeapLayout;
 use crate::engine::state::keyed::KeyGroupState;
 use crate::engine::state::snapshot;
 use crate::engine::transfer::store::{ChunkId, CompletedCheckpoint, Store};
@@ -201,25 +203,30 @@ impl Recovery {
         size: u64,
         store: &Store,
         workload: &Workload,
+        layout: &HeapLayout,
         decode_mb_s: f64,
     ) -> Option<Result<Restored, ChunkFault>> {
         let r = self.restore.as_mut().filter(|r| r.id == restore)?;
         let decoded = match store.chunk(chunk) {
             None => Err(ChunkFault::Missing),
-            Some(c) => c
-                .codec
-                .decode(&c.bytes, c.raw_len as usize)
-                .map_err(|error| ChunkFault::Codec { error })
-                .and_then(|raw| {
-                    snapshot::deserialize(
-                        &raw,
-                        key_group,
-                        workload.config().value_model,
-                        workload.keys(),
-                    )
-                    .map_err(|error| ChunkFault::Snapshot { error })
+            // An uncompressed chunk has no checksum of its own: the store's says whether
+            // it is the chunk that was uploaded.
+            Some(c) if c.crc32.is_some_and(|crc| crc != crc32fast::hash(&c.bytes)) => {
+                Err(ChunkFault::Codec {
+                    error: CodecError::ChecksumMismatch,
                 })
-                .map(|state| (state, c.raw_len)),
+            }
+            Some(c) => snapshot::decode(
+                &c.bytes,
+                key_group,
+                layout,
+                c.codec,
+                c.with_header,
+                workload.config().value_model,
+                workload.keys(),
+            )
+            .map_err(|error| ChunkFault::Snapshot { error })
+            .map(|state| (state, c.raw_len)),
         };
         let (state, raw_len) = match decoded {
             Ok(v) => v,

@@ -170,15 +170,13 @@ pub fn flink_yaml(sim: &Simulation) -> String {
 
 /// Raw over encoded size of the whole current state, really encoded with `codec`.
 fn measured_ratio(sim: &Simulation, codec: Codec) -> f64 {
-    let model = sim.workload().config().value_model;
     let keys = sim.workload().keys();
+    let layout = sim.heap_layout();
     let (mut raw, mut enc) = (0u64, 0u64);
-    let mut buf = Vec::new();
     for kg in 0..sim.partitioning().max_parallelism() {
-        buf.clear();
-        snapshot::serialize_into(sim.key_group_state(kg), model, keys, &mut buf);
-        raw += buf.len() as u64;
-        enc += codec.encode(&buf).len() as u64;
+        let state = sim.key_group_state(kg);
+        raw += state.raw_bytes();
+        enc += snapshot::encode(state, keys, layout, codec, false).len() as u64;
     }
     if enc == 0 {
         1.0

@@ -448,12 +448,12 @@ impl Simulation {
             .take(limit)
             .map(|(slot, v)| {
                 let value = match v {
-                    KeyValue::Counter { count, sum } => format!("count {count}, sum {sum}"),
+                    KeyValue::Counter { sum } => format!("sum {sum}"),
                     KeyValue::Events(e) => {
                         e.iter().map(|e| e.render()).collect::<Vec<_>>().join(" ")
                     }
-                    KeyValue::Bytes { count, bytes } => format!(
-                        "{count} updates, {} random bytes: {}…",
+                    KeyValue::Bytes { bytes } => format!(
+                        "{} random bytes: {}…",
                         bytes.len(),
                         bytes
                             .iter()
@@ -465,18 +465,20 @@ impl Simulation {
                 (keys.key(members[slot]).to_string(), value)
             })
             .collect();
-        let model = self.workload().config().value_model;
+        let layout = self.heap_layout();
         Some(KeyGroupInspection {
             key_group,
             subtask: self.partitioning().subtask_of_key_group(key_group),
             keys: st.len(),
             entries,
             raw_bytes: st.raw_bytes(),
-            // Each encoded block by block: a key group of a huge job is never held raw.
+            // Each written through its compression: a key group of a huge job is never held
+            // raw.
             encoded_bytes: Codec::ALL
                 .iter()
                 .map(|c| {
-                    let encoded = crate::engine::state::snapshot::encode(st, model, keys, *c);
+                    let encoded =
+                        crate::engine::state::snapshot::encode(st, keys, layout, *c, false);
                     (*c, encoded.len() as u64)
                 })
                 .collect(),

@@ -127,6 +127,7 @@ impl Simulation {
                 codec,
                 raw_len,
                 bytes,
+                with_header,
                 ..
             } => {
                 if !self.coordinator.is_pending(checkpoint) {
@@ -147,6 +148,7 @@ impl Simulation {
                     codec,
                     raw_len,
                     bytes,
+                    with_header,
                 ) {
                     self.emit(Event::ChunkAcknowledged {
                         checkpoint,

@@ -4,7 +4,9 @@
 
 use crate::engine::partitioning::keygroups::Partitioning;
 use crate::engine::partitioning::workload::{Record, Workload};
+use crate::engine::state::flink_heap::HeapLayout;
 use crate::engine::state::keyed::KeyGroupState;
+use crate::engine::state::snapshot;
 use crate::engine::transfer::store::CheckpointId;
 use crate::engine::transfer::tracking::{Confirmed, KeyGroupTracking};
 use std::collections::VecDeque;
@@ -51,6 +53,8 @@ pub(crate) struct Throughput {
 #[derive(Clone, Debug)]
 pub(crate) struct Job {
     workload: Arc<Workload>,
+    /// How Flink's heap backend lays this job's state out (`state/snapshot.rs`).
+    layout: Arc<HeapLayout>,
     seed: u64,
     partitioning: Partitioning,
     next_offset: u64,
@@ -73,6 +77,7 @@ impl Job {
         let max_p = partitioning.max_parallelism() as usize;
         let keys = workload.keys().len();
         let mut job = Self {
+            layout: Arc::new(snapshot::layout(&workload)),
             workload,
             seed,
             partitioning,
@@ -94,6 +99,10 @@ impl Job {
 
     pub fn workload(&self) -> &Arc<Workload> {
         &self.workload
+    }
+
+    pub fn layout(&self) -> &Arc<HeapLayout> {
+        &self.layout
     }
 
     pub fn partitioning(&self) -> Partitioning {

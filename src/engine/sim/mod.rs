@@ -192,6 +192,11 @@ impl Simulation {
             .collect()
     }
 
+    /// How Flink's heap backend lays this job's state out.
+    pub fn heap_layout(&self) -> &crate::engine::state::flink_heap::HeapLayout {
+        self.job.layout()
+    }
+
     pub(crate) fn job(&self) -> &Job {
         &self.job
     }
@@ -304,7 +309,8 @@ impl Simulation {
             ..
         } = self;
         let workload = job.workload().clone();
-        link.send(from, end, |_| coordinator.next_upload(&workload));
+        let layout = job.layout().clone();
+        link.send(from, end, |_| coordinator.next_upload(&workload, &layout));
         self.arm_arrivals();
         if !self.recovery.is_running() {
             return;
@@ -541,12 +547,9 @@ impl Simulation {
         h.u64(self.job.source_offset());
         h.u64(self.job.records_processed());
         let keys = self.workload().keys();
-        let model = self.workload().config().value_model;
-        let mut buf = Vec::new();
+        let layout = self.job.layout();
         for s in self.job.state() {
-            buf.clear();
-            crate::engine::state::snapshot::serialize_into(s, model, keys, &mut buf);
-            h.bytes(&buf);
+            h.bytes(&crate::engine::state::snapshot::serialize(s, keys, layout));
         }
         for c in self.store.chunks() {
             h.u64(c.id);

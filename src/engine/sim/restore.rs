@@ -180,6 +180,7 @@ impl Simulation {
             size,
             &self.store,
             self.job.workload(),
+            self.job.layout(),
             self.config.costs.restore_decode_mb_s,
         );
         match outcome {

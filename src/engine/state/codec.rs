@@ -1,20 +1,23 @@
-//! Chunk encodings: each key group snapshot is one chunk in its codec's standard frame
-//! format, checksum included, so exported chunks open with stock tools (`lz4 -d`, any
-//! Snappy framing decoder) and corruption is caught on restore.
+//! The checkpoint codec a run uses, and the LZ4 frame the lab writes for its LZ4 option.
+//!
+//! A chunk is a key group in Flink's heap format (see `flink_heap.rs`); the codec chooses
+//! what wraps each of its state sections: nothing (Flink's default), Flink's Snappy framing
+//! (`execution.checkpointing.snapshot-compression`), or, going beyond Flink, one standard
+//! LZ4 frame with its content checksum, which opens with the stock `lz4 -d`.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::hash::Hasher;
-use std::io::{Read, Write};
+use std::io::Read;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Codec {
-    /// Uncompressed, in statelab's own small frame with a CRC-32.
+    /// Uncompressed, as Flink writes by default; the store keeps a CRC-32 of the chunk.
     None,
-    /// LZ4 frame format with a content checksum (statelab going beyond Flink).
+    /// One LZ4 frame per state section, with a content checksum (the lab beyond Flink).
     Lz4,
-    /// Snappy framing format with per-chunk CRC-32C: Flink's `snapshot-compression`.
+    /// Flink's `snapshot-compression`: Snappy framing, CRC-32C per block.
     Snappy,
 }
 
@@ -27,94 +30,6 @@ impl Codec {
             Codec::Lz4 => "lz4",
             Codec::Snappy => "snappy",
         }
-    }
-
-    /// File extension of an exported chunk.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Codec::None => "slraw",
-            Codec::Lz4 => "lz4",
-            Codec::Snappy => "sz",
-        }
-    }
-
-    /// The chunk of `raw` in this codec's frame, in an allocation of exactly its size.
-    pub fn encode(self, raw: &[u8]) -> Vec<u8> {
-        let mut encoder = self.encoder(raw.len());
-        encoder.write(raw);
-        encoder.finish()
-    }
-
-    /// An encoder for a chunk of `raw_len` bytes fed piece by piece: a key group is
-    /// serialised a block at a time into it, so the whole raw snapshot never sits in
-    /// memory (with one key group, that would be the whole state again). However the
-    /// bytes are cut into pieces, the frame is the one [`Codec::encode`] writes.
-    pub fn encoder(self, raw_len: usize) -> Encoder {
-        let kind = match self {
-            Codec::None => {
-                let mut out = Vec::with_capacity(RAW_HEADER_LEN + raw_len);
-                out.extend_from_slice(RAW_MAGIC);
-                out.extend_from_slice(&(raw_len as u32).to_le_bytes());
-                // The CRC goes here once every byte has been seen.
-                out.extend_from_slice(&[0; 4]);
-                EncoderKind::None {
-                    out,
-                    crc: crc32fast::Hasher::new(),
-                }
-            }
-            Codec::Lz4 => EncoderKind::Lz4 {
-                out: lz4_frame_header(raw_len, Vec::with_capacity(raw_len / 2 + 64)),
-                pending: Vec::new(),
-                hash: twox_hash::XxHash32::with_seed(0),
-            },
-            Codec::Snappy => EncoderKind::Snappy(Box::new(snap::write::FrameEncoder::new(
-                Vec::with_capacity(raw_len / 2 + 64),
-            ))),
-        };
-        Encoder { kind }
-    }
-    /// Decodes and verifies a chunk. `expected_raw_len` bounds the output, so a corrupt
-    /// length field cannot make restore allocate without limit.
-    pub fn decode(self, encoded: &[u8], expected_raw_len: usize) -> Result<Vec<u8>, CodecError> {
-        let out = match self {
-            Codec::None => {
-                let header = encoded.get(..RAW_HEADER_LEN).ok_or(CodecError::Truncated)?;
-                if &header[..4] != RAW_MAGIC {
-                    return Err(CodecError::Malformed("bad magic".into()));
-                }
-                let len = u32::from_le_bytes(header[4..8].try_into().expect("4 bytes")) as usize;
-                let crc = u32::from_le_bytes(header[8..12].try_into().expect("4 bytes"));
-                let payload = &encoded[RAW_HEADER_LEN..];
-                if payload.len() != len {
-                    return Err(CodecError::Malformed(format!(
-                        "frame says {len} bytes, holds {}",
-                        payload.len()
-                    )));
-                }
-                if crc32fast::hash(payload) != crc {
-                    return Err(CodecError::ChecksumMismatch);
-                }
-                payload.to_vec()
-            }
-            Codec::Lz4 => {
-                let out = read_bounded(
-                    lz4_flex::frame::FrameDecoder::new(encoded),
-                    expected_raw_len,
-                )?;
-                verify_lz4_trailer(encoded, &out)?;
-                out
-            }
-            Codec::Snappy => {
-                read_bounded(snap::read::FrameDecoder::new(encoded), expected_raw_len)?
-            }
-        };
-        if out.len() != expected_raw_len {
-            return Err(CodecError::LengthMismatch {
-                expected: expected_raw_len,
-                found: out.len(),
-            });
-        }
-        Ok(out)
     }
 }
 
@@ -134,92 +49,82 @@ impl std::str::FromStr for Codec {
     }
 }
 
-/// A chunk being encoded; see [`Codec::encoder`].
-pub struct Encoder {
-    kind: EncoderKind,
+/// The LZ4 frame of `raw`, in an allocation of exactly its size.
+pub fn lz4_encode(raw: &[u8]) -> Vec<u8> {
+    let mut encoder = Lz4Encoder::new(raw.len());
+    encoder.write(raw);
+    encoder.finish()
 }
 
-enum EncoderKind {
-    None {
-        out: Vec<u8>,
-        crc: crc32fast::Hasher,
-    },
-    Lz4 {
-        out: Vec<u8>,
-        /// The start of the next block, until it is whole.
-        pending: Vec<u8>,
-        hash: twox_hash::XxHash32,
-    },
-    /// Boxed: the encoder carries its hash table inline.
-    Snappy(Box<snap::write::FrameEncoder<Vec<u8>>>),
+/// An LZ4 frame of `raw_len` bytes fed piece by piece: a state section is written a
+/// piece at a time into it, so a large key group is never held uncompressed. However the
+/// bytes are cut, the frame is the one [`lz4_encode`] writes.
+pub struct Lz4Encoder {
+    out: Vec<u8>,
+    /// The start of the next block, until it is whole.
+    pending: Vec<u8>,
+    hash: twox_hash::XxHash32,
 }
 
-impl Encoder {
-    /// Encodes the next bytes of the chunk.
-    pub fn write(&mut self, mut bytes: &[u8]) {
-        match &mut self.kind {
-            EncoderKind::None { out, crc } => {
-                crc.update(bytes);
-                out.extend_from_slice(bytes);
-            }
-            EncoderKind::Lz4 { out, pending, hash } => {
-                hash.write(bytes);
-                if !pending.is_empty() {
-                    let take = bytes.len().min(LZ4_BLOCK - pending.len());
-                    pending.extend_from_slice(&bytes[..take]);
-                    bytes = &bytes[take..];
-                    if pending.len() < LZ4_BLOCK {
-                        return;
-                    }
-                    lz4_block(out, pending);
-                    pending.clear();
-                }
-                let mut blocks = bytes.chunks_exact(LZ4_BLOCK);
-                for block in &mut blocks {
-                    lz4_block(out, block);
-                }
-                pending.extend_from_slice(blocks.remainder());
-            }
-            EncoderKind::Snappy(encoder) => {
-                // Snappy's framing cuts frames every 64 KiB of input as long as no single
-                // write is longer than that, whatever the pieces: the frame is the same.
-                for piece in bytes.chunks(SNAPPY_PIECE) {
-                    encoder.write_all(piece).expect("in-memory write");
-                }
-            }
+impl Lz4Encoder {
+    pub fn new(raw_len: usize) -> Self {
+        Self {
+            out: lz4_frame_header(raw_len, Vec::with_capacity(raw_len / 2 + 64)),
+            pending: Vec::new(),
+            hash: twox_hash::XxHash32::with_seed(0),
         }
     }
 
-    /// The finished chunk, in an allocation of exactly its size: the store keeps chunks
-    /// for as long as checkpoints are retained, and the output buffer was sized for poor
-    /// compression (half the input) before the size was known.
-    pub fn finish(self) -> Vec<u8> {
-        let mut out = match self.kind {
-            EncoderKind::None { mut out, crc } => {
-                out[8..12].copy_from_slice(&crc.finalize().to_le_bytes());
-                out
+    /// Encodes the next bytes of the frame.
+    pub fn write(&mut self, mut bytes: &[u8]) {
+        self.hash.write(bytes);
+        if !self.pending.is_empty() {
+            let take = bytes.len().min(LZ4_BLOCK - self.pending.len());
+            self.pending.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.pending.len() < LZ4_BLOCK {
+                return;
             }
-            EncoderKind::Lz4 {
-                mut out,
-                pending,
-                hash,
-            } => {
-                if !pending.is_empty() {
-                    lz4_block(&mut out, &pending);
-                }
-                out.extend_from_slice(&0u32.to_le_bytes());
-                out.extend_from_slice(&(hash.finish_32()).to_le_bytes());
-                out
-            }
-            EncoderKind::Snappy(encoder) => encoder.into_inner().expect("in-memory write"),
-        };
-        out.shrink_to_fit();
-        out
+            lz4_block(&mut self.out, &self.pending);
+            self.pending.clear();
+        }
+        let mut blocks = bytes.chunks_exact(LZ4_BLOCK);
+        for block in &mut blocks {
+            lz4_block(&mut self.out, block);
+        }
+        self.pending.extend_from_slice(blocks.remainder());
+    }
+
+    /// The finished frame: its last block, the end mark and the content checksum, in an
+    /// allocation of exactly its size (the buffer was sized for poor compression).
+    pub fn finish(mut self) -> Vec<u8> {
+        if !self.pending.is_empty() {
+            lz4_block(&mut self.out, &self.pending);
+        }
+        self.out.extend_from_slice(&0u32.to_le_bytes());
+        self.out
+            .extend_from_slice(&(self.hash.finish_32()).to_le_bytes());
+        self.out.shrink_to_fit();
+        self.out
     }
 }
 
-/// Pieces fed to Snappy's frame encoder (see [`Encoder::write`]).
-const SNAPPY_PIECE: usize = 32 * 1024;
+/// Decodes and verifies an LZ4 frame. `expected_raw_len` bounds the output, so a corrupt
+/// length field cannot make a restore allocate without limit.
+pub fn lz4_decode(encoded: &[u8], expected_raw_len: usize) -> Result<Vec<u8>, CodecError> {
+    let out = read_bounded(
+        lz4_flex::frame::FrameDecoder::new(encoded),
+        expected_raw_len,
+    )?;
+    verify_lz4_trailer(encoded, &out)?;
+    if out.len() != expected_raw_len {
+        return Err(CodecError::LengthMismatch {
+            expected: expected_raw_len,
+            found: out.len(),
+        });
+    }
+    Ok(out)
+}
 
 /// A standard LZ4 frame (magic, descriptor with content size and content checksum,
 /// independent blocks, end mark, xxHash32 of the content) begins with this header.
@@ -261,9 +166,6 @@ fn lz4_block(out: &mut Vec<u8>, block: &[u8]) {
 /// Below lz4_flex's 64 KiB threshold for its target-independent hash table.
 const LZ4_BLOCK: usize = 32 * 1024;
 
-const RAW_MAGIC: &[u8; 4] = b"SLRW";
-const RAW_HEADER_LEN: usize = 12;
-
 fn read_bounded(reader: impl Read, limit: usize) -> Result<Vec<u8>, CodecError> {
     let mut out = Vec::with_capacity(limit);
     reader
@@ -303,7 +205,7 @@ fn classify(e: &std::io::Error) -> CodecError {
     }
 }
 
-/// Why an encoded chunk could not be decoded.
+/// Why a chunk or an LZ4 frame could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum CodecError {

@@ -104,7 +104,7 @@
 //!
 //! [`Compression::Lz4`] is the lab going beyond Flink (FLINK-11313 was never merged): the
 //! same per-section structure with each section one standard LZ4 frame
-//! ([`Codec::Lz4`], content size and checksum included), which the stock `lz4 -d` opens as
+//! ([`codec::lz4_encode`], content size and checksum included), which the stock `lz4 -d` opens as
 //! concatenated frames. Its header says "compressed" as Flink's would; Flink could not read it.
 //!
 //! ## Section order and entry order
@@ -137,7 +137,7 @@
 use crate::engine::partitioning::keygroups::{
     java_long_hash, java_string_hash, key_group_of_hash, Key,
 };
-use crate::engine::state::codec::{Codec, CodecError};
+use crate::engine::state::codec::{self, CodecError};
 use std::fmt;
 
 /// `KeyedBackendSerializationProxy.VERSION` in Flink 2.3.
@@ -179,7 +179,7 @@ pub const SNAPPY_STREAM_ID_LEN: usize = SNAPPY_STREAM_ID.len();
 pub const SNAPPY_CHUNK_HEADER_LEN: usize = 8;
 
 /// The key serializer: how a Flink job's key type is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum KeySerializer {
     /// `StringSerializer` (`keyBy` on a `String`).
     String,
@@ -188,7 +188,7 @@ pub enum KeySerializer {
 }
 
 /// The keyed state the job declares, with its value serializer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum StateType {
     /// `ValueState<Long>`: `LongSerializer`.
     LongValue,
@@ -694,13 +694,20 @@ fn utf16_stats(s: &str) -> (usize, usize) {
     })
 }
 
+/// Bytes of an ASCII `String` of `len` characters under `StringSerializer`: every
+/// character is one UTF-16 unit below 0x80, one byte.
+pub fn ascii_string_len(len: usize) -> usize {
+    varint_len(len as u32 + 1) + len
+}
+
 /// Bytes of a `String` under `StringSerializer`.
 pub fn string_len(s: &str) -> usize {
     let (units, bytes) = utf16_stats(s);
     varint_len(units as u32 + 1) + bytes
 }
 
-fn write_string(s: &str, out: &mut Vec<u8>) -> Result<(), WriteError> {
+/// Appends a `String` as `StringValue.writeString` writes it.
+pub fn write_string(s: &str, out: &mut Vec<u8>) -> Result<(), WriteError> {
     let (units, _) = utf16_stats(s);
     // `StringValue.writeString` refuses `length + 1` overflowing an int.
     let prefix = u32::try_from(units)
@@ -743,7 +750,13 @@ fn len_i32(len: usize) -> Result<i32, WriteError> {
     i32::try_from(len).map_err(|_| WriteError::TooLong { len })
 }
 
-fn write_entry(key: KeyRef<'_>, value: ValueRef<'_>, out: &mut Vec<u8>) -> Result<(), WriteError> {
+/// Appends one entry as `CopyOnWriteStateMapSnapshot.writeState` writes it: namespace, key,
+/// value ([`entry_len`] bytes).
+pub fn write_entry(
+    key: KeyRef<'_>,
+    value: ValueRef<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), WriteError> {
     out.push(0);
     match key {
         KeyRef::Str(s) => write_string(s, out)?,
@@ -795,7 +808,12 @@ pub fn heap_table_capacity(entries: usize) -> usize {
 /// A key's bucket in a `CopyOnWriteStateMap` of `capacity` (a power of two):
 /// `compositeHash(key, VoidNamespace) & (capacity - 1)`.
 pub fn heap_bucket(key: KeyRef<'_>, capacity: usize) -> usize {
-    let h = bit_mix((key.java_hash_code() ^ VOID_NAMESPACE_HASH) as u32);
+    heap_bucket_of_hash(key.java_hash_code(), capacity)
+}
+
+/// [`heap_bucket`] from the key's Java `hashCode`.
+pub fn heap_bucket_of_hash(java_hash_code: i32, capacity: usize) -> usize {
+    let h = bit_mix((java_hash_code ^ VOID_NAMESPACE_HASH) as u32);
     h as usize & (capacity.max(1) - 1)
 }
 
@@ -811,7 +829,8 @@ pub fn sort_in_heap_order<T>(entries: &mut [T], key: impl Fn(&T) -> KeyRef<'_>) 
 // Writing
 
 /// Why entries could not be written.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum WriteError {
     /// A key of the other serializer than the layout's.
     KeyKind { expected: KeySerializer },
@@ -967,27 +986,119 @@ fn compress_section(
         Compression::Snappy => {
             out.extend_from_slice(&SNAPPY_STREAM_ID);
             for raw in section.chunks(SNAPPY_BLOCK) {
-                block.clear();
-                snappy::compress(raw, block);
-                let n = block.len();
-                let crc = masked_crc32c(raw);
-                // `SnappyFramedOutputStream.writeCompressed`: stored unless the ratio is at
-                // most 0.85, compared in doubles.
-                let (kind, data) = if n as f64 / raw.len() as f64 <= SNAPPY_MIN_RATIO {
-                    (0u8, &block[..n])
-                } else {
-                    (1u8, raw)
-                };
-                let len = (data.len() + SNAPPY_CHUNK_HEADER_LEN - 4) as u32;
-                out.push(kind);
-                out.extend_from_slice(&len.to_le_bytes()[..3]);
-                out.extend_from_slice(&crc.to_le_bytes());
-                out.extend_from_slice(data);
+                write_snappy_block(raw, block, out);
             }
         }
-        Compression::Lz4 => out.extend_from_slice(&Codec::Lz4.encode(section)),
+        Compression::Lz4 => out.extend_from_slice(&codec::lz4_encode(section)),
     }
     Ok(())
+}
+
+/// One block of a `SnappyFramedOutputStream`: compressed, or stored when that saves too
+/// little (`writeCompressed`: stored unless compressed / raw is at most 0.85, in doubles).
+fn write_snappy_block(raw: &[u8], block: &mut Vec<u8>, out: &mut Vec<u8>) {
+    block.clear();
+    snappy::compress(raw, block);
+    let n = block.len();
+    let crc = masked_crc32c(raw);
+    let (kind, data) = if n as f64 / raw.len() as f64 <= SNAPPY_MIN_RATIO {
+        (0u8, &block[..n])
+    } else {
+        (1u8, raw)
+    };
+    let len = (data.len() + SNAPPY_CHUNK_HEADER_LEN - 4) as u32;
+    out.push(kind);
+    out.extend_from_slice(&len.to_le_bytes()[..3]);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(data);
+}
+
+/// Writes one state section through its compression as the section's bytes come, so a
+/// large key group is never held uncompressed in full: Snappy compresses each 64 KiB block
+/// as it fills (the blocks `SnappyFramedOutputStream` cuts), LZ4 feeds its frame encoder.
+/// The bytes are those [`HeapWriter`] writes for the same section.
+pub struct SectionSink {
+    compression: Compression,
+    /// Section bytes not yet compressed (uncompressed sections go straight out).
+    pending: Vec<u8>,
+    block: Vec<u8>,
+    lz4: Option<codec::Lz4Encoder>,
+}
+
+impl SectionSink {
+    /// Starts a section of `section_len` uncompressed bytes (LZ4 frames state it up front).
+    pub fn begin(compression: Compression, section_len: usize, out: &mut Vec<u8>) -> Self {
+        if compression == Compression::Snappy {
+            out.extend_from_slice(&SNAPPY_STREAM_ID);
+        }
+        Self {
+            compression,
+            pending: Vec::with_capacity(match compression {
+                Compression::None => 0,
+                _ => SNAPPY_BLOCK.min(section_len) + 256,
+            }),
+            block: Vec::new(),
+            lz4: (compression == Compression::Lz4).then(|| codec::Lz4Encoder::new(section_len)),
+        }
+    }
+
+    /// Where the next section bytes go: `out` itself when uncompressed.
+    pub fn buffer<'a>(&'a mut self, out: &'a mut Vec<u8>) -> &'a mut Vec<u8> {
+        match self.compression {
+            Compression::None => out,
+            _ => &mut self.pending,
+        }
+    }
+
+    /// Compresses what filled up: every whole 64 KiB block (Snappy), or about 32 KiB at a
+    /// time (LZ4). Call it after each entry.
+    pub fn flush(&mut self, out: &mut Vec<u8>) {
+        match self.compression {
+            Compression::None => {}
+            Compression::Snappy => {
+                if self.pending.len() >= SNAPPY_BLOCK {
+                    let whole = self.pending.len() / SNAPPY_BLOCK * SNAPPY_BLOCK;
+                    for raw in self.pending[..whole].chunks(SNAPPY_BLOCK) {
+                        write_snappy_block(raw, &mut self.block, out);
+                    }
+                    self.pending.drain(..whole);
+                }
+            }
+            Compression::Lz4 => {
+                // The encoder compresses whole 32 KiB blocks; feed it about that much.
+                if self.pending.len() >= 32 * 1024 {
+                    self.feed_lz4();
+                }
+            }
+        }
+    }
+
+    fn feed_lz4(&mut self) {
+        if let Some(encoder) = &mut self.lz4 {
+            encoder.write(&self.pending);
+        }
+        self.pending.clear();
+    }
+
+    /// Ends the section: the last (partial) block, or the LZ4 frame's end.
+    pub fn finish(mut self, out: &mut Vec<u8>) {
+        match self.compression {
+            Compression::None => {}
+            Compression::Snappy => {
+                self.flush(out);
+                if !self.pending.is_empty() {
+                    let rest = std::mem::take(&mut self.pending);
+                    write_snappy_block(&rest, &mut self.block, out);
+                }
+            }
+            Compression::Lz4 => {
+                self.feed_lz4();
+                if let Some(encoder) = self.lz4.take() {
+                    out.extend_from_slice(&encoder.finish());
+                }
+            }
+        }
+    }
 }
 
 /// Appends one key group in Flink's format (see [`HeapWriter::write_key_group`]).
@@ -1926,7 +2037,7 @@ fn read_snappy_chunk(file: &mut Cursor<'_>, data: &mut Vec<u8>) -> Result<bool, 
     }
 }
 
-/// Reads one LZ4 frame as [`Codec::Lz4`] writes it: finds where it ends from its blocks,
+/// Reads one LZ4 frame as [`codec::lz4_encode`] writes it: finds where it ends from its blocks,
 /// then decodes and verifies it.
 fn read_lz4_frame(file: &mut Cursor<'_>) -> Result<Vec<u8>, FormatError> {
     let at = file.pos;
@@ -1967,9 +2078,7 @@ fn read_lz4_frame(file: &mut Cursor<'_>) -> Result<Vec<u8>, FormatError> {
         .ok()
         .filter(|c| *c <= frame.len().saturating_mul(255))
         .ok_or_else(|| bad("content size out of range"))?;
-    Codec::Lz4
-        .decode(frame, content)
-        .map_err(|e: CodecError| bad(&e.to_string()))
+    codec::lz4_decode(frame, content).map_err(|e: CodecError| bad(&e.to_string()))
 }
 
 /// One key group read back: its entries in the order written.

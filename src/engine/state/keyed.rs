@@ -5,18 +5,25 @@
 //! are copied on write: taking a snapshot is a pointer copy, like the heap backend's
 //! copy-on-write snapshots, and the first write after it copies one page.
 //!
+//! The values are what a Flink job would keep for the lab's value models (see
+//! `flink_heap.rs`): a counter is a `ValueState<Long>` holding the sum of its records'
+//! values, events a `ListState<String>` of the last events' texts, random bytes a
+//! `ValueState<byte[]>`; sizes are the bytes Flink's heap backend writes for them.
+//!
 //! Memory is linear in the state and smaller than its snapshot: values are kept as
-//! numbers, in pages typed by the value model (a counter is 16 bytes, an event 16 bytes,
-//! random bytes their length plus a count), and rendered as text only when a snapshot is
-//! written. A page is allocated on the first write to one of its keys, at its size; a
+//! numbers, in pages typed by the value model (a counter is 8 bytes, an event 16 bytes,
+//! random bytes their length), and rendered as text only when a snapshot is written. A page is allocated on the first write to one of its keys, at its size; a
 //! page's event lists share one allocation ([`Lists`]), so a page is a handful of
 //! allocations whatever the model, and copying it on write is a few `memcpy`s.
 
 use crate::engine::decimal;
 use crate::engine::partitioning::workload::{KeyRef, KeySpace, Record, ValueModel};
 use crate::engine::rng::{draw, SeqRng, Stream};
+use crate::engine::state::flink_heap::{
+    ascii_string_len, string_len, KEY_GROUP_ID_LEN, NAMESPACE_LEN, SECTION_HEADER_LEN,
+};
 use crate::engine::state::lists::Lists;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// One event kept by the `Events` value model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,45 +105,53 @@ impl Event {
 /// The state of one key, as read from a key group (borrowed, nothing copied).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyValue<'a> {
-    Counter {
-        count: u64,
-        sum: i64,
-    },
-    /// The last events of the key, oldest first.
+    /// `ValueState<Long>`: the sum of the key's record values (its count, when every
+    /// record counts one).
+    Counter { sum: i64 },
+    /// `ListState<String>`: the last events of the key, oldest first.
     Events(&'a [Event]),
-    Bytes {
-        count: u64,
-        bytes: &'a [u8],
-    },
+    /// `ValueState<byte[]>`: the bytes the key's latest record left.
+    Bytes { bytes: &'a [u8] },
 }
 
 impl KeyValue<'_> {
-    /// Bytes this value takes in a snapshot (see `snapshot.rs` for the layout).
+    /// Bytes Flink's serializer writes for this value (`LongSerializer`, `ListSerializer` of
+    /// `StringSerializer`, `BytePrimitiveArraySerializer`).
     pub fn encoded_len(&self) -> usize {
         match self {
-            KeyValue::Counter { .. } => 16,
+            KeyValue::Counter { .. } => 8,
             KeyValue::Events(events) => events_encoded_len(events),
-            KeyValue::Bytes { bytes, .. } => 8 + 2 + bytes.len(),
+            KeyValue::Bytes { bytes } => 4 + bytes.len(),
         }
     }
 }
 
-/// A count byte, then each event as a u16 length and its text.
+/// A list's `i32` size, then each event's text as a `String`.
 fn events_encoded_len(events: &[Event]) -> usize {
-    1 + events.iter().map(|e| 2 + e.rendered_len()).sum::<usize>()
+    4 + events
+        .iter()
+        .map(|e| ascii_string_len(e.rendered_len()))
+        .sum::<usize>()
 }
 
-/// Bytes a key takes in a snapshot: a tag, then a length-prefixed string or an i64.
+/// Bytes `StringSerializer` or `LongSerializer` writes for a key.
 pub fn encoded_key_len(key: KeyRef<'_>) -> usize {
     match key {
-        KeyRef::Str(s) => 1 + 4 + s.len(),
-        KeyRef::User(n) => 1 + 4 + 5 + decimal::len_u64(u64::from(n)),
-        KeyRef::Long(_) => 1 + 8,
+        KeyRef::Str(s) => string_len(s),
+        KeyRef::User(n) => ascii_string_len(5 + decimal::len_u64(u64::from(n))),
+        KeyRef::Long(_) => 8,
     }
 }
 
-/// Size of a key group snapshot's header: magic, version, model, key group, entry count.
-pub const SNAPSHOT_HEADER_LEN: u64 = 4 + 1 + 1 + 2 + 4 + 4;
+/// Bytes one entry takes in a key group: the namespace, the key and the value.
+pub fn entry_len(key: KeyRef<'_>, value: &KeyValue<'_>) -> usize {
+    NAMESPACE_LEN + encoded_key_len(key) + value.encoded_len()
+}
+
+/// Bytes every key group takes besides its entries: its id, and the id and count of each of
+/// its three state sections (the value state and the two timer queues a
+/// `KeyedProcessFunction` registers; see `flink_heap.rs`). Written for empty key groups too.
+pub const KEY_GROUP_FIXED_LEN: u64 = (KEY_GROUP_ID_LEN + 3 * SECTION_HEADER_LEN) as u64;
 
 /// Entries per copy-on-write page. A snapshot shares every page; the first write after it
 /// copies only the page it lands in, so taking a snapshot never costs a copy of the whole
@@ -154,6 +169,9 @@ pub struct KeyGroupState {
     pages: Vec<Option<Arc<Page>>>,
     live: u32,
     raw_bytes: u64,
+    /// The slots with state in the order Flink's heap backend writes them (by hash bucket),
+    /// worked out when a snapshot first needs it after the set of keys changed.
+    heap_order: OnceLock<Arc<[u32]>>,
 }
 
 /// Up to [`PAGE`] consecutive slots; bit `i` of `present` says whether slot `i` has state.
@@ -161,7 +179,8 @@ pub struct KeyGroupState {
 enum Page {
     Counter {
         present: u64,
-        cells: Box<[(u64, i64)]>,
+        /// Each key's sum.
+        cells: Box<[i64]>,
     },
     Events {
         present: u64,
@@ -173,7 +192,7 @@ enum Page {
     Bytes {
         present: u64,
         len: usize,
-        /// Per slot: the update count (u64, little-endian), then `len` bytes.
+        /// `len` bytes per slot.
         cells: Box<[u8]>,
     },
 }
@@ -183,7 +202,7 @@ impl Page {
         match model {
             ValueModel::Counter => Page::Counter {
                 present: 0,
-                cells: vec![(0, 0); slots].into_boxed_slice(),
+                cells: vec![0; slots].into_boxed_slice(),
             },
             ValueModel::Events { .. } => Page::Events {
                 present: 0,
@@ -195,7 +214,7 @@ impl Page {
                 Page::Bytes {
                     present: 0,
                     len,
-                    cells: vec![0; slots * (8 + len)].into_boxed_slice(),
+                    cells: vec![0; slots * len].into_boxed_slice(),
                 }
             }
         }
@@ -207,7 +226,7 @@ impl Page {
             match value {
                 KeyValue::Counter { .. } => ValueModel::Counter,
                 KeyValue::Events(_) => ValueModel::Events { keep: 1 },
-                KeyValue::Bytes { bytes, .. } => ValueModel::RandomBytes {
+                KeyValue::Bytes { bytes } => ValueModel::RandomBytes {
                     len: bytes.len() as u16,
                 },
             },
@@ -234,18 +253,11 @@ impl Page {
     /// The value in slot `i`, which must be present.
     fn value(&self, i: usize) -> KeyValue<'_> {
         match self {
-            Page::Counter { cells, .. } => KeyValue::Counter {
-                count: cells[i].0,
-                sum: cells[i].1,
-            },
+            Page::Counter { cells, .. } => KeyValue::Counter { sum: cells[i] },
             Page::Events { lists, .. } => KeyValue::Events(lists.get(i)),
-            Page::Bytes { len, cells, .. } => {
-                let cell = &cells[i * (8 + len)..(i + 1) * (8 + len)];
-                KeyValue::Bytes {
-                    count: u64::from_le_bytes(cell[..8].try_into().expect("8 bytes")),
-                    bytes: &cell[8..],
-                }
-            }
+            Page::Bytes { len, cells, .. } => KeyValue::Bytes {
+                bytes: &cells[i * len..(i + 1) * len],
+            },
         }
     }
 
@@ -279,10 +291,8 @@ impl Page {
         *self.present_mut() |= bit;
         match self {
             Page::Counter { cells, .. } => {
-                let (count, sum) = &mut cells[i];
-                *count += 1;
-                *sum = sum.wrapping_add(record.value);
-                (had.then_some(16), 16)
+                cells[i] = cells[i].wrapping_add(record.value);
+                (had.then_some(8), 8)
             }
             Page::Events { lists, lens, .. } => {
                 let keep = match model {
@@ -294,25 +304,22 @@ impl Page {
                     value: record.value,
                 };
                 let before = lens[i] as usize;
-                let mut len = if had { before } else { 1 };
+                let mut len = if had { before } else { 4 };
                 let events = lists.get(i);
                 let drop = (events.len() + 1).saturating_sub(keep);
                 len -= events[..drop]
                     .iter()
-                    .map(|e| 2 + e.rendered_len())
+                    .map(|e| ascii_string_len(e.rendered_len()))
                     .sum::<usize>();
-                len += 2 + event.rendered_len();
+                len += ascii_string_len(event.rendered_len());
                 lists.push_keeping(i, event, keep);
                 lens[i] = len as u32;
                 (had.then_some(before), len)
             }
             Page::Bytes { len, cells, .. } => {
-                let stride = 8 + *len;
-                let cell = &mut cells[i * stride..(i + 1) * stride];
-                let count = u64::from_le_bytes(cell[..8].try_into().expect("8 bytes")) + 1;
-                cell[..8].copy_from_slice(&count.to_le_bytes());
-                fill_random(&mut cell[8..], draw(seed, Stream::Payload, record.offset));
-                (had.then_some(10 + *len), 10 + *len)
+                let cell = &mut cells[i * *len..(i + 1) * *len];
+                fill_random(cell, draw(seed, Stream::Payload, record.offset));
+                (had.then_some(4 + *len), 4 + *len)
             }
         }
     }
@@ -324,20 +331,15 @@ impl Page {
         let had = self.present() & bit != 0;
         let before = had.then(|| self.value(i).encoded_len());
         match (&mut *self, value) {
-            (Page::Counter { cells, .. }, KeyValue::Counter { count, sum }) => {
-                cells[i] = (*count, *sum);
+            (Page::Counter { cells, .. }, KeyValue::Counter { sum }) => {
+                cells[i] = *sum;
             }
             (Page::Events { lists, lens, .. }, KeyValue::Events(events)) => {
                 lists.set(i, events);
                 lens[i] = value.encoded_len() as u32;
             }
-            (Page::Bytes { len, cells, .. }, KeyValue::Bytes { count, bytes })
-                if bytes.len() == *len =>
-            {
-                let stride = 8 + *len;
-                let cell = &mut cells[i * stride..(i + 1) * stride];
-                cell[..8].copy_from_slice(&count.to_le_bytes());
-                cell[8..].copy_from_slice(bytes);
+            (Page::Bytes { len, cells, .. }, KeyValue::Bytes { bytes }) if bytes.len() == *len => {
+                cells[i * *len..(i + 1) * *len].copy_from_slice(bytes);
             }
             _ => return Err(()),
         }
@@ -363,7 +365,8 @@ impl KeyGroupState {
             slots: slots as u32,
             pages: vec![None; slots.div_ceil(PAGE)],
             live: 0,
-            raw_bytes: SNAPSHOT_HEADER_LEN,
+            raw_bytes: KEY_GROUP_FIXED_LEN,
+            heap_order: OnceLock::new(),
         }
     }
 
@@ -380,9 +383,34 @@ impl KeyGroupState {
         self.live == 0
     }
 
-    /// Exact size of this key group's serialised snapshot, kept up to date on every write.
+    /// Exact size of this key group in Flink's heap format, uncompressed (its id, its
+    /// state sections and its entries), kept up to date on every write.
     pub fn raw_bytes(&self) -> u64 {
         self.raw_bytes
+    }
+
+    /// The slots with state in the order Flink's heap backend writes them: by the bucket
+    /// of a table sized for them (`CopyOnWriteStateMap`), ties in key order. `hash(slot)`
+    /// gives the key's Java `hashCode`. Worked out once per set of keys.
+    pub fn heap_order(&self, hash: impl Fn(usize) -> i32) -> Arc<[u32]> {
+        self.heap_order
+            .get_or_init(|| {
+                let capacity =
+                    crate::engine::state::flink_heap::heap_table_capacity(self.live as usize);
+                let mut order: Vec<(u32, u32)> = self
+                    .iter()
+                    .map(|(slot, _)| {
+                        let bucket = crate::engine::state::flink_heap::heap_bucket_of_hash(
+                            hash(slot),
+                            capacity,
+                        );
+                        (bucket as u32, slot as u32)
+                    })
+                    .collect();
+                order.sort_unstable();
+                order.into_iter().map(|(_, slot)| slot).collect()
+            })
+            .clone()
     }
 
     /// (slot, value) of every key with state, in key order.
@@ -409,8 +437,7 @@ impl KeyGroupState {
                     while bits != 0 {
                         let i = bits.trailing_zeros() as usize;
                         bits &= bits - 1;
-                        let (count, sum) = cells[i];
-                        f(base + i, KeyValue::Counter { count, sum });
+                        f(base + i, KeyValue::Counter { sum: cells[i] });
                     }
                 }
                 Page::Events { lists, .. } => {
@@ -446,7 +473,8 @@ impl KeyGroupState {
     /// what the change-rate measurements count.
     pub fn apply(&mut self, record: &Record, model: ValueModel, keys: &KeySpace, seed: u64) -> u64 {
         let slot = keys.slot(record.key);
-        let key_len = encoded_key_len(keys.key_ref(record.key)) as u64;
+        // Everything of the entry but its value: the namespace and the key.
+        let key_len = (NAMESPACE_LEN + encoded_key_len(keys.key_ref(record.key))) as u64;
         let (p, i) = (slot / PAGE, slot % PAGE);
         let slots = self.page_slots(p);
         let page = self.pages[p].get_or_insert_with(|| Arc::new(Page::new(model, slots)));
@@ -457,6 +485,7 @@ impl KeyGroupState {
             None => {
                 self.live += 1;
                 self.raw_bytes += after;
+                self.heap_order = OnceLock::new();
             }
         }
         after
@@ -476,10 +505,13 @@ impl KeyGroupState {
         let (p, i) = (slot / PAGE, slot % PAGE);
         let slots = self.page_slots(p);
         let page = self.pages[p].get_or_insert_with(|| Arc::new(Page::for_value(&value, slots)));
-        let key_len = encoded_key_len(key) as u64;
+        let key_len = (NAMESPACE_LEN + encoded_key_len(key)) as u64;
         match Arc::make_mut(page).set(i, &value)? {
             Some(before) => self.raw_bytes -= key_len + before as u64,
-            None => self.live += 1,
+            None => {
+                self.live += 1;
+                self.heap_order = OnceLock::new();
+            }
         }
         self.raw_bytes += key_len + value.encoded_len() as u64;
         Ok(())
@@ -555,7 +587,7 @@ mod tests {
             .map(|p| match &**p {
                 Page::Counter { cells, .. } => cells.len(),
                 Page::Events { lens, .. } => lens.len(),
-                Page::Bytes { len, cells, .. } => cells.len() / (8 + len),
+                Page::Bytes { len, cells, .. } => cells.len() / len.max(&1),
             })
             .sum()
     }
@@ -635,16 +667,28 @@ mod tests {
             };
             assert_eq!(events.last().map(|e| e.offset), Some(o));
             assert!(events.len() <= 3);
-            let exact = encoded_key_len(ks.key_ref(r.key)) + events_encoded_len(events);
+            let exact = entry_len(ks.key_ref(r.key), &KeyValue::Events(events));
             assert_eq!(written, exact as u64);
         }
         let total: u64 = st
             .iter()
-            .map(|(slot, v)| {
-                (encoded_key_len(ks.key_ref(ks.members(0)[slot])) + v.encoded_len()) as u64
-            })
+            .map(|(slot, v)| entry_len(ks.key_ref(ks.members(0)[slot]), &v) as u64)
             .sum();
-        assert_eq!(st.raw_bytes(), SNAPSHOT_HEADER_LEN + total);
+        assert_eq!(st.raw_bytes(), KEY_GROUP_FIXED_LEN + total);
+    }
+
+    #[test]
+    fn the_fixed_part_of_a_key_group_is_the_layouts() {
+        use crate::engine::state::flink_heap::{HeapLayout, KeySerializer, StateType};
+        for state in [
+            StateType::LongValue,
+            StateType::StringList,
+            StateType::BytesValue,
+        ] {
+            let layout =
+                HeapLayout::keyed_process_function(KeySerializer::String, "counter", state);
+            assert_eq!(layout.key_group_fixed_len() as u64, KEY_GROUP_FIXED_LEN);
+        }
     }
 
     #[test]

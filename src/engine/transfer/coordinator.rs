@@ -12,6 +12,7 @@ use crate::engine::report::stats::{
     CheckpointCounts, CheckpointFailure, CheckpointStats, CheckpointStatus, SubtaskCheckpointStats,
 };
 use crate::engine::state::codec::Codec;
+use crate::engine::state::flink_heap::HeapLayout;
 use crate::engine::state::keyed::KeyGroupState;
 use crate::engine::state::snapshot;
 use crate::engine::transfer::link::Transfer;
@@ -43,6 +44,8 @@ struct Capture {
     key_group: u32,
     entry: ManifestEntry,
     state: Arc<KeyGroupState>,
+    /// The first key group of the subtask's range: its chunk carries the state-file header.
+    with_header: bool,
 }
 
 /// A captured key group waiting for the link: it is serialised and encoded only when the
@@ -383,10 +386,19 @@ impl Coordinator {
         let policy: &PolicyConfig = &config.policy;
         let mut captures = Vec::new();
         let mut referenced = Vec::new();
-        for kg in keyed.partitioning.key_group_range(subtask).iter() {
+        let range = keyed.partitioning.key_group_range(subtask);
+        for kg in range.iter() {
             let t = &keyed.tracking[kg as usize];
-            // A chunk lost from the store cannot be referenced: ship again.
-            let confirmed = t.confirmed.filter(|c| store.chunk(c.chunk).is_some());
+            // The subtask's first key group carries the state-file header, the others do
+            // not: a stored chunk is reused only if it has the header where it belongs now
+            // (a rescale moves where ranges start). A chunk lost from the store cannot be
+            // referenced either: ship again.
+            let first = kg == range.start;
+            let confirmed = t.confirmed.filter(|c| {
+                store
+                    .chunk(c.chunk)
+                    .is_some_and(|stored| stored.with_header == first)
+            });
             let decision = ShipDecision::decide(
                 policy,
                 incremental,
@@ -428,9 +440,11 @@ impl Coordinator {
                         changed_records: t.changed_records,
                     },
                     state: keyed.state[kg as usize].clone(),
+                    with_header: first,
                 }),
             }
         }
+        // The sync phase copies the state's pages, not the header.
         let raw: u64 = captures.iter().map(|c| c.state.raw_bytes()).sum();
         let sync_us = (raw as f64 / sync_snapshot_mb_s).ceil() as u64;
         let (shipped, skipped) = (captures.len() as u32, referenced.len() as u32);
@@ -485,17 +499,32 @@ impl Coordinator {
     }
 
     /// The next queued snapshot, serialised and encoded now that the link can take it.
-    pub fn next_upload(&mut self, workload: &Workload) -> Option<(Transfer, u64)> {
-        let model = workload.config().value_model;
+    pub fn next_upload(
+        &mut self,
+        workload: &Workload,
+        layout: &HeapLayout,
+    ) -> Option<(Transfer, u64)> {
         let keys = workload.keys();
         while let Some(q) = self.upload_backlog.pop_front() {
             let Some(pending) = self.pending.get(&q.checkpoint) else {
                 continue; // its checkpoint was aborted meanwhile
             };
             let codec = pending.codec;
-            // Encoded block by block: the raw snapshot is never held whole.
-            let raw_len = q.capture.state.raw_bytes();
-            let bytes = Arc::new(snapshot::encode(&q.capture.state, model, keys, codec));
+            // Written straight through its compression: the raw snapshot is never held whole.
+            let with_header = q.capture.with_header;
+            let raw_len = q.capture.state.raw_bytes()
+                + if with_header {
+                    layout.header_len() as u64
+                } else {
+                    0
+                };
+            let bytes = Arc::new(snapshot::encode(
+                &q.capture.state,
+                keys,
+                layout,
+                codec,
+                with_header,
+            ));
             if let Some(h) = self.stats_mut(q.checkpoint) {
                 h.raw_data_size += raw_len;
             }
@@ -509,6 +538,7 @@ impl Coordinator {
                     raw_len,
                     version: q.capture.entry.version,
                     bytes,
+                    with_header,
                     attempt: 0,
                 },
                 size,
@@ -528,10 +558,11 @@ impl Coordinator {
         codec: Codec,
         raw_len: u64,
         bytes: Arc<Vec<u8>>,
+        with_header: bool,
     ) -> Option<Acked> {
         let pending = self.pending.get_mut(&checkpoint)?;
         let encoded_bytes = bytes.len() as u64;
-        let chunk = store.put(checkpoint, key_group, codec, raw_len, bytes);
+        let chunk = store.put(checkpoint, key_group, codec, raw_len, bytes, with_header);
         if let Some(e) = pending.manifest.get_mut(&key_group) {
             e.chunk = Some(chunk);
         }

@@ -21,6 +21,8 @@ pub enum Transfer {
         raw_len: u64,
         version: u64,
         bytes: Arc<Vec<u8>>,
+        /// The chunk starts with its subtask's state-file header.
+        with_header: bool,
         /// Delivery attempts so far (lost transfers are retried).
         attempt: u32,
     },

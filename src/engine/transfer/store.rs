@@ -9,7 +9,9 @@ use std::sync::Arc;
 pub type ChunkId = u64;
 pub type CheckpointId = u64;
 
-/// One key group snapshot as stored: encoded bytes in its codec's frame format.
+/// One key group snapshot as stored: its bytes in Flink's heap format under its codec's
+/// compression, after the subtask's header when it is the first key group of a subtask's
+/// range (see `state/snapshot.rs`).
 #[derive(Clone, Debug)]
 pub struct StoredChunk {
     pub id: ChunkId,
@@ -17,8 +19,14 @@ pub struct StoredChunk {
     pub checkpoint: CheckpointId,
     pub key_group: u32,
     pub codec: Codec,
+    /// Its bytes uncompressed (the header's included).
     pub raw_len: u64,
     pub bytes: Arc<Vec<u8>>,
+    /// It starts with the subtask's state-file header.
+    pub with_header: bool,
+    /// The store's CRC-32 of an uncompressed chunk, which has no checksum of its own
+    /// (compressed ones carry theirs: CRC-32C per Snappy block, LZ4's content checksum).
+    pub crc32: Option<u32>,
     /// Completed, retained checkpoints that reference this chunk.
     pub refs: u32,
     /// Checkpoints still in progress that reference it; it must outlive them too.
@@ -95,9 +103,11 @@ impl Store {
         codec: Codec,
         raw_len: u64,
         bytes: Arc<Vec<u8>>,
+        with_header: bool,
     ) -> ChunkId {
         let id = self.next_chunk;
         self.next_chunk += 1;
+        let crc32 = (codec == Codec::None).then(|| crc32fast::hash(&bytes));
         self.chunks.insert(
             id,
             StoredChunk {
@@ -107,6 +117,8 @@ impl Store {
                 codec,
                 raw_len,
                 bytes,
+                with_header,
+                crc32,
                 refs: 0,
                 pins: 0,
             },
@@ -258,19 +270,19 @@ mod tests {
     fn shared_chunks_live_until_no_retained_checkpoint_needs_them() {
         let mut s = Store::default();
         let bytes = Arc::new(vec![1, 2, 3]);
-        let a0 = s.put(1, 0, Codec::None, 3, bytes.clone());
-        let a1 = s.put(1, 1, Codec::None, 3, bytes.clone());
+        let a0 = s.put(1, 0, Codec::None, 3, bytes.clone(), false);
+        let a1 = s.put(1, 1, Codec::None, 3, bytes.clone(), false);
         assert!(s.complete(cp(1, &[(0, a0), (1, a1)]), 2).is_empty());
         // Checkpoint 2 re-uploads key group 1 only and shares key group 0.
-        let b1 = s.put(2, 1, Codec::None, 3, bytes.clone());
+        let b1 = s.put(2, 1, Codec::None, 3, bytes.clone(), false);
         assert!(s.complete(cp(2, &[(0, a0), (1, b1)]), 2).is_empty());
         assert_eq!(s.chunk(a0).unwrap().refs, 2);
         // Checkpoint 3 subsumes 1: a1 goes, a0 is still shared.
-        let c1 = s.put(3, 1, Codec::None, 3, bytes.clone());
+        let c1 = s.put(3, 1, Codec::None, 3, bytes.clone(), false);
         assert_eq!(s.complete(cp(3, &[(0, a0), (1, c1)]), 2), vec![a1]);
         assert_eq!(s.chunk(a0).unwrap().refs, 2);
-        let d0 = s.put(4, 0, Codec::None, 3, bytes.clone());
-        let d1 = s.put(4, 1, Codec::None, 3, bytes);
+        let d0 = s.put(4, 0, Codec::None, 3, bytes.clone(), false);
+        let d1 = s.put(4, 1, Codec::None, 3, bytes, false);
         let mut deleted = s.complete(cp(4, &[(0, d0), (1, d1)]), 2);
         deleted.sort();
         assert_eq!(deleted, vec![b1]);
@@ -282,10 +294,10 @@ mod tests {
     #[test]
     fn a_pinned_chunk_survives_its_last_checkpoint_until_unpinned() {
         let mut s = Store::default();
-        let a = s.put(1, 0, Codec::None, 1, Arc::new(vec![0]));
+        let a = s.put(1, 0, Codec::None, 1, Arc::new(vec![0]), false);
         s.complete(cp(1, &[(0, a)]), 1);
         s.pin(a); // checkpoint 3, still running, references it
-        let b = s.put(2, 0, Codec::None, 1, Arc::new(vec![1]));
+        let b = s.put(2, 0, Codec::None, 1, Arc::new(vec![1]), false);
         assert!(s.complete(cp(2, &[(0, b)]), 1).is_empty());
         assert!(s.chunk(a).is_some());
         assert!(s.unpin(a));
@@ -295,9 +307,9 @@ mod tests {
     #[test]
     fn aborted_uploads_are_discarded_but_shared_ones_kept() {
         let mut s = Store::default();
-        let a = s.put(1, 0, Codec::None, 1, Arc::new(vec![0]));
+        let a = s.put(1, 0, Codec::None, 1, Arc::new(vec![0]), false);
         s.complete(cp(1, &[(0, a)]), 1);
-        let b = s.put(2, 0, Codec::None, 1, Arc::new(vec![0]));
+        let b = s.put(2, 0, Codec::None, 1, Arc::new(vec![0]), false);
         assert_eq!(s.discard(2), vec![b]);
         assert!(s.chunk(a).is_some());
     }

@@ -157,12 +157,13 @@ pub fn groups(props: &GroupsProps) -> Html {
             }
             Codec::Lz4 => {
                 "LZ4 goes beyond Flink, whose only codec is Snappy: LZ4 was proposed \
-                (FLINK-11313) and never merged. statelab writes standard LZ4 frames."
+                (FLINK-11313) and never merged. statelab writes each state section of a key \
+                group as one standard LZ4 frame."
             }
             Codec::None => {
                 "No compression: Flink's default (snapshot-compression false; true \
-                means Snappy). statelab still adds a CRC-32 so corruption is caught on \
-                restore."
+                means Snappy). The store keeps a CRC-32 of each chunk so corruption is \
+                caught on restore."
             }
         };
         html! {
