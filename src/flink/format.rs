@@ -10,7 +10,9 @@
 //! Snappy the ratio measured on the recorded counter state (2.49) is used; RocksDB right
 //! after a level-0 compaction held about 10.9 bytes per key.
 
-use crate::engine::state::flink_heap::{entry_len, HeapLayout, KeyRef, KeySerializer, StateType, ValueRef};
+use crate::engine::state::flink_heap::{
+    entry_len, HeapLayout, KeyRef, KeySerializer, StateType, ValueRef,
+};
 use serde::Serialize;
 
 /// The assumed key: a 9-character `String`, as in the recorded jobs (`key-00042`).
