@@ -33,6 +33,8 @@ mod bench {
             rate: RateProfile::Constant { records_per_s: 1e6 },
             value_model: model,
             limit: None,
+            key_format: Default::default(),
+            values: Default::default(),
         };
         Workload::new(&config, 7, MAX_P, None)
     }

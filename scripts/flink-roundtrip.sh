@@ -5,8 +5,8 @@
 #
 # usage: scripts/flink-roundtrip.sh [--check-format] [--config FILE] [--seconds N]
 #   --check-format  also fail when the lab's sizes miss real Flink's by more than ±2 %
-#                   (needs Flink's heap format in the engine; without it the script reports
-#                   the size errors and fails only when the loop itself breaks)
+#                   (CI passes it; without it the script reports the size errors and fails
+#                   only when the loop itself breaks)
 #   --config FILE   the lab config to export (default: a 20,000-key counter job, below)
 #   --seconds N     how long the job runs before the answers are captured (default 40)
 # env: STATELAB_FLINK_CACHE (default ~/.cache/statelab/flink-2.3.0): where Flink is installed
@@ -201,6 +201,6 @@ if [ "$RC" -ne 0 ]; then
 fi
 grep -q "^real vs simulated" "$WORK/calibrate.txt" || die "calibrate printed no comparison"
 if [ $CHECK -eq 0 ] && grep -q "size aims (±2 %): missed" "$WORK/calibrate.txt"; then
-  say "report mode: the size errors above are expected until the engine writes Flink's heap format; run with --check-format to fail on them"
+  say "report mode: the sizes above miss real Flink's by more than ±2 %; run with --check-format to fail on them"
 fi
 say "round trip done in $(( $(date +%s) - START )) s"

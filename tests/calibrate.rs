@@ -223,7 +223,7 @@ fn the_comparison_runs_for_every_recorded_run() {
 }
 
 #[test]
-fn a_full_comparison_shows_the_format_gap_honestly() {
+fn a_recorded_heap_run_compares_within_its_key_names_gap() {
     let cal = calibrate("count-hashmap-nocomp");
     let cmp = compare(&cal, None).unwrap();
     let state = cmp
@@ -244,10 +244,8 @@ fn a_full_comparison_shows_the_format_gap_honestly() {
 }
 
 /// The round trip's aim: the lab's prediction for the exported job within ±2 % of the sizes
-/// real Flink reported for it (`roundtrip-counter`: 20,000 keys, `ValueState<Tuple2<Long,
-/// Long>>`, captured by scripts/flink-roundtrip.sh).
+/// real Flink reported for it (`roundtrip-counter`: 20,000 keys, `ValueState<Long>`, captured by scripts/flink-roundtrip.sh).
 #[test]
-#[ignore = "needs Flink's heap format in the engine (state/flink_heap.rs): the lab's own snapshot layout is about 10 % larger than Flink's for this job"]
 fn the_round_trip_meets_the_size_aim() {
     let cal = calibrate("roundtrip-counter");
     let cmp = compare(&cal, None).unwrap();
@@ -729,4 +727,171 @@ fn cli_exports_the_job_and_the_history() {
     assert!(hist.join("metrics.csv").is_file());
     let _ = std::fs::remove_dir_all(&job);
     let _ = std::fs::remove_dir_all(&hist);
+}
+
+fn known(name: &str) -> (serde_json::Value, String) {
+    let path = dir("known").join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    (
+        statelab::engine::config::parse_json(&text).unwrap(),
+        path.display().to_string(),
+    )
+}
+
+fn state_row(cmp: &compare::Comparison) -> compare::Row {
+    cmp.rows
+        .iter()
+        .find(|r| r.figure == "state size, median of the second half")
+        .unwrap()
+        .clone()
+}
+
+/// With the job's key spelling, key order and values told (REST shows none of them), the
+/// lab writes the uncompressed heap run's checkpoints to the byte.
+#[test]
+fn what_the_engineer_knows_makes_the_uncompressed_heap_run_exact() {
+    let cal = calibrate("count-hashmap-nocomp");
+    let (value, by) = known("count-job.workload.json");
+    let told = flink::known::apply(&cal, &value, &by).unwrap();
+    let w = &told.config.workload;
+    assert_eq!(w.key_format.prefix, "key-");
+    assert_eq!(w.key_format.digits, 5);
+    assert_eq!((w.values.min, w.values.max), (1, 1));
+    let state = state_row(&compare(&told, None).unwrap());
+    assert_eq!(state.real, Some(1_904_924.0));
+    assert_eq!(state.simulated, Some(1_904_924.0));
+    // Without it, the estimate misses by the key names' length.
+    let guessed = state_row(&compare(&cal, None).unwrap());
+    assert!(guessed.error.unwrap().abs() > 0.02, "{guessed:?}");
+}
+
+#[test]
+fn what_the_engineer_knows_brings_the_compressed_heap_run_within_its_aims() {
+    let cal = calibrate("count-hashmap-comp");
+    let before = flink::size_aims(&compare(&cal, None).unwrap());
+    assert!(!before.is_empty(), "the estimate alone should miss");
+    let (value, by) = known("count-job.workload.json");
+    let told = flink::known::apply(&cal, &value, &by).unwrap();
+    let misses = flink::size_aims(&compare(&told, None).unwrap());
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
+}
+
+#[test]
+fn what_is_given_is_labelled_and_closes_the_gaps_it_answers() {
+    let cal = calibrate("count-hashmap-nocomp");
+    let gaps_before = cal.not_inferred.len();
+    let (value, by) = known("count-job.workload.json");
+    let told = flink::known::apply(&cal, &value, &by).unwrap();
+    for setting in [
+        "workload.source",
+        "workload.key_format.prefix",
+        "workload.values.max",
+        "workload.value_model",
+    ] {
+        let p = told
+            .provenance
+            .iter()
+            .find(|p| p.setting == setting)
+            .unwrap_or_else(|| panic!("no provenance for {setting}: {:#?}", told.provenance));
+        assert_eq!(p.source, Source::Given { by: by.clone() }, "{setting}");
+    }
+    // The estimate it replaces is gone: one origin per setting.
+    assert!(!told
+        .provenance
+        .iter()
+        .any(|p| p.setting == "workload.source.key_space"
+            && matches!(p.source, Source::Estimated { .. })));
+    assert!(
+        told.not_inferred.len() < gaps_before,
+        "{:#?}",
+        told.not_inferred
+    );
+    // What REST did tell stays as it was.
+    assert_eq!(told.config.checkpointing, cal.config.checkpointing);
+    assert_eq!(told.config.job, cal.config.job);
+}
+
+#[test]
+fn a_bad_workload_is_refused_by_field_and_changes_nothing() {
+    let cal = calibrate("count-hashmap-nocomp");
+    let cases = [
+        (
+            r#"{"key_format": {"prefix": "ключ-"}}"#,
+            "workload.key_format.prefix",
+            "printable ASCII",
+        ),
+        (
+            r#"{"values": {"min": 5, "max": 1}}"#,
+            "workload.values.min",
+            "above max",
+        ),
+        (
+            r#"{"source": {"key_space": 0}}"#,
+            "workload.source.key_space",
+            "",
+        ),
+        (r#"[1, 2]"#, "(top level)", "JSON object"),
+    ];
+    for (text, field, words) in cases {
+        let value = statelab::engine::config::parse_json(text).unwrap();
+        let err = flink::known::apply(&cal, &value, "mine.json").unwrap_err();
+        assert_eq!(err.field, field, "{text}: {err}");
+        assert_eq!(err.file, "mine.json");
+        assert!(err.to_string().contains(words), "{text}: {err}");
+    }
+    // A syntax error names its line.
+    let err =
+        statelab::engine::config::parse_json("{\n  \"values\": {\"min\": 1,,}\n}").unwrap_err();
+    assert!(err.to_string().contains("line 2"), "{err}");
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn cli_calibrate_takes_what_the_engineer_knows() {
+    let run = dir("count-hashmap-nocomp");
+    let workload = dir("known").join("count-job.workload.json");
+    let out = cli(&[
+        "calibrate",
+        run.to_str().unwrap(),
+        "--seconds",
+        "10",
+        "--json",
+        "--workload",
+        workload.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let w = &doc["calibration"]["config"]["workload"];
+    assert_eq!(w["key_format"]["prefix"], "key-");
+    assert_eq!(w["source"]["distribution"]["kind"], "round_robin");
+    // A bad file is refused before anything is read from the run, naming the file.
+    let bad = scratch("bad-workload");
+    std::fs::create_dir_all(&bad).unwrap();
+    let file = bad.join("w.json");
+    std::fs::write(&file, "{\"values\": {\"min\": 3, \"max\": 2}}").unwrap();
+    let out = cli(&[
+        "calibrate",
+        run.to_str().unwrap(),
+        "--workload",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("w.json") && err.contains("workload.values"),
+        "{err}"
+    );
+    let out = cli(&[
+        "calibrate",
+        run.to_str().unwrap(),
+        "--workload",
+        "/no/such/workload.json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/workload.json"));
+    let _ = std::fs::remove_dir_all(&bad);
 }

@@ -93,7 +93,7 @@ fn unknown_fields_are_refused_at_every_level_with_their_path() {
         ),
         (
             r#"{"workload":{"limits":5}}"#,
-            "workload: unknown field `limits`, expected one of `limit`, `rate`, `source`, `value_model`",
+            "workload: unknown field `limits`, expected one of `key_format`, `limit`, `rate`, `source`, `value_model`, `values`",
         ),
         (
             r#"{"jobs":{}}"#,
@@ -525,5 +525,44 @@ fn a_refused_config_file_names_the_fault_by_its_place_in_the_file() {
     refused(
         r#"{"faults":[{"at_ms":1,"fault":{"kind":"crash_job"}},{"at_ms":2,"fault":{"kind":"crash_subtask","subtask":99}}]}"#,
         "faults[1].fault.subtask: must be between 0 and 3",
+    );
+}
+
+#[test]
+fn key_spelling_and_values_are_read_and_checked_by_name() {
+    let c = Config::from_json(
+        r#"{"workload":{"source":{"kind":"generated","key_space":10,"distribution":{"kind":"round_robin"}},
+            "key_format":{"prefix":"key-","digits":5},"values":{"min":1,"max":1}}}"#,
+    )
+    .unwrap();
+    assert_eq!(c.workload.key_format.prefix, "key-");
+    assert_eq!(c.workload.key_format.digits, 5);
+    assert_eq!((c.workload.values.min, c.workload.values.max), (1, 1));
+    // Each field alone defaults the other.
+    let c = Config::from_json(r#"{"workload":{"key_format":{"digits":3}}}"#).unwrap();
+    assert_eq!(c.workload.key_format.prefix, "user-");
+    refused(
+        r#"{"workload":{"key_format":{"prefix":"clé-"}}}"#,
+        "workload.key_format.prefix: printable ASCII",
+    );
+    refused(
+        r#"{"workload":{"key_format":{"digits":11}}}"#,
+        "workload.key_format.digits: between 0",
+    );
+    refused(
+        r#"{"workload":{"values":{"min":3,"max":2}}}"#,
+        "workload.values.min: 3 is above max (2)",
+    );
+    refused(
+        r#"{"workload":{"source":{"kind":"seed_example"},"values":{"min":1,"max":1}}}"#,
+        "workload.values: is for a generated source; the seed example",
+    );
+    refused(
+        r#"{"workload":{"source":{"kind":"generated","key_kind":"integer"},"key_format":{"prefix":"k"}}}"#,
+        "workload.key_format: names `String` keys",
+    );
+    refused(
+        r#"{"workload":{"key_format":{"prefix":"k","width":3}}}"#,
+        "workload.key_format: unknown field `width`",
     );
 }

@@ -162,6 +162,11 @@ a size misses the ±2 % aim.")]
             /// Fail (exit 1) when a size misses the ±2 % aim.
             #[arg(long)]
             check_aims: bool,
+            /// What you know of the job's records that REST cannot show: a JSON file shaped
+            /// like a config's `workload` (key_space, distribution, key_format, values,
+            /// value_model); it replaces the estimates, the rest stays calibrated.
+            #[arg(long)]
+            workload: Option<PathBuf>,
         },
         /// Write a runnable Flink job (Java DataStream) for a config's workload and checkpoint
         /// settings, with its arguments, cluster settings and a submit script.
@@ -257,13 +262,17 @@ a size misses the ±2 % aim.")]
                 yaml,
                 save,
                 check_aims,
+                workload,
             } => calibrate(
                 &source,
-                seconds,
-                json,
-                yaml,
-                save.as_deref(),
-                check_aims,
+                &CalibrateOptions {
+                    seconds,
+                    json,
+                    yaml,
+                    save: save.as_deref(),
+                    check_aims,
+                    workload: workload.as_deref(),
+                },
                 &mut progress,
             ),
             Command::Sweep {
@@ -1057,17 +1066,42 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
         Ok(())
     }
 
-    /// `calibrate`: load, derive, run, compare; all errors name their file and field.
-    fn calibrate(
-        source: &str,
+    /// `calibrate`'s flags, as the command line gave them.
+    struct CalibrateOptions<'a> {
         seconds: Option<f64>,
         json: bool,
         yaml: bool,
-        save: Option<&Path>,
+        save: Option<&'a Path>,
         check_aims: bool,
+        workload: Option<&'a Path>,
+    }
+
+    /// `calibrate`: load, derive, run, compare; all errors name their file and field.
+    fn calibrate(
+        source: &str,
+        options: &CalibrateOptions<'_>,
         progress: &mut Progress,
     ) -> Result<(), String> {
         use statelab::flink;
+        let &CalibrateOptions {
+            seconds,
+            json,
+            yaml,
+            save,
+            check_aims,
+            workload,
+        } = options;
+        // Read before anything is fetched: a bad file is refused before the network.
+        let known = match workload {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let value = statelab::engine::config::parse_json(&text)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                Some((value, path.display().to_string()))
+            }
+            None => None,
+        };
         let answers = if source.contains("://") {
             let files = flink::http::fetch_job(source).map_err(|e| e.to_string())?;
             if let Some(dir) = save {
@@ -1085,7 +1119,10 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
             flink::rest::load_dir(Path::new(source))
         }
         .map_err(|e| e.to_string())?;
-        let cal = flink::calibrate(&answers).map_err(|e| e.to_string())?;
+        let mut cal = flink::calibrate(&answers).map_err(|e| e.to_string())?;
+        if let Some((value, path)) = &known {
+            cal = flink::known::apply(&cal, value, path).map_err(|e| e.to_string())?;
+        }
         let secs = seconds.unwrap_or(cal.real.running_s);
         let until = seconds_to_us("--seconds", secs)?;
         if until == 0 {

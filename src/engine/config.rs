@@ -131,6 +131,8 @@ impl Default for WorkloadConfig {
             },
             value_model: ValueModel::Events { keep: 4 },
             limit: None,
+            key_format: Default::default(),
+            values: Default::default(),
         }
     }
 }
@@ -213,12 +215,14 @@ pub fn distribution_kinds() -> Vec<KeyDistribution> {
             hot_keys: 50,
             hot_fraction: 0.9,
         },
+        KeyDistribution::RoundRobin,
     ];
     for k in &all {
         match k {
             KeyDistribution::Uniform
             | KeyDistribution::Zipf { .. }
-            | KeyDistribution::HotSet { .. } => {}
+            | KeyDistribution::HotSet { .. }
+            | KeyDistribution::RoundRobin => {}
         }
     }
     all
@@ -364,6 +368,12 @@ fn check_interval_bounds(c: &mut Check, min_interval_ms: u64, max_interval_ms: u
     );
 }
 
+/// Parses JSON text as the config reader does (a key given twice in one object is refused;
+/// a syntax error names its line and column), for documents read beside a config.
+pub fn parse_json(text: &str) -> Result<serde_json::Value, ConfigErrors> {
+    json::parse_text(text)
+}
+
 impl Config {
     /// Every rule: the settings, and that each scheduled fault can apply to the job.
     pub fn validate(&self) -> Result<(), ConfigErrors> {
@@ -395,7 +405,7 @@ impl Config {
                     " keys",
                 );
                 match distribution {
-                    KeyDistribution::Uniform => {}
+                    KeyDistribution::Uniform | KeyDistribution::RoundRobin => {}
                     KeyDistribution::Zipf { exponent } => c.range(
                         "workload.source.distribution.exponent",
                         *exponent,
@@ -425,6 +435,12 @@ impl Config {
                 }
             }
             SourceConfig::SeedExample | SourceConfig::Trace => {}
+        }
+        for (field, message) in w.check_generation() {
+            c.0.push(FieldError {
+                field: format!("workload.{field}"),
+                message,
+            });
         }
         match w.rate {
             RateProfile::Constant { records_per_s } => c.range(
@@ -778,7 +794,7 @@ impl Config {
 
     /// Parses JSON text and validates it: the one way a config file is read.
     pub fn from_json(text: &str) -> Result<Self, ConfigErrors> {
-        Self::from_value(&json::parse_text(text)?)
+        Self::from_value(&parse_json(text)?)
     }
 
     /// Reads a JSON value and validates it, naming the field of any error.

@@ -5,6 +5,7 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
@@ -46,7 +47,8 @@ import java.util.Map;
  *       them ({@code {"offset":…,"value":…,"kind":"…"}});
  *   <li>random_bytes: {@code ValueState<byte[]>} "bytes", the {@code len} bytes of the key's latest record.
  * </ul>
- * Keys are {@code user-N} Strings or N as a Long, as the lab's key kind says.
+ * Keys are Strings spelled as the lab's key format says ({@code user-N} by default) or N as
+ * a Long, as the lab's key kind says.
  */
 public class StatelabJob {
 
@@ -116,6 +118,10 @@ public class StatelabJob {
         final int len;
         final double rate;
         final long limit;
+        final String keyPrefix;
+        final int keyDigits;
+        final long valueMin;
+        final long valueMax;
 
         Workload(Map<String, String> p) {
             seed = Long.parseUnsignedLong(req(p, "statelab.seed"));
@@ -126,6 +132,10 @@ public class StatelabJob {
             keep = Integer.parseInt(p.getOrDefault("statelab.keep", "4"));
             len = Integer.parseInt(p.getOrDefault("statelab.len", "64"));
             rate = Double.parseDouble(req(p, "statelab.records_per_s"));
+            keyPrefix = p.getOrDefault("statelab.key_prefix", "user-");
+            keyDigits = Integer.parseInt(p.getOrDefault("statelab.key_digits", "0"));
+            valueMin = Long.parseLong(p.getOrDefault("statelab.value_min", "1"));
+            valueMax = Long.parseLong(p.getOrDefault("statelab.value_max", "1000"));
             String l = p.getOrDefault("statelab.limit", "");
             limit = l.isEmpty() ? Long.MAX_VALUE : Long.parseLong(l);
             if (distribution.equals("zipf")) {
@@ -196,6 +206,7 @@ public class StatelabJob {
         }
 
         long key(long offset) {
+            if (distribution.equals("round_robin")) return offset % keySpace;
             long x = draw(seed, 1, offset);
             switch (distribution) {
                 case "uniform":
@@ -213,7 +224,12 @@ public class StatelabJob {
         }
 
         long value(long offset) {
-            return below(draw(seed, 2, offset), 1000) + 1;
+            return valueMin + below(draw(seed, 2, offset), valueMax - valueMin + 1);
+        }
+
+        /** Key n's text, as the lab's key format spells it ("user-7", "key-00007"). */
+        String keyName(long n) {
+            return keyDigits == 0 ? keyPrefix + n : keyPrefix + String.format("%0" + keyDigits + "d", n);
         }
     }
 
@@ -226,7 +242,7 @@ public class StatelabJob {
 
         @Override
         public Tuple3<String, Long, Long> map(Long offset) {
-            return Tuple3.of("user-" + w.key(offset), w.value(offset), offset);
+            return Tuple3.of(w.keyName(w.key(offset)), w.value(offset), offset);
         }
     }
 
@@ -265,7 +281,7 @@ public class StatelabJob {
                     break;
                 case "random_bytes":
                     bytes = getRuntimeContext().getState(new ValueStateDescriptor<>(
-                            "bytes", Types.PRIMITIVE_ARRAY(Types.BYTE)));
+                            "bytes", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
                     break;
                 default:
                     throw new IllegalArgumentException("unknown value model " + w.model);

@@ -51,6 +51,8 @@ pub enum Source {
     Derived { from: String, how: String },
     /// Estimated: the answers do not give it.
     Estimated { because: String },
+    /// Told by the engineer (what they know of the job that REST cannot show).
+    Given { by: String },
 }
 
 impl fmt::Display for Source {
@@ -59,6 +61,7 @@ impl fmt::Display for Source {
             Source::Field { file, field } => write!(f, "{file}: {field}"),
             Source::Derived { from, how } => write!(f, "from {from}: {how}"),
             Source::Estimated { because } => write!(f, "estimated because {because}"),
+            Source::Given { by } => write!(f, "given by {by}"),
         }
     }
 }
@@ -75,6 +78,9 @@ pub struct Provenance {
 pub struct NotInferred {
     pub what: String,
     pub why: String,
+    /// The config fields (dotted paths) this gap leaves at a guess: telling the lab all of
+    /// them (`--workload`) closes it.
+    pub settings: Vec<String>,
 }
 
 /// One completed checkpoint as real Flink reported it.
@@ -144,9 +150,14 @@ impl Builder {
     }
 
     fn missing(&mut self, what: &str, why: impl Into<String>) {
+        self.missing_for(&[], what, why);
+    }
+
+    fn missing_for(&mut self, settings: &[&str], what: &str, why: impl Into<String>) {
         self.not_inferred.push(NotInferred {
             what: what.into(),
             why: why.into(),
+            settings: settings.iter().map(|s| s.to_string()).collect(),
         });
     }
 }
@@ -645,7 +656,8 @@ pub fn calibrate(a: &FlinkAnswers) -> Result<Calibration, CalibrationError> {
                 );
                 let keys = est.keys.min(u64::from(MAX_KEY_SPACE)) as u32;
                 if u64::from(keys) < est.keys {
-                    b.missing(
+                    b.missing_for(
+                        &["workload.source.key_space"],
                         "the whole key space",
                         format!(
                             "about {} keys estimated; the lab holds at most {MAX_KEY_SPACE}, so its state is {:.1}× smaller",
@@ -668,18 +680,21 @@ pub fn calibrate(a: &FlinkAnswers) -> Result<Calibration, CalibrationError> {
                     )),
                 );
             }
-            None => b.missing(
+            None => b.missing_for(
+                &["workload.source.key_space"],
                 "key space",
                 "no completed checkpoint with sizes; the lab keeps its default",
             ),
         }
-        b.missing(
+        b.missing_for(
+            &["workload.source.distribution"],
             "key distribution and order",
-            "REST shows no per-key traffic; the lab draws keys uniformly at random (`user-N` strings), so a key set that a real source fills in order (round-robin) fills more slowly in the lab",
+            "REST shows no per-key traffic; the lab draws keys uniformly at random, so a key set that a real source fills in order (round-robin) fills more slowly in the lab (tell it with --workload: {\"source\": {\"distribution\": {\"kind\": \"round_robin\"}}})",
         );
-        b.missing(
-            "state types and value sizes",
-            "REST shows bytes only; the lab keeps a ValueState<Long> counter per key with `user-N` keys, Flink's job may keep anything (the key count assumes 9-char String keys and a Long value, so keys of another length shift the sizes: `user-N` keys average 9.9 characters for 100,000 keys)",
+        b.missing_for(
+            &["workload.value_model", "workload.key_format", "workload.values"],
+            "state types, key names and values",
+            "REST shows bytes only; the lab keeps a ValueState<Long> sum of values 1–1000 per key with `user-N` keys, Flink's job may keep anything (the key count assumes 9-char String keys and a Long value, so keys of another length shift the sizes: `user-N` keys average 9.9 characters for 100,000 keys); --workload with `value_model`, `key_format` and `values` tells it",
         );
         config.workload.value_model = ValueModel::Counter;
         // Record rate.
@@ -923,7 +938,7 @@ pub fn calibrate(a: &FlinkAnswers) -> Result<Calibration, CalibrationError> {
     );
     b.missing(
         "first checkpoint time",
-        "Flink triggers its first checkpoint after a random delay between min-pause and the interval; the lab's first comes after one interval",
+        "Flink triggers its first checkpoint after a random delay between min-pause and the interval; the lab draws the same kind of delay from its own seed, so its checkpoints fall at other moments than the real job's (sizes that move between checkpoints compare as medians)",
     );
 
     config.validate().map_err(|e| CalibrationError {

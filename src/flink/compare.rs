@@ -8,9 +8,10 @@
 //! the aim (±2 %) is a separate function, `size_aims`, which the round-trip script
 //! and the tests call.
 
-use super::calibrate::{Calibration, RealCheckpoint};
+use super::calibrate::{Calibration, RealCheckpoint, Source};
 use crate::engine::report::stats::CheckpointStatus;
 use crate::engine::sim::Simulation;
+use crate::engine::state::codec::Codec;
 use serde::Serialize;
 use std::fmt;
 
@@ -204,10 +205,21 @@ pub fn compare_with(cal: &Calibration, sim: &Simulation, seconds: f64) -> Compar
         size_aim: false,
     });
     let mut notes = Vec::new();
-    // An exported job's workload is the lab's own; any other job's keys are guessed.
-    if !cal.provenance.iter().any(|p| p.setting == "workload") {
+    // An exported job's workload is the lab's own, a given one the engineer's; otherwise
+    // the job's keys are guessed.
+    let told = cal.provenance.iter().any(|p| {
+        p.setting == "workload"
+            || (p.setting.starts_with("workload.") && matches!(p.source, Source::Given { .. }))
+    });
+    if !told {
         notes.push(
-            "sizes: the lab writes Flink's heap format byte for byte; what REST cannot show is the job's keys and values, so the lab's `user-N` keys and its counter sums stand in for them: keys of another length or values that compress differently move the sizes (an exported job's own workload has none of this)"
+            "sizes: the lab writes Flink's heap format byte for byte; what REST cannot show is the job's keys and values, so the lab's `user-N` keys and its counter sums stand in for them: keys of another length or values that compress differently move the sizes (an exported job's own workload has none of this; for another job, tell the lab its workload with --workload)"
+                .to_string(),
+        );
+    }
+    if cal.config.checkpointing.codec != Codec::None {
+        notes.push(
+            "compressed sizes move from checkpoint to checkpoint as the values change, and the lab's checkpoints fall at other moments than the real job's: compare the medians, not one checkpoint"
                 .to_string(),
         );
     }

@@ -84,6 +84,7 @@ pub fn flink_job(config: &Config) -> Result<FlinkJob, String> {
     ];
     match distribution {
         KeyDistribution::Uniform => args.push("statelab.distribution=uniform".into()),
+        KeyDistribution::RoundRobin => args.push("statelab.distribution=round_robin".into()),
         KeyDistribution::Zipf { exponent } => {
             args.push("statelab.distribution=zipf".into());
             args.push(format!("statelab.exponent={exponent}"));
@@ -108,6 +109,10 @@ pub fn flink_job(config: &Config) -> Result<FlinkJob, String> {
             args.push(format!("statelab.len={len}"));
         }
     }
+    args.push(format!("statelab.key_prefix={}", w.key_format.prefix));
+    args.push(format!("statelab.key_digits={}", w.key_format.digits));
+    args.push(format!("statelab.value_min={}", w.values.min));
+    args.push(format!("statelab.value_max={}", w.values.max));
     args.push(format!("statelab.records_per_s={rate}"));
     if let Some(limit) = w.limit {
         args.push(format!("statelab.limit={limit}"));

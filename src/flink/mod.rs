@@ -19,6 +19,7 @@ pub mod format;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod http;
 pub mod json;
+pub mod known;
 pub mod rest;
 
 pub use calibrate::{calibrate, Calibration};

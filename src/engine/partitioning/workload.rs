@@ -136,6 +136,9 @@ pub enum KeyDistribution {
         hot_keys: u32,
         hot_fraction: f64,
     },
+    /// Record `o` goes to key `o % key_space`: every key in turn, as generator jobs often
+    /// do (Flink's `DataGeneratorSource` with `i % keys`).
+    RoundRobin,
 }
 
 /// What a key's state looks like, and so how well its snapshot compresses.
@@ -171,6 +174,197 @@ pub struct WorkloadConfig {
     pub value_model: ValueModel,
     /// Stop the source after this many records (a bounded topic); none: unbounded.
     pub limit: Option<u64>,
+    /// How a generated source spells its `String` keys.
+    #[serde(default)]
+    pub key_format: KeyFormat,
+    /// The values a generated source draws, uniformly, inclusive.
+    #[serde(default)]
+    pub values: ValueRange,
+}
+
+/// How generated `String` keys are spelled: `{prefix}{n}`, `n` zero-padded to `digits`
+/// places (0: no padding). The default is `user-{n}`; a job that names its keys
+/// `String.format("key-%05d", i)` is `{"prefix": "key-", "digits": 5}`. Key names are part
+/// of the state's bytes (Flink writes each key with `StringSerializer`), so a calibration
+/// against a real job needs its spelling.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KeyFormat {
+    pub prefix: String,
+    pub digits: u8,
+}
+
+impl Default for KeyFormat {
+    fn default() -> Self {
+        Self {
+            prefix: USER_PREFIX.to_string(),
+            digits: 0,
+        }
+    }
+}
+
+/// The longest prefix a key format takes (a key is short text in every job the lab models).
+pub const MAX_KEY_PREFIX: usize = 64;
+/// The most digits a key format pads to (`u32::MAX` has 10).
+pub const MAX_KEY_DIGITS: u8 = 10;
+
+impl KeyFormat {
+    /// Why this format cannot name keys, if it cannot: the prefix must be printable ASCII
+    /// (a key's Java `hashCode` and its length prefix are computed from its bytes).
+    /// The error is `(field, message)`, the field `prefix` or `digits`.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        if self.prefix.len() > MAX_KEY_PREFIX {
+            return Err((
+                "prefix",
+                format!(
+                    "at most {MAX_KEY_PREFIX} characters, got {}",
+                    self.prefix.chars().count()
+                ),
+            ));
+        }
+        if let Some(c) = self.prefix.chars().find(|c| !(' '..='~').contains(c)) {
+            return Err((
+                "prefix",
+                format!("printable ASCII only (letters, digits, punctuation, space), got {c:?}"),
+            ));
+        }
+        if self.digits > MAX_KEY_DIGITS {
+            return Err((
+                "digits",
+                format!(
+                    "between 0 (no padding) and {MAX_KEY_DIGITS}, got {}",
+                    self.digits
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Characters of key `n`'s text.
+    #[inline]
+    pub fn text_len(&self, n: u32) -> usize {
+        let digits = crate::engine::decimal::len_u64(u64::from(n));
+        self.prefix.len() + digits.max(usize::from(self.digits))
+    }
+
+    /// Key `n`'s text into `out`, without allocating beyond `out`.
+    #[inline]
+    pub fn write(&self, n: u32, out: &mut Vec<u8>) {
+        let mut buf = [0u8; 20];
+        let start = crate::engine::decimal::write_u64(&mut buf, u64::from(n));
+        out.extend_from_slice(self.prefix.as_bytes());
+        let pad = usize::from(self.digits).saturating_sub(20 - start);
+        out.extend(std::iter::repeat_n(b'0', pad));
+        out.extend_from_slice(&buf[start..]);
+    }
+
+    /// The `n` whose key is exactly `text` (the one spelling this format gives it).
+    pub fn parse(&self, text: &str) -> Option<u32> {
+        let digits = text.strip_prefix(self.prefix.as_str())?;
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let n = digits.parse::<u32>().ok()?;
+        // Reject "user-01", "key-1" under a 5-digit format and the like.
+        (self.text_len(n) == text.len()).then_some(n)
+    }
+
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// The values a generated source draws: uniformly from `min..=max` (a counter job that
+/// counts records is `{"min": 1, "max": 1}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ValueRange {
+    pub min: i64,
+    pub max: i64,
+}
+
+impl Default for ValueRange {
+    fn default() -> Self {
+        Self { min: 1, max: 1000 }
+    }
+}
+
+/// The largest magnitude a drawn value may have: sums of values stay far from `i64`'s
+/// range over any run the lab can hold.
+pub const MAX_VALUE_MAGNITUDE: i64 = 1_000_000_000;
+
+impl ValueRange {
+    /// The error is `(field, message)`, the field `min` or `max`.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        for (name, v) in [("min", self.min), ("max", self.max)] {
+            if v.abs() > MAX_VALUE_MAGNITUDE {
+                return Err((
+                    name,
+                    format!("between -{MAX_VALUE_MAGNITUDE} and {MAX_VALUE_MAGNITUDE}, got {v}"),
+                ));
+            }
+        }
+        if self.min > self.max {
+            return Err((
+                "min",
+                format!(
+                    "{} is above max ({}): the range would be empty",
+                    self.min, self.max
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl WorkloadConfig {
+    /// Why `key_format` and `values` cannot apply, if they cannot: they describe a
+    /// generated source (a trace or the seed example brings its own keys and values), and
+    /// `key_format` its `String` keys. Each error is `(dotted field under workload,
+    /// message)`.
+    pub fn check_generation(&self) -> Vec<(String, String)> {
+        let mut errors = Vec::new();
+        if let Err((field, e)) = self.key_format.check() {
+            errors.push((format!("key_format.{field}"), e));
+        }
+        if let Err((field, e)) = self.values.check() {
+            errors.push((format!("values.{field}"), e));
+        }
+        match &self.source {
+            SourceConfig::Generated { key_kind, .. } => {
+                if *key_kind == KeyKind::Integer && !self.key_format.is_default() {
+                    errors.push((
+                        "key_format".into(),
+                        "names `String` keys; with `key_kind` `integer` the keys are numbers (leave it out)".into(),
+                    ));
+                }
+            }
+            SourceConfig::SeedExample | SourceConfig::Trace => {
+                let kind = if matches!(self.source, SourceConfig::Trace) {
+                    "a trace"
+                } else {
+                    "the seed example"
+                };
+                if !self.key_format.is_default() {
+                    errors.push((
+                        "key_format".into(),
+                        format!("is for a generated source; {kind} brings its own keys"),
+                    ));
+                }
+                if !self.values.is_default() {
+                    errors.push((
+                        "values".into(),
+                        format!("is for a generated source; {kind} brings its own values"),
+                    ));
+                }
+            }
+        }
+        errors
+    }
 }
 
 /// One record as it leaves the source. `key` indexes the run's [`KeySpace`].
@@ -203,8 +397,12 @@ pub struct KeySpace {
 
 #[derive(Debug)]
 enum KeyNames {
-    /// Key `i` is `user-{i}` (a Java `String`) or `i` (a Java `Long`).
-    Generated { kind: KeyKind, len: u32 },
+    /// Key `i` is `format`'s spelling of `i` (a Java `String`) or `i` (a Java `Long`).
+    Generated {
+        kind: KeyKind,
+        len: u32,
+        format: KeyFormat,
+    },
     /// Keys read from a trace, looked up by value.
     Table {
         keys: Vec<Key>,
@@ -219,8 +417,8 @@ enum KeyNames {
 pub enum KeyRef<'a> {
     /// A `String` key.
     Str(&'a str),
-    /// The generated `String` key `user-{n}`.
-    User(u32),
+    /// The generated `String` key `n`, spelled by `format`.
+    Generated { format: &'a KeyFormat, n: u32 },
     /// A `Long` key.
     Long(i64),
 }
@@ -232,7 +430,7 @@ impl KeyRef<'_> {
     pub fn to_key(self) -> Key {
         match self {
             KeyRef::Str(s) => Key::Str(s.to_string()),
-            KeyRef::User(n) => Key::Str(format!("{USER_PREFIX}{n}")),
+            KeyRef::Generated { .. } => Key::Str(self.to_string()),
             KeyRef::Long(v) => Key::Long(v),
         }
     }
@@ -241,12 +439,15 @@ impl KeyRef<'_> {
     pub fn java_hash_code(self) -> i32 {
         match self {
             KeyRef::Str(s) => crate::engine::partitioning::keygroups::java_string_hash(s),
-            KeyRef::User(n) => {
+            KeyRef::Generated { format, n } => {
                 let mut digits = [0u8; 20];
                 let start = crate::engine::decimal::write_u64(&mut digits, u64::from(n));
-                // ASCII: every byte is one UTF-16 code unit.
-                USER_PREFIX
+                let pad = usize::from(format.digits).saturating_sub(20 - start);
+                // ASCII (KeyFormat::check): every byte is one UTF-16 code unit.
+                format
+                    .prefix
                     .bytes()
+                    .chain(std::iter::repeat_n(b'0', pad))
                     .chain(digits[start..].iter().copied())
                     .fold(0i32, |h, b| h.wrapping_mul(31).wrapping_add(i32::from(b)))
             }
@@ -268,7 +469,13 @@ impl std::fmt::Display for KeyRef<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             KeyRef::Str(s) => f.write_str(s),
-            KeyRef::User(n) => write!(f, "{USER_PREFIX}{n}"),
+            KeyRef::Generated { format, n } => write!(
+                f,
+                "{}{:0width$}",
+                format.prefix,
+                n,
+                width = usize::from(format.digits)
+            ),
             KeyRef::Long(v) => write!(f, "{v}"),
         }
     }
@@ -302,10 +509,32 @@ fn in_text_order(n: u32) -> impl Iterator<Item = u32> {
 }
 
 impl KeySpace {
-    pub fn generated(n: u32, kind: KeyKind, max_parallelism: u32) -> Self {
-        let names = KeyNames::Generated { kind, len: n };
+    pub fn generated(n: u32, kind: KeyKind, format: &KeyFormat, max_parallelism: u32) -> Self {
+        let names = KeyNames::Generated {
+            kind,
+            len: n,
+            format: format.clone(),
+        };
+        let widest = crate::engine::decimal::len_u64(u64::from(n.saturating_sub(1)));
         match kind {
-            KeyKind::String => Self::build(names, in_text_order(n), max_parallelism),
+            KeyKind::String if format.digits == 0 => {
+                Self::build(names, in_text_order(n), max_parallelism)
+            }
+            // Every number padded to the same width: text order is numeric order.
+            KeyKind::String if widest <= usize::from(format.digits) => {
+                Self::build(names, 0..n, max_parallelism)
+            }
+            KeyKind::String => {
+                // Some numbers outgrow the padding: sort by the text itself (a transient
+                // copy of every key's text, only for this unusual spelling).
+                let mut order: Vec<u32> = (0..n).collect();
+                order.sort_by_cached_key(|i| {
+                    let mut text = Vec::with_capacity(format.text_len(*i));
+                    format.write(*i, &mut text);
+                    text
+                });
+                Self::build(names, order, max_parallelism)
+            }
             KeyKind::Integer => Self::build(names, 0..n, max_parallelism),
         }
     }
@@ -391,8 +620,9 @@ impl KeySpace {
         match &self.names {
             KeyNames::Generated {
                 kind: KeyKind::String,
+                format,
                 ..
-            } => KeyRef::User(index),
+            } => KeyRef::Generated { format, n: index },
             KeyNames::Generated {
                 kind: KeyKind::Integer,
                 ..
@@ -432,33 +662,30 @@ impl KeySpace {
         let index = match (&self.names, key) {
             (KeyNames::Table { by_text, .. }, KeyRef::Str(s)) => return by_text.get(s).copied(),
             (KeyNames::Table { by_long, .. }, KeyRef::Long(v)) => return by_long.get(&v).copied(),
-            (KeyNames::Table { by_text, .. }, KeyRef::User(n)) => {
-                return by_text.get(format!("{USER_PREFIX}{n}").as_str()).copied()
+            (KeyNames::Table { by_text, .. }, generated @ KeyRef::Generated { .. }) => {
+                return by_text.get(generated.to_string().as_str()).copied()
             }
             (
                 KeyNames::Generated {
                     kind: KeyKind::String,
+                    format,
                     ..
                 },
                 KeyRef::Str(s),
-            ) => {
-                let digits = s.strip_prefix(USER_PREFIX)?;
-                // Reject "user-01", "user-+1" and the like: only the canonical spelling is
-                // a key here.
-                if (digits.len() > 1 && digits.starts_with('0'))
-                    || !digits.bytes().all(|b| b.is_ascii_digit())
-                {
-                    return None;
-                }
-                digits.parse::<u32>().ok()?
-            }
+            ) => format.parse(s)?,
             (
                 KeyNames::Generated {
                     kind: KeyKind::String,
+                    format,
                     ..
                 },
-                KeyRef::User(n),
-            ) => n,
+                KeyRef::Generated { format: theirs, n },
+            ) => {
+                if theirs != format {
+                    return None;
+                }
+                n
+            }
             (
                 KeyNames::Generated {
                     kind: KeyKind::Integer,
@@ -515,6 +742,7 @@ enum KeySampler {
         hot: u32,
         hot_threshold: u64,
     },
+    RoundRobin(u32),
 }
 
 impl KeySampler {
@@ -534,14 +762,18 @@ impl KeySampler {
                 hot: hot_keys.min(n),
                 hot_threshold: (hot_fraction.clamp(0.0, 1.0) * u64::MAX as f64) as u64,
             },
+            KeyDistribution::RoundRobin => KeySampler::RoundRobin(n),
         }
     }
 
     fn sample(&self, seed: u64, offset: u64) -> u32 {
-        let x = draw(seed, Stream::Key, offset);
+        // Drawn only by the kinds that draw (a round robin takes no randomness).
+        let x = || draw(seed, Stream::Key, offset);
         match self {
-            KeySampler::Uniform(n) => below(x, u64::from(*n)) as u32,
+            KeySampler::RoundRobin(n) => (offset % u64::from((*n).max(1))) as u32,
+            KeySampler::Uniform(n) => below(x(), u64::from(*n)) as u32,
             KeySampler::Alias { threshold, alias } => {
+                let x = x();
                 let column = below(x, threshold.len() as u64) as usize;
                 if (x as u32) < threshold[column] {
                     column as u32
@@ -555,9 +787,9 @@ impl KeySampler {
                 hot_threshold,
             } => {
                 if draw(seed, Stream::HotSet, offset) < *hot_threshold {
-                    below(x, u64::from(*hot)) as u32
+                    below(x(), u64::from(*hot)) as u32
                 } else {
-                    below(x, u64::from(*n)) as u32
+                    below(x(), u64::from(*n)) as u32
                 }
             }
         }
@@ -618,7 +850,7 @@ impl Workload {
                 distribution,
                 key_kind,
             } => (
-                KeySpace::generated(*key_space, *key_kind, max_parallelism),
+                KeySpace::generated(*key_space, *key_kind, &config.key_format, max_parallelism),
                 Origin::Generated(KeySampler::new(*key_space, distribution)),
             ),
             SourceConfig::SeedExample => {
@@ -676,7 +908,14 @@ impl Workload {
             Origin::Generated(sampler) => Record {
                 offset,
                 key: sampler.sample(self.seed, offset),
-                value: below(draw(self.seed, Stream::Value, offset), 1000) as i64 + 1,
+                value: {
+                    let ValueRange { min, max } = self.config.values;
+                    // `max - min + 1` fits: both are within ±MAX_VALUE_MAGNITUDE.
+                    min + below(
+                        draw(self.seed, Stream::Value, offset),
+                        (max - min) as u64 + 1,
+                    ) as i64
+                },
             },
             Origin::Fixed(records) => {
                 let (key, value) = records[offset as usize];
@@ -702,6 +941,8 @@ mod tests {
             },
             value_model: ValueModel::Counter,
             limit: None,
+            key_format: Default::default(),
+            values: Default::default(),
         }
     }
 
@@ -781,11 +1022,26 @@ mod tests {
         }
     }
 
+    fn format(prefix: &str, digits: u8) -> KeyFormat {
+        KeyFormat {
+            prefix: prefix.into(),
+            digits,
+        }
+    }
+
     #[test]
     fn generated_keys_are_placed_as_flink_places_their_strings() {
         let part = crate::engine::partitioning::keygroups::Partitioning::new(1, 128).unwrap();
-        for kind in [KeyKind::String, KeyKind::Integer] {
-            let ks = KeySpace::generated(3_000, kind, 128);
+        // The default spelling, one padded wide enough for every key (numeric order is
+        // text order) and one the numbers outgrow (text order must be sorted for).
+        let cases = [
+            (KeyKind::String, KeyFormat::default()),
+            (KeyKind::String, format("key-", 5)),
+            (KeyKind::String, format("k", 3)),
+            (KeyKind::Integer, KeyFormat::default()),
+        ];
+        for (kind, f) in cases {
+            let ks = KeySpace::generated(3_000, kind, &f, 128);
             let mut seen = 0;
             for kg in 0..128 {
                 let members = ks.members(kg);
@@ -834,7 +1090,7 @@ mod tests {
 
     #[test]
     fn generated_keys_round_trip_through_lookup() {
-        let ks = KeySpace::generated(50, KeyKind::String, 128);
+        let ks = KeySpace::generated(50, KeyKind::String, &KeyFormat::default(), 128);
         for i in 0..50 {
             assert_eq!(ks.index_of(&ks.key(i)), Some(i));
         }
@@ -842,5 +1098,138 @@ mod tests {
         assert_eq!(ks.index_of(&Key::Str("user-07".into())), None);
         assert_eq!(ks.index_of(&Key::Str("user-+7".into())), None);
         assert_eq!(ks.index_of(&Key::Long(3)), None);
+    }
+
+    #[test]
+    fn a_padded_format_reads_back_only_its_own_spelling() {
+        let f = format("key-", 5);
+        let ks = KeySpace::generated(200_000, KeyKind::String, &f, 128);
+        assert_eq!(ks.key(7), Key::Str("key-00007".into()));
+        assert_eq!(ks.key(123_456), Key::Str("key-123456".into()));
+        assert_eq!(ks.index_of(&Key::Str("key-00007".into())), Some(7));
+        assert_eq!(ks.index_of(&Key::Str("key-123456".into())), Some(123_456));
+        for other in ["key-7", "key-000007", "user-7", "key-0000a", "key-"] {
+            assert_eq!(ks.index_of(&Key::Str(other.into())), None, "{other}");
+        }
+        // A key of another format is another key.
+        let theirs = KeyFormat::default();
+        assert_eq!(
+            ks.index_of_ref(KeyRef::Generated {
+                format: &theirs,
+                n: 7
+            }),
+            None
+        );
+    }
+
+    #[test]
+    fn round_robin_visits_every_key_in_turn_whatever_the_seed() {
+        let mut c = generated(KeyDistribution::RoundRobin);
+        c.source = SourceConfig::Generated {
+            key_space: 7,
+            distribution: KeyDistribution::RoundRobin,
+            key_kind: KeyKind::String,
+        };
+        for seed in [1, 2, 99] {
+            let w = Workload::new(&c, seed, 128, None);
+            for o in 0..50 {
+                assert_eq!(w.record(o).key, (o % 7) as u32);
+            }
+        }
+    }
+
+    #[test]
+    fn the_default_values_are_drawn_as_before_they_had_a_range() {
+        // Every digest and recorded figure rests on this draw.
+        let w = Workload::new(&generated(KeyDistribution::Uniform), 4, 128, None);
+        for o in 0..1_000 {
+            let old = below(draw(4, Stream::Value, o), 1000) as i64 + 1;
+            assert_eq!(w.record(o).value, old);
+        }
+    }
+
+    #[test]
+    fn values_stay_in_their_range_and_reach_both_ends() {
+        for (min, max) in [
+            (1, 1),
+            (-5, 5),
+            (0, 3),
+            (-MAX_VALUE_MAGNITUDE, MAX_VALUE_MAGNITUDE),
+        ] {
+            let mut c = generated(KeyDistribution::Uniform);
+            c.values = ValueRange { min, max };
+            let w = Workload::new(&c, 8, 128, None);
+            let values: Vec<i64> = (0..2_000).map(|o| w.record(o).value).collect();
+            assert!(
+                values.iter().all(|v| (min..=max).contains(v)),
+                "{min}..={max}"
+            );
+            if max - min < 10 {
+                assert!(
+                    values.contains(&min) && values.contains(&max),
+                    "{min}..={max}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn generation_settings_are_checked_by_name() {
+        let refused = |c: &WorkloadConfig| -> Vec<String> {
+            c.check_generation().into_iter().map(|(f, _)| f).collect()
+        };
+        let mut c = generated(KeyDistribution::Uniform);
+        assert!(refused(&c).is_empty());
+        c.key_format = format("clé-", 0);
+        assert_eq!(refused(&c), ["key_format.prefix"]);
+        c.key_format = format(&"x".repeat(MAX_KEY_PREFIX + 1), 0);
+        assert_eq!(refused(&c), ["key_format.prefix"]);
+        c.key_format = format("k", MAX_KEY_DIGITS + 1);
+        assert_eq!(refused(&c), ["key_format.digits"]);
+        c.key_format = format("k", MAX_KEY_DIGITS);
+        c.values = ValueRange { min: 2, max: 1 };
+        assert_eq!(refused(&c), ["values.min"]);
+        c.values = ValueRange {
+            min: 0,
+            max: MAX_VALUE_MAGNITUDE + 1,
+        };
+        assert_eq!(refused(&c), ["values.max"]);
+        c.values = ValueRange::default();
+        c.source = SourceConfig::Generated {
+            key_space: 10,
+            distribution: KeyDistribution::Uniform,
+            key_kind: KeyKind::Integer,
+        };
+        assert_eq!(refused(&c), ["key_format"]);
+        c.key_format = KeyFormat::default();
+        assert!(refused(&c).is_empty());
+        c.source = SourceConfig::Trace;
+        c.values = ValueRange { min: 1, max: 1 };
+        assert_eq!(refused(&c), ["values"]);
+    }
+
+    proptest::proptest! {
+        /// Every spelling the format check accepts writes, measures, parses and hashes
+        /// (as Java's `String.hashCode`) the same text.
+        #[test]
+        fn a_key_format_agrees_with_its_own_text(
+            prefix in "[ -~]{0,12}",
+            digits in 0u8..=MAX_KEY_DIGITS,
+            n in proptest::prelude::any::<u32>(),
+        ) {
+            let f = format(&prefix, digits);
+            proptest::prop_assert!(f.check().is_ok());
+            let key = KeyRef::Generated { format: &f, n };
+            let text = key.to_string();
+            let mut written = Vec::new();
+            f.write(n, &mut written);
+            proptest::prop_assert_eq!(&written, text.as_bytes());
+            proptest::prop_assert_eq!(f.text_len(n), text.len());
+            proptest::prop_assert_eq!(
+                key.java_hash_code(),
+                crate::engine::partitioning::keygroups::java_string_hash(&text)
+            );
+            proptest::prop_assert_eq!(f.parse(&text), Some(n));
+        }
     }
 }

@@ -253,6 +253,8 @@ mod tests {
             },
             value_model: model,
             limit: None,
+            key_format: Default::default(),
+            values: Default::default(),
         };
         Arc::new(Workload::new(&config, 11, MAX_P, None))
     }

@@ -141,7 +141,8 @@ pub fn key_group_shares(workload: &Workload) -> Vec<f64> {
             let n = *key_space;
             let weight = |k: u32| -> f64 {
                 match *distribution {
-                    KeyDistribution::Uniform => 1.0,
+                    // A round robin visits every key equally often.
+                    KeyDistribution::Uniform | KeyDistribution::RoundRobin => 1.0,
                     KeyDistribution::Zipf { exponent } => {
                         1.0 / libm::pow(f64::from(k) + 1.0, exponent)
                     }

@@ -138,7 +138,7 @@ fn events_encoded_len(events: &[Event]) -> usize {
 pub fn encoded_key_len(key: KeyRef<'_>) -> usize {
     match key {
         KeyRef::Str(s) => string_len(s),
-        KeyRef::User(n) => ascii_string_len(5 + decimal::len_u64(u64::from(n))),
+        KeyRef::Generated { format, n } => ascii_string_len(format.text_len(n)),
         KeyRef::Long(_) => 8,
     }
 }
@@ -575,6 +575,8 @@ mod tests {
             },
             value_model: model,
             limit: None,
+            key_format: Default::default(),
+            values: Default::default(),
         };
         Workload::new(&config, 5, max_p, None)
     }

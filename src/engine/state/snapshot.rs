@@ -170,13 +170,9 @@ fn write_key(key: KeyRef<'_>, out: &mut Vec<u8>) {
         KeyRef::Str(s) => {
             let _ = flink_heap::write_string(s, out);
         }
-        KeyRef::User(n) => {
-            let mut digits = [0u8; 20];
-            let start = crate::engine::decimal::write_u64(&mut digits, u64::from(n));
-            let text_len = crate::engine::partitioning::workload::USER_PREFIX.len() + 20 - start;
-            write_ascii_len(text_len, out);
-            out.extend_from_slice(crate::engine::partitioning::workload::USER_PREFIX.as_bytes());
-            out.extend_from_slice(&digits[start..]);
+        KeyRef::Generated { format, n } => {
+            write_ascii_len(format.text_len(n), out);
+            format.write(n, out);
         }
         KeyRef::Long(v) => out.extend_from_slice(&v.to_be_bytes()),
     }

@@ -22,6 +22,21 @@ pub fn parse_u32(text: &str) -> Result<u32, String> {
     u32::try_from(v).map_err(|_| format!("{v} is too large"))
 }
 
+/// A whole number, negative or not; `_` may group digits.
+pub fn parse_i64(text: &str) -> Result<i64, String> {
+    let t = text.trim().replace('_', "");
+    if t.is_empty() {
+        return Err("enter a whole number".into());
+    }
+    t.parse::<i64>().map_err(|_| {
+        if t.parse::<f64>().is_ok() {
+            format!("`{text}` is not a whole number")
+        } else {
+            format!("`{text}` is not a number")
+        }
+    })
+}
+
 /// A finite number; `_` may group digits.
 pub fn parse_f64(text: &str) -> Result<f64, String> {
     let t = text.trim().replace('_', "");

@@ -25,6 +25,8 @@ pub struct Spec {
 pub enum Kind {
     /// Free text parsed by `set`; `decimal` picks the phone keyboard.
     Number { decimal: bool },
+    /// Free text taken as it is (a key's spelling); `set` checks it.
+    Text,
     /// One of a fixed list of `(value, label)`; `set` receives the value.
     Choice(&'static [(&'static str, &'static str)]),
     /// A number that may be absent: a box to tick for the absent case, labelled

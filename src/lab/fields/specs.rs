@@ -2,13 +2,13 @@
 //! calls it. Writers only parse and place a value; the rules of what is allowed live in
 //! the engine's `Config::validate()`.
 
-use super::numbers::{fmt_f64, parse_f64, parse_u32, parse_u64};
+use super::numbers::{fmt_f64, parse_f64, parse_i64, parse_u32, parse_u64};
 use super::spec::{Kind, Spec};
 use crate::engine::config::Config;
 use crate::engine::partitioning::keygroups::default_max_parallelism;
 use crate::engine::partitioning::keygroups::KeyKind;
 use crate::engine::partitioning::workload::{
-    KeyDistribution, RateProfile, SourceConfig, ValueModel,
+    KeyDistribution, KeyFormat, RateProfile, SourceConfig, ValueModel,
 };
 use crate::engine::state::codec::Codec;
 use crate::engine::transfer::policy::PolicyConfig;
@@ -110,6 +110,7 @@ pub static DISTRIBUTION: Spec = Spec {
         Some((_, KeyDistribution::Uniform, _)) => "uniform".into(),
         Some((_, KeyDistribution::Zipf { .. }, _)) => "zipf".into(),
         Some((_, KeyDistribution::HotSet { .. }, _)) => "hot_set".into(),
+        Some((_, KeyDistribution::RoundRobin, _)) => "round_robin".into(),
         None => String::new(),
     },
     set: |c, v| {
@@ -118,6 +119,7 @@ pub static DISTRIBUTION: Spec = Spec {
         // Choosing the kind already chosen keeps its numbers.
         *dist = match (v, dist.clone()) {
             ("uniform", _) => KeyDistribution::Uniform,
+            ("round_robin", _) => KeyDistribution::RoundRobin,
             ("zipf", d @ KeyDistribution::Zipf { .. }) => d,
             ("zipf", _) => KeyDistribution::Zipf { exponent: 1.0 },
             ("hot_set", d @ KeyDistribution::HotSet { .. }) => d,
@@ -134,6 +136,7 @@ pub static DISTRIBUTION: Spec = Spec {
         ("uniform", "uniform"),
         ("zipf", "Zipf"),
         ("hot_set", "hot set"),
+        ("round_robin", "round robin"),
     ]),
 };
 
@@ -219,6 +222,73 @@ pub static KEY_KIND: Spec = Spec {
         ("string", "String (user-0, …)"),
         ("integer", "Long (0, 1, …)"),
     ]),
+};
+
+/// The spelling of generated `String` keys, which only they have.
+fn key_format(c: &mut Config) -> Result<&mut KeyFormat, String> {
+    match generated(c)?.2 {
+        KeyKind::String => Ok(&mut c.workload.key_format),
+        KeyKind::Integer => Err("`Long` keys are numbers: only `String` keys are spelled".into()),
+    }
+}
+
+fn key_format_ref(c: &Config) -> Option<&KeyFormat> {
+    matches!(generated_ref(c), Some((_, _, KeyKind::String))).then_some(&c.workload.key_format)
+}
+
+pub static KEY_PREFIX: Spec = Spec {
+    path: "workload.key_format.prefix",
+    label: "Key prefix",
+    option: None,
+    unit: None,
+    get: |c| key_format_ref(c).map_or_else(String::new, |f| f.prefix.clone()),
+    set: |c, v| {
+        key_format(c)?.prefix = v.to_string();
+        Ok(())
+    },
+    kind: Kind::Text,
+};
+
+pub static KEY_DIGITS: Spec = Spec {
+    path: "workload.key_format.digits",
+    label: "Zero-pad the number to",
+    option: None,
+    unit: Some("digits (0: none)"),
+    get: |c| key_format_ref(c).map_or_else(String::new, |f| f.digits.to_string()),
+    set: |c, v| {
+        let n = parse_u32(v)?;
+        key_format(c)?.digits = u8::try_from(n).map_err(|_| format!("{n} digits is too many"))?;
+        Ok(())
+    },
+    kind: NUMBER,
+};
+
+pub static VALUE_MIN: Spec = Spec {
+    path: "workload.values.min",
+    label: "Smallest value",
+    option: None,
+    unit: None,
+    get: |c| generated_ref(c).map_or_else(String::new, |_| c.workload.values.min.to_string()),
+    set: |c, v| {
+        generated(c)?;
+        c.workload.values.min = parse_i64(v)?;
+        Ok(())
+    },
+    kind: NUMBER,
+};
+
+pub static VALUE_MAX: Spec = Spec {
+    path: "workload.values.max",
+    label: "Largest value",
+    option: None,
+    unit: None,
+    get: |c| generated_ref(c).map_or_else(String::new, |_| c.workload.values.max.to_string()),
+    set: |c, v| {
+        generated(c)?;
+        c.workload.values.max = parse_i64(v)?;
+        Ok(())
+    },
+    kind: NUMBER,
 };
 
 pub static RATE_KIND: Spec = Spec {
@@ -859,6 +929,10 @@ pub static ALL: &[&Spec] = &[
     &HOT_KEYS,
     &HOT_FRACTION,
     &KEY_KIND,
+    &KEY_PREFIX,
+    &KEY_DIGITS,
+    &VALUE_MIN,
+    &VALUE_MAX,
     &RATE_KIND,
     &RATE_CONSTANT,
     &RAMP_FROM,

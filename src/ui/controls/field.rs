@@ -111,6 +111,22 @@ pub fn field(props: &FieldProps) -> Html {
                 />
             }
         }
+        Kind::Text => {
+            let (oninput, onchange) = text_handlers(check.clone(), commit.clone());
+            html! {
+                <input
+                    id={id.clone()}
+                    type="text"
+                    autocomplete="off"
+                    spellcheck="false"
+                    value={shown.clone()}
+                    aria-invalid={invalid.to_string()}
+                    aria-describedby={msg_id.clone()}
+                    {oninput}
+                    {onchange}
+                />
+            }
+        }
         Kind::Choice(options) => {
             let onchange = {
                 let check = check.clone();

@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use super::field::Field;
 use crate::engine::config::Config;
-use crate::engine::partitioning::keygroups::default_max_parallelism;
+use crate::engine::partitioning::keygroups::{default_max_parallelism, KeyKind};
 use crate::engine::partitioning::trace::MAX_TRACE_BYTES;
 use crate::engine::partitioning::workload::{
     KeyDistribution, RateProfile, SourceConfig, ValueModel,
@@ -47,13 +47,17 @@ pub fn groups(props: &GroupsProps) -> Html {
 
     let workload = {
         let generated = match &c.workload.source {
-            SourceConfig::Generated { distribution, .. } => html! {
+            SourceConfig::Generated {
+                distribution,
+                key_kind,
+                ..
+            } => html! {
                 <>
                     { field(&KEY_SPACE) }
                     { field(&DISTRIBUTION) }
                     {
                         match distribution {
-                            KeyDistribution::Uniform => html! {},
+                            KeyDistribution::Uniform | KeyDistribution::RoundRobin => html! {},
                             KeyDistribution::Zipf { .. } => field(&ZIPF_EXPONENT),
                             KeyDistribution::HotSet { .. } => html! {
                                 <>{ field(&HOT_KEYS) }{ field(&HOT_FRACTION) }</>
@@ -61,6 +65,10 @@ pub fn groups(props: &GroupsProps) -> Html {
                         }
                     }
                     { field(&KEY_KIND) }
+                    if *key_kind == KeyKind::String {
+                        <div class="field-row">{ field(&KEY_PREFIX) }{ field(&KEY_DIGITS) }</div>
+                    }
+                    <div class="field-row">{ field(&VALUE_MIN) }{ field(&VALUE_MAX) }</div>
                 </>
             },
             SourceConfig::SeedExample => html! {
