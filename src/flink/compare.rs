@@ -271,7 +271,8 @@ pub fn size_aims(c: &Comparison) -> Vec<String> {
         .collect()
 }
 
-fn fmt_value(v: Option<f64>, unit: Unit) -> String {
+/// A figure as the table prints it (`1,904,924 B`, `85.5 ms`, `–` for none).
+pub fn fmt_value(v: Option<f64>, unit: Unit) -> String {
     match v {
         None => "–".into(),
         Some(x) => match unit {

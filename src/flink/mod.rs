@@ -15,6 +15,7 @@
 pub mod calibrate;
 pub mod compare;
 pub mod export;
+pub mod fetch;
 pub mod format;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod http;
@@ -29,10 +30,10 @@ pub use rest::{load, FlinkAnswers};
 
 use std::fmt;
 
-impl fmt::Display for Calibration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
+impl Calibration {
+    /// One line on the job the answers describe (the CLI's first line, the tab's heading).
+    pub fn headline(&self) -> String {
+        format!(
             "calibrated from job {} ({}, {:.1} s running, {} completed / {} failed checkpoints; keyed vertex `{}`, {} backend)",
             self.real.job_state,
             if self.real.checkpoints.iter().all(|c| c.keyed_only) {
@@ -45,7 +46,13 @@ impl fmt::Display for Calibration {
             self.real.failed,
             self.real.keyed_vertex,
             self.backend
-        )?;
+        )
+    }
+}
+
+impl fmt::Display for Calibration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.headline())?;
         writeln!(f, "where each value comes from:")?;
         for p in &self.provenance {
             writeln!(f, "  {} = {}  ← {}", p.setting, p.value, p.source)?;

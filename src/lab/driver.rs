@@ -254,6 +254,11 @@ impl Driver {
     /// run at the moment they were taken (whose pages the run's writes then stop sharing)
     /// and run one at a time (each diverging page by page, with its own store and oracle):
     /// two more runs' worth beside the run, at most.
+    /// What the run needs in memory at its busiest (`memory::estimate`).
+    pub fn memory_bytes(&self) -> u64 {
+        memory::estimate(self.sim.config(), self.trace.as_ref()).bytes
+    }
+
     pub fn what_if_fits(&self) -> Result<(), String> {
         let e = memory::estimate(self.sim.config(), self.trace.as_ref());
         let need = e.bytes + 2 * e.bytes.saturating_sub(e.key_space + e.fixed);

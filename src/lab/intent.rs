@@ -4,6 +4,7 @@
 //! Components never touch the `Simulation`: they send intents, and the session
 //! (`session.rs`) turns each into engine calls through the driver.
 
+use super::export::Export;
 use crate::engine::config::Config;
 use crate::engine::faults::Fault;
 use crate::engine::transfer::store::{CheckpointId, ChunkId};
@@ -76,6 +77,29 @@ pub enum Intent {
         horizon_s: u32,
     },
     CancelWhatIf,
+    /// The shell started fetching a job's REST answers from a JobManager at this URL.
+    FlinkFetching(String),
+    /// A job's REST answers, `(file name, text)`, dropped or fetched; `from` says where
+    /// they came from.
+    FlinkAnswers {
+        from: String,
+        files: Vec<(String, String)>,
+    },
+    /// A fetch failed before any answer was read (network, CORS, HTTP status).
+    FlinkFetchFailed {
+        url: String,
+        message: String,
+    },
+    /// What the engineer knows about the job's records: a workload-shaped JSON file.
+    FlinkKnown {
+        name: String,
+        text: String,
+    },
+    FlinkForgetKnown,
+    /// Run the calibrated config in the lab.
+    OpenCalibrated,
+    /// Save a file built from the run (Flink YAML, the Flink job, history, metrics).
+    Export(Export),
 }
 
 /// What the inspector shows.

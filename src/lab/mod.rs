@@ -34,7 +34,9 @@
 //! - [`model`]: the state-transfer model panel's formulas and numbers, one symbol each.
 //! - [`prefs`]: what the page remembers between visits (slow motion, the dock's tab …).
 
+pub mod calibration;
 pub mod driver;
+pub mod export;
 pub mod faults;
 pub mod fields;
 

@@ -19,15 +19,18 @@ pub enum DockTab {
     Model,
     Metrics,
     WhatIf,
+    /// Bring your own Flink job: calibrate from its REST answers, compare, export.
+    Flink,
     Settings,
 }
 
 impl DockTab {
-    pub const ALL: [DockTab; 5] = [
+    pub const ALL: [DockTab; 6] = [
         DockTab::Inspector,
         DockTab::Model,
         DockTab::Metrics,
         DockTab::WhatIf,
+        DockTab::Flink,
         DockTab::Settings,
     ];
 
@@ -37,6 +40,7 @@ impl DockTab {
             DockTab::Model => "model",
             DockTab::Metrics => "metrics",
             DockTab::WhatIf => "what-if",
+            DockTab::Flink => "flink",
             DockTab::Settings => "settings",
         }
     }
@@ -47,6 +51,7 @@ impl DockTab {
             DockTab::Model => "Model",
             DockTab::Metrics => "Metrics",
             DockTab::WhatIf => "What if",
+            DockTab::Flink => "Your job",
             DockTab::Settings => "Settings",
         }
     }

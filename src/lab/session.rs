@@ -13,7 +13,9 @@ use crate::engine::faults::Fault;
 use crate::engine::report::view::KeyGroupInspection;
 use crate::engine::transfer::store::ChunkId;
 
+use super::calibration::CalibrationTab;
 use super::driver::{Budget, Driver, Progress};
+use super::export::{self, Download};
 use super::faults;
 use super::intent::{Intent, Selection, Target};
 use super::model::Spot;
@@ -48,6 +50,8 @@ pub enum Effect {
     /// A page switch that lives in the address bar (`present=1`): set or drop it, so a
     /// reload keeps it.
     SetFlag(&'static str, bool),
+    /// Save this file (an Export button).
+    Download(Download),
 }
 
 /// The page's own state, besides the run.
@@ -81,6 +85,7 @@ pub struct Session {
     pacer: Pacer,
     slow_motion: SlowMotion,
     what_if: WhatIf,
+    calibration: CalibrationTab,
     publisher: Publisher,
     clock: Clock,
     /// The page's address without its query, for links that reproduce the run.
@@ -144,6 +149,7 @@ impl Session {
             pacer: Pacer::default(),
             slow_motion,
             what_if: WhatIf::default(),
+            calibration: CalibrationTab::default(),
             publisher: Publisher::default(),
             clock,
             address,
@@ -177,7 +183,10 @@ impl Session {
     /// Whether animation frames are wanted: the run plays, a step is being worked
     /// through, or a comparison runs.
     pub fn busy(&self) -> bool {
-        self.page.playing || self.driver.goal().is_some() || self.what_if.running()
+        self.page.playing
+            || self.driver.goal().is_some()
+            || self.what_if.running()
+            || self.calibration.running()
     }
 
     /// What an intent does. Every intent is named here; none falls through.
@@ -371,6 +380,31 @@ impl Session {
                 Err(why) => self.page.notice = Some(why),
             },
             Intent::CancelWhatIf => self.what_if.clear(),
+            Intent::FlinkFetching(url) => self.calibration.fetching(url),
+            Intent::FlinkAnswers { from, files } => {
+                let lab = self.lab_bytes();
+                self.calibration.answers(from, files, lab);
+            }
+            Intent::FlinkFetchFailed { url, message } => {
+                self.calibration.fetch_failed(&url, &message)
+            }
+            Intent::FlinkKnown { name, text } => {
+                let lab = self.lab_bytes();
+                self.calibration.known(name, &text, lab);
+            }
+            Intent::FlinkForgetKnown => {
+                let lab = self.lab_bytes();
+                self.calibration.forget_known(lab);
+            }
+            Intent::OpenCalibrated => {
+                if let Some(config) = self.calibration.config() {
+                    return self.handle(Intent::ApplyConfig(Box::new(config)));
+                }
+            }
+            Intent::Export(export) => match export::build(export, self.driver.sim()) {
+                Ok(download) => return Some(Effect::Download(download)),
+                Err(why) => self.page.notice = Some(why),
+            },
         }
         None
     }
@@ -455,6 +489,7 @@ impl Session {
         self.pacer
             .count_emitted(self.driver.sim().source_offset(), dt_ms);
         self.what_if.work(clock);
+        self.calibration.work(clock);
         self.refresh_inspection(false);
         self.pacer.publish_due(self.page.playing)
     }
@@ -504,9 +539,15 @@ impl Session {
             reduced_motion: page.reduced_motion,
             generation: run.generation,
             what_if: self.what_if.status().clone(),
+            calibration: self.calibration.view().clone(),
         };
         self.pacer.published((self.clock)() - t0);
         Rc::new(view)
+    }
+
+    /// The lab run's memory estimate: what a comparison beside it must leave room for.
+    fn lab_bytes(&self) -> u64 {
+        self.driver.memory_bytes()
     }
 
     fn set_playing(&mut self, playing: bool) {

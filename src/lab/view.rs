@@ -3,6 +3,7 @@
 //! run and the page's state (playing, speed, selection, messages …); parts that did not
 //! change between two pictures keep their `Rc`, so memoised components can tell.
 
+use super::calibration::CalibrationView;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -81,6 +82,8 @@ pub struct LabView {
     /// can forget what they remembered about the old one.
     pub generation: u64,
     pub what_if: WhatIfStatus,
+    /// The "Your job" tab: a real job calibrated and compared.
+    pub calibration: CalibrationView,
 }
 
 /// One record as it left the source, for drawing.

@@ -89,3 +89,30 @@ impl Drop for Listener {
         );
     }
 }
+
+/// Hands `file` to the browser to save (an object URL clicked through a hidden link).
+pub fn download(file: &crate::lab::export::Download) {
+    use wasm_bindgen::JsCast;
+    let saved = (|| -> Option<()> {
+        let document = web_sys::window()?.document()?;
+        let bytes = js_sys::Uint8Array::from(file.bytes.as_slice());
+        let parts = js_sys::Array::of1(&bytes);
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(file.mime);
+        let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+        let a: web_sys::HtmlAnchorElement = document.create_element("a").ok()?.dyn_into().ok()?;
+        a.set_href(&url);
+        a.set_download(&file.name);
+        a.click();
+        // Revoked later: some browsers read the URL after the click returns.
+        gloo_timers::callback::Timeout::new(60_000, move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        })
+        .forget();
+        Some(())
+    })();
+    if saved.is_none() {
+        web_sys::console::error_1(&format!("could not save {}", file.name).into());
+    }
+}

@@ -1,5 +1,5 @@
 //! The dock beside the stage: everything that is not the pipeline, one tab at a time
-//! (Inspect, Model, Metrics, What if, Settings), with the recovery card pinned above the
+//! (Inspect, Model, Metrics, What if, Your job, Settings), with the recovery card pinned above the
 //! tabs once the job has failed, so its readout and the exactly-once badge stay in view
 //! whatever tab is open. Only the open tab is drawn. The tab is remembered (`lab::prefs`).
 //!
@@ -11,6 +11,7 @@ use yew::prelude::*;
 
 use super::context::LabState;
 use super::controls::Controls;
+use super::flink::FlinkJob;
 use super::inspector::Inspector;
 use super::metrics::model::Model;
 use super::metrics::recovery::Recovery;
@@ -97,6 +98,7 @@ pub fn dock() -> Html {
                 <WhatIf lab={lab.clone()} />
             </section>
         },
+        DockTab::Flink => html! { <FlinkJob lab={lab.clone()} /> },
         DockTab::Settings => html! { <Controls /> },
     };
     html! {

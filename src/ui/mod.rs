@@ -15,6 +15,7 @@ mod browser;
 mod context;
 mod controls;
 mod dock;
+mod flink;
 mod help;
 mod inspector;
 mod keyboard;

@@ -195,6 +195,7 @@ impl App {
                 self.clipboard.copy(text, ctx.link().callback(Msg::Copied));
             }
             Some(Effect::SetFlag(key, on)) => address::set_flag(key, on),
+            Some(Effect::Download(file)) => super::browser::download(&file),
         }
     }
 
