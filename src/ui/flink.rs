@@ -98,16 +98,24 @@ pub fn flink_job(props: &FlinkProps) -> Html {
         Callback::from(move |_| dispatch.emit(Intent::FlinkForgetKnown))
     };
 
+    let compact = view.calibrated.is_some();
     html! {
         <section class="flink-panel" aria-labelledby="flink-heading" data-testid="flink-panel">
             <h2 id="flink-heading">{ "Your Flink job: calibrate, compare, export" }</h2>
-            <div class={classes!("flink-drop", dragging.then_some("dragging"))}
+            if let Some(c) = &view.calibrated {
+                { calibrated(c, lab) }
+            }
+            <div class={classes!("flink-drop", dragging.then_some("dragging"), compact.then_some("compact"))}
                  data-testid="flink-drop"
                  ondragover={on_drag_over} ondragleave={on_drag_leave} ondrop={on_drop}>
                 <p class="sentence">
-                    { "Drop a job's REST answers here (" }<code>{ "job.json" }</code>{ ", " }
-                    <code>{ "checkpoints.json" }</code>{ ", " }<code>{ "checkpoints-config.json" }</code>
-                    { ", and any of its config, checkpoint details, subtasks and metrics), or " }
+                    if compact {
+                        { "Another job: drop its answers here, or " }
+                    } else {
+                        { "Drop a job's REST answers here (" }<code>{ "job.json" }</code>{ ", " }
+                        <code>{ "checkpoints.json" }</code>{ ", " }<code>{ "checkpoints-config.json" }</code>
+                        { ", and any of its config, checkpoint details, subtasks and metrics), or " }
+                    }
                     <label class="file-button">
                         { "choose files" }
                         <input type="file" multiple=true accept=".json,application/json"
@@ -122,10 +130,13 @@ pub fn flink_job(props: &FlinkProps) -> Html {
                     <button type="submit" disabled={view.fetching.is_some()}
                             data-testid="flink-fetch">{ "Fetch" }</button>
                 </form>
-                <p class="sentence muted">
-                    { "The lab reads what Flink reports (bytes, timings, settings) and says where \
-                       each value came from; nothing leaves this page." }
-                </p>
+                if !compact {
+                    <p class="sentence muted">
+                        { "The lab reads what Flink reports (bytes, timings, settings), says where \
+                           each value came from, and runs the job beside the lab to compare; \
+                           nothing leaves this page." }
+                    </p>
+                }
             </div>
             if let Some(u) = &view.fetching {
                 <p class="sentence" role="status">{ format!("Fetching {u} …") }</p>
@@ -148,9 +159,6 @@ pub fn flink_job(props: &FlinkProps) -> Html {
                     }
                 </span>
             </div>
-            if let Some(c) = &view.calibrated {
-                { calibrated(c, lab) }
-            }
             { exports(lab) }
         </section>
     }
@@ -165,6 +173,7 @@ fn calibrated(c: &Calibrated, lab: &LabState) -> Html {
     let comparison = match (&c.comparison, c.progress, &c.not_compared) {
         (Some(cmp), _, _) => html! {
             <>
+                <div class="flink-compare-wrap">
                 <table class="flink-compare" data-testid="flink-compare">
                     <caption>{ format!("Real vs simulated, {:.1} virtual s (the job's running time)", cmp.seconds) }</caption>
                     <thead><tr>
@@ -176,7 +185,8 @@ fn calibrated(c: &Calibrated, lab: &LabState) -> Html {
                             let miss = r.size_aim && r.error.is_some_and(|e| e.abs() > crate::flink::compare::SIZE_AIM);
                             html! {
                                 <tr class={classes!(miss.then_some("miss"))}>
-                                    <th scope="row">{ &r.figure }{ if r.size_aim { " (aim ±2 %)" } else { "" } }</th>
+                                    <th scope="row">{ &r.figure }
+                                        if r.size_aim { <span class="aim">{ " aim ±2 %" }</span> }</th>
                                     <td>{ fmt_value(r.real, r.unit) }</td>
                                     <td>{ fmt_value(r.simulated, r.unit) }</td>
                                     <td>{ r.error.map_or("–".to_string(), |e| format!("{:+.1} %", e * 100.0)) }</td>
@@ -185,11 +195,21 @@ fn calibrated(c: &Calibrated, lab: &LabState) -> Html {
                         }) }
                     </tbody>
                 </table>
+                </div>
                 <p class="sentence" data-testid="flink-aims">
                     { if c.misses.is_empty() {
                         "Size aims (±2 %): met.".to_string()
                     } else {
-                        format!("Size aims (±2 %) missed: {}.", c.misses.join("; "))
+                        let n = cmp.rows.iter().filter(|r| r.size_aim).count();
+                        format!(
+                            "Size aims (±2 %): missed by {} of {n} size figures.{}",
+                            c.misses.len(),
+                            if c.known.is_none() {
+                                " If you know the job's keys and values, tell the lab (a workload JSON, below)."
+                            } else {
+                                ""
+                            }
+                        )
                     } }
                 </p>
                 { for cmp.notes.iter().map(|n| html! { <p class="sentence muted">{ n }</p> }) }
@@ -208,10 +228,14 @@ fn calibrated(c: &Calibrated, lab: &LabState) -> Html {
     };
     html! {
         <div class="flink-result" data-testid="flink-result">
-            <p class="sentence"><strong>{ cal.headline() }</strong>
-                { format!(" — from {} ({} files)", c.from, c.files.len()) }</p>
-            <button type="button" onclick={open} data-testid="flink-open">{ "Run this job in the lab" }</button>
+            <p class="sentence flink-headline">{ cal.headline() }
+                { if c.from.ends_with(" files") || c.from.ends_with(" file") {
+                    format!(" — from {}.", c.from)
+                } else {
+                    format!(" — from {} ({} answers).", c.from, c.files.len())
+                } }</p>
             { comparison }
+            <button type="button" onclick={open} data-testid="flink-open">{ "Run this job in the lab" }</button>
             <details class="flink-provenance">
                 <summary>{ format!("Where each of {} values comes from", cal.provenance.len()) }</summary>
                 <ul>
