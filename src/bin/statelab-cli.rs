@@ -19,7 +19,7 @@ mod cli {
     use statelab::engine::config::Config;
     use statelab::engine::faults::ScheduledFault;
     use statelab::engine::partitioning::keygroups::{Key, Partitioning};
-    use statelab::engine::partitioning::trace::Trace;
+    use statelab::engine::partitioning::trace::{Column, Trace, TraceFormat};
     use statelab::engine::partitioning::workload::{KeyKind, SourceConfig};
     use statelab::engine::report::exposure::CrashTimes;
     use statelab::engine::report::flink_config::flink_yaml;
@@ -31,7 +31,6 @@ mod cli {
     };
     use statelab::engine::report::whatif::WhatIfRun;
     use statelab::engine::sim::Simulation;
-    use statelab::engine::transfer::store::ChunkRef;
     use std::borrow::Cow;
     use std::io::{IsTerminal, Write};
     use std::path::{Path, PathBuf};
@@ -76,6 +75,25 @@ formats do); every other character is written as is, so each line has exactly fo
             /// Directory to write into (created if missing).
             #[arg(long)]
             out: PathBuf,
+        },
+        /// Verify and decode a checkpoint written by export-checkpoint (as Flink's State
+        /// Processor API reads one): its files, key groups and `key:value` lines; a damaged
+        /// file is named with its key group and byte.
+        ReadCheckpoint {
+            /// The directory export-checkpoint wrote.
+            dir: PathBuf,
+            /// Print at most this many keys.
+            #[arg(long, default_value_t = 100)]
+            limit: usize,
+        },
+        /// Run a config, then print the job's result: each key's value as the job emits it
+        /// (`key:value`, sorted by key).
+        Result {
+            #[command(flatten)]
+            run: RunArgs,
+            /// Print at most this many keys.
+            #[arg(long, default_value_t = 100)]
+            limit: usize,
         },
         /// Print a digest of the run's observable state (for cross-target determinism checks).
         Digest {
@@ -205,10 +223,18 @@ a size misses the ±2 % aim.")]
         /// Virtual seconds to simulate.
         #[arg(long, default_value_t = 30.0)]
         seconds: f64,
-        /// `key,value` CSV trace to run: needs a config whose `workload.source.kind` is
+        /// CSV or TSV trace to run (`key,value`, `value,key`, or any columns with
+        /// --key-column/--value-column): needs a config whose `workload.source.kind` is
         /// `trace`, or no config (then the defaults with a trace source).
         #[arg(long)]
         trace: Option<PathBuf>,
+        /// The trace's key column: a header name or a position from 1 (default: detected).
+        #[arg(long, requires = "trace")]
+        key_column: Option<String>,
+        /// The trace's value column: a header name or a position from 1 (default: the one
+        /// column of integers).
+        #[arg(long, requires = "trace")]
+        value_column: Option<String>,
     }
 
     pub fn main() -> ExitCode {
@@ -236,6 +262,8 @@ a size misses the ±2 % aim.")]
                 emit(&to_json(&Summary::of(&sim))?)
             }
             Command::ExportCheckpoint { run, out } => export(&simulate(&run, &mut progress)?, &out),
+            Command::ReadCheckpoint { dir, limit } => read_checkpoint(&dir, limit),
+            Command::Result { run, limit } => print_result(&simulate(&run, &mut progress)?, limit),
             Command::Digest {
                 reference: true, ..
             } => emit(&statelab::engine::selfcheck::reference_digest()),
@@ -666,7 +694,9 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
 
     /// The config and `--trace` must agree on the source: a trace given to a config that
     /// generates its records would be ignored, and a trace source without one has nothing
-    /// to run. Without a config file, `--trace` runs the defaults on the trace.
+    /// to run. Without a config file, `--trace` runs the defaults on the trace, its values
+    /// summed by key (the counter job: the seed document's example gives `a:1 b:2 c:3
+    /// d:4`).
     fn with_trace(mut config: Config, args: &RunArgs) -> Result<(Config, Option<Trace>), String> {
         let is_trace = matches!(config.workload.source, SourceConfig::Trace);
         match (&args.trace, &args.config) {
@@ -682,10 +712,23 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
                 path.display(),
                 source_kind(&config.workload.source)
             )),
-            (Some(trace), _) => {
+            (Some(trace), config_file) => {
                 config.workload.source = SourceConfig::Trace;
-                let records = Trace::parse_csv(&read(trace)?, KeyKind::String)
+                if config_file.is_none() {
+                    config.workload.value_model =
+                        statelab::engine::partitioning::workload::ValueModel::Counter;
+                }
+                let column = |flag: &str, text: &Option<String>| {
+                    Column::parse(text.as_deref().unwrap_or(""))
+                        .map_err(|e| format!("--{flag}: {e}"))
+                };
+                let format = TraceFormat {
+                    key: column("key-column", &args.key_column)?,
+                    value: column("value-column", &args.value_column)?,
+                };
+                let (records, layout) = Trace::parse(&read(trace)?, KeyKind::String, &format)
                     .map_err(|e| format!("{}: {e}", trace.display()))?;
+                eprintln!("{}: {layout}", trace.display());
                 Ok((config, Some(records)))
             }
         }
@@ -1057,7 +1100,7 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
         emit(&table)
     }
 
-    fn write_files(dir: &Path, files: &[(String, String)]) -> Result<(), String> {
+    fn write_files<B: AsRef<[u8]>>(dir: &Path, files: &[(String, B)]) -> Result<(), String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for (name, text) in files {
             let path = dir.join(name);
@@ -1224,151 +1267,78 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
         }
     }
 
-    #[derive(Serialize)]
-    struct ManifestChunk {
-        key_group: u32,
-        subtask: u32,
-        /// The subtask's state file and where this key group starts in it
-        /// (`KeyGroupRangeOffsets`).
-        file: String,
-        offset_in_file: u64,
-        /// The source offset this chunk's state is valid at: the checkpoint's own, or
-        /// older for a key group the adaptive policy left waiting (its chunk comes from an
-        /// earlier checkpoint). A restore replays this key group from here.
-        source_offset: u64,
-        /// Virtual time the chunk's state was captured.
-        captured_at_us: u64,
-        chunk: u64,
-        codec: &'static str,
-        /// Its bytes uncompressed and as stored; the first key group of a file carries the
-        /// file's header.
-        raw_bytes: u64,
-        encoded_bytes: u64,
-        with_header: bool,
-        uploaded_by_checkpoint: u64,
-    }
-
-    #[derive(Serialize)]
-    struct ManifestFile {
-        subtask: u32,
-        file: String,
-        first_key_group: u32,
-        last_key_group: u32,
-        bytes: u64,
-        /// The header (serialization proxy) at the file's start.
-        header_bytes: u64,
-        /// Every key group's start in the file, as Flink keeps them in `_metadata`.
-        key_group_offsets: Vec<(u32, u64)>,
-    }
-
-    #[derive(Serialize)]
-    struct Manifest {
-        checkpoint: u64,
-        /// The offset recorded with the checkpoint's barrier.
-        source_offset: u64,
-        /// Where a restore of this checkpoint starts replaying: the oldest chunk's offset.
-        replay_from_offset: u64,
-        parallelism: u32,
-        max_parallelism: u32,
-        value_model: statelab::engine::partitioning::workload::ValueModel,
-        /// The keyed state as Flink's heap backend declares it.
-        state_name: String,
-        files: Vec<ManifestFile>,
-        chunks: Vec<ManifestChunk>,
-    }
-
     /// Writes the latest completed checkpoint as Flink lays it out: one state file per
     /// keyed subtask (its header, then its key groups in order, each as the heap backend
     /// writes it) and a manifest with each key group's offset, source offset and sizes.
     fn export(sim: &Simulation, out: &Path) -> Result<(), String> {
-        let cp = sim
-            .store()
-            .latest()
-            .ok_or("no checkpoint completed in the simulated time; raise --seconds")?;
+        let exported = statelab::flink::checkpoint::export(sim)?;
         std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-        let max_p = sim.partitioning().max_parallelism();
-        let part = Partitioning::new(cp.parallelism, max_p).map_err(|e| e.to_string())?;
-        let mut files = Vec::new();
-        let mut chunks = Vec::new();
-        for subtask in 0..cp.parallelism {
-            let range = part.key_group_range(subtask);
-            let file = format!("subtask-{subtask}");
-            let mut bytes = Vec::new();
-            let mut offsets = Vec::new();
-            let mut codecs = std::collections::BTreeSet::new();
-            for ChunkRef {
-                key_group,
-                chunk,
-                offset,
-                captured_at_us,
-            } in cp.manifest.iter().filter(|m| range.contains(m.key_group))
-            {
-                let c = sim
-                    .store()
-                    .chunk(*chunk)
-                    .ok_or_else(|| format!("chunk {chunk} is missing from the store"))?;
-                let start = bytes.len() as u64;
-                // The key group's own start is after the header its chunk may carry.
-                let header = if c.with_header {
-                    sim.heap_layout().header_len() as u64
-                } else {
-                    0
-                };
-                bytes.extend_from_slice(&c.bytes);
-                offsets.push((*key_group, start + header));
-                codecs.insert(c.codec.name());
-                chunks.push(ManifestChunk {
-                    key_group: *key_group,
-                    subtask,
-                    file: file.clone(),
-                    offset_in_file: start + header,
-                    source_offset: *offset,
-                    captured_at_us: *captured_at_us,
-                    chunk: *chunk,
-                    codec: c.codec.name(),
-                    raw_bytes: c.raw_len,
-                    encoded_bytes: c.bytes.len() as u64,
-                    with_header: c.with_header,
-                    uploaded_by_checkpoint: c.checkpoint,
-                });
-            }
-            if codecs.len() > 1 {
-                eprintln!(
-                    "statelab-cli: warning: {file} mixes compressions ({}): incremental checkpoints kept chunks written before the codec changed; Flink could not read such a file",
-                    codecs.into_iter().collect::<Vec<_>>().join(", ")
-                );
-            }
-            std::fs::write(out.join(&file), &bytes).map_err(|e| format!("{file}: {e}"))?;
-            files.push(ManifestFile {
-                subtask,
-                file,
-                first_key_group: range.start,
-                last_key_group: range.end,
-                bytes: bytes.len() as u64,
-                header_bytes: sim.heap_layout().header_len() as u64,
-                key_group_offsets: offsets,
-            });
+        for w in &exported.warnings {
+            eprintln!("statelab-cli: warning: {w}");
         }
-        let manifest = Manifest {
-            checkpoint: cp.id,
-            source_offset: cp.offset,
-            replay_from_offset: cp.replay_offset(),
-            parallelism: cp.parallelism,
-            max_parallelism: max_p,
-            value_model: sim.workload().config().value_model,
-            state_name: sim.heap_layout().state_name().to_string(),
-            files,
-            chunks,
-        };
-        std::fs::write(out.join("manifest.json"), to_json(&manifest)?)
+        write_files(out, &exported.files)?;
+        let m = &exported.manifest;
+        std::fs::write(out.join("manifest.json"), to_json(m)?)
             .map_err(|e| format!("manifest.json: {e}"))?;
         eprintln!(
             "wrote checkpoint {} ({} state files, {} key groups) to {}",
-            cp.id,
-            cp.parallelism,
-            cp.manifest.len(),
+            m.checkpoint,
+            m.parallelism,
+            m.chunks.len(),
             out.display()
         );
         Ok(())
+    }
+
+    /// `read-checkpoint`: verify and decode an exported checkpoint, print its files, key
+    /// groups and `key:value` lines (at most `limit`).
+    fn read_checkpoint(dir: &Path, limit: usize) -> Result<(), String> {
+        use statelab::flink::checkpoint;
+        let manifest = std::fs::read_to_string(dir.join("manifest.json"))
+            .map_err(|e| format!("{}: {e}", dir.join("manifest.json").display()))?;
+        let back = checkpoint::read(&manifest, |name| {
+            std::fs::read(dir.join(name)).map_err(|e| e.to_string())
+        })
+        .map_err(|e| format!("{}/{e}", dir.display()))?;
+        let entries = back.entries();
+        let mut text = format!(
+            "checkpoint {} at source offset {}: parallelism {}, {} key groups, {} keys; every file verified and decoded\n",
+            back.checkpoint,
+            back.source_offset,
+            back.parallelism,
+            back.max_parallelism,
+            entries.len()
+        );
+        for (file, bytes, groups) in &back.files {
+            text.push_str(&format!("  {file}: {bytes} B, {groups} key groups\n"));
+        }
+        for (key, value) in entries.iter().take(limit) {
+            text.push_str(&format!("{key}:{}\n", checkpoint::show_value(value)));
+        }
+        if entries.len() > limit {
+            text.push_str(&format!(
+                "… {} more keys ({} in all; --limit shows more)\n",
+                entries.len() - limit,
+                entries.len()
+            ));
+        }
+        emit(text.trim_end())
+    }
+
+    /// `result`: the job's keyed result after the run, `key:value` sorted (at most `limit`).
+    fn print_result(sim: &Simulation, limit: usize) -> Result<(), String> {
+        let rows = statelab::engine::report::result::keyed_result(sim);
+        let mut text = String::new();
+        for row in rows.iter().take(limit) {
+            text.push_str(&format!("{row}\n"));
+        }
+        if rows.len() > limit {
+            text.push_str(&format!(
+                "… {} more keys ({} in all; --limit shows more)\n",
+                rows.len() - limit,
+                rows.len()
+            ));
+        }
+        emit(text.trim_end())
     }
 }

@@ -13,6 +13,7 @@
 //! Depends only on `crate::engine`; compiled on every target.
 
 pub mod calibrate;
+pub mod checkpoint;
 pub mod compare;
 pub mod export;
 pub mod fetch;

@@ -1,4 +1,5 @@
-//! Recorded workloads: `key,value` CSV traces and the seed document's example job.
+//! Recorded workloads: CSV or TSV traces (key and value columns named, numbered or
+//! detected) and the seed document's example job.
 
 use crate::engine::partitioning::keygroups::Key;
 use crate::engine::partitioning::keygroups::KeyKind;
@@ -9,6 +10,8 @@ use std::fmt;
 /// Traces larger than this are refused before parsing: the lab keeps a trace in memory.
 pub const MAX_TRACE_BYTES: usize = 16 * 1024 * 1024;
 pub const MAX_TRACE_RECORDS: usize = 1_000_000;
+/// The seed document's example input, as the document writes it.
+pub const SEED_EXAMPLE_INPUT: &str = "1,a\n2,b\n3,c\n4,d\n";
 
 /// A finite sequence of records with its keys interned.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -65,79 +68,325 @@ impl fmt::Display for TraceError {
 
 impl std::error::Error for TraceError {}
 
-/// Which fields of a line are the key and the value. Only `key,value` today; choosing
-/// other columns of a wider CSV would be another `Columns`, with a header naming them.
-#[derive(Clone, Copy, Debug)]
-struct Columns {
-    key: usize,
-    value: usize,
-    /// Fields every line must have.
-    width: usize,
+/// Which column holds the key or the value: by header name, by position (1-based, as a
+/// person counts them), or detected from the data.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Column {
+    #[default]
+    Auto,
+    /// 1-based.
+    Position(usize),
+    /// A header cell, compared without case and surrounding spaces.
+    Name(String),
 }
 
-impl Columns {
-    const KEY_VALUE: Columns = Columns {
-        key: 0,
-        value: 1,
-        width: 2,
-    };
+impl Column {
+    /// `2` is a position, anything else a header name, empty or `auto` is detection.
+    pub fn parse(text: &str) -> Result<Column, String> {
+        let t = text.trim();
+        if t.is_empty() || t.eq_ignore_ascii_case("auto") {
+            return Ok(Column::Auto);
+        }
+        match t.parse::<usize>() {
+            Ok(0) => Err("columns count from 1".into()),
+            Ok(n) => Ok(Column::Position(n)),
+            Err(_) => Ok(Column::Name(t.to_string())),
+        }
+    }
+}
 
-    /// Whether `line` is this layout's header row (`key,value`, any case, spaces around).
-    fn is_header(&self, line: &str) -> bool {
-        line.trim().eq_ignore_ascii_case("key,value")
+impl fmt::Display for Column {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Column::Auto => f.write_str("auto"),
+            Column::Position(n) => write!(f, "{n}"),
+            Column::Name(n) => f.write_str(n),
+        }
+    }
+}
+
+/// How to read a trace file: which columns are the key and the value. Commas or tabs
+/// are told apart by the first line; a header row is recognised by its cells.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TraceFormat {
+    pub key: Column,
+    pub value: Column,
+}
+
+/// What the reader chose, in words a person can check: the separator, whether the first
+/// line was a header, the key and value columns and, when detected, why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceLayout {
+    pub separator: char,
+    /// The header's cells, when the first line was one.
+    pub header: Option<Vec<String>>,
+    pub columns: usize,
+    /// 0-based.
+    pub key: usize,
+    pub value: usize,
+    /// Why these columns, when they were detected rather than named.
+    pub detected: Option<String>,
+}
+
+impl fmt::Display for TraceLayout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = |i: usize| match &self.header {
+            Some(h) => format!("column {} `{}`", i + 1, h[i]),
+            None => format!("column {}", i + 1),
+        };
+        write!(
+            f,
+            "{} columns separated by {}{}; key: {}, value: {}",
+            self.columns,
+            if self.separator == '\t' {
+                "tabs"
+            } else {
+                "commas"
+            },
+            if self.header.is_some() {
+                ", first line a header"
+            } else {
+                ""
+            },
+            name(self.key),
+            name(self.value)
+        )?;
+        if let Some(why) = &self.detected {
+            write!(f, " ({why})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Lines looked at to detect the layout.
+const SAMPLE_LINES: usize = 50;
+
+fn is_integer(field: &str) -> bool {
+    field.trim().parse::<i64>().is_ok()
+}
+
+impl TraceLayout {
+    /// Decides the layout from the first lines with content (`sample`, with their line
+    /// numbers) and what the person asked for.
+    fn detect(
+        sample: &[(usize, &str)],
+        lines: usize,
+        format: &TraceFormat,
+    ) -> Result<Self, TraceError> {
+        let Some(&(first_no, first)) = sample.first() else {
+            return Err(TraceError::NoRecords { lines: 0 });
+        };
+        let separator = if first.contains('\t') { '\t' } else { ',' };
+        let split = |no: usize, line: &str| -> Result<Vec<String>, TraceError> {
+            split_fields(line, separator)
+                .map(|f| f.into_iter().map(Cow::into_owned).collect())
+                .map_err(|reason| TraceError::Line { line: no, reason })
+        };
+        let first_fields = split(first_no, first)?;
+        let columns = first_fields.len();
+        // The second line with content, if it splits: a header is told by it, and the
+        // columns are detected on the first line of data. Later lines are checked one by
+        // one as they are read, so a bad line is named where it is.
+        let second = sample.get(1).and_then(|&(no, line)| split(no, line).ok());
+        let named =
+            matches!(format.key, Column::Name(_)) || matches!(format.value, Column::Name(_));
+        // A header: asked for by naming a column, the classic `key,value`, or a first line
+        // with a word where the next line has a number.
+        let is_header = named
+            || (columns == 2
+                && first_fields[0].trim().eq_ignore_ascii_case("key")
+                && first_fields[1].trim().eq_ignore_ascii_case("value"))
+            || (0..columns).any(|c| {
+                !is_integer(&first_fields[c])
+                    && second
+                        .as_ref()
+                        .is_some_and(|r| r.get(c).is_some_and(|f| is_integer(f)))
+            });
+        let header = is_header.then(|| {
+            first_fields
+                .iter()
+                .map(|c| c.trim().to_string())
+                .collect::<Vec<_>>()
+        });
+        if is_header && sample.len() < 2 {
+            return Err(TraceError::NoRecords { lines });
+        }
+        let data = if is_header {
+            second.as_ref()
+        } else {
+            Some(&first_fields)
+        };
+        let resolve = |c: &Column, what: &str| -> Result<Option<usize>, TraceError> {
+            let fail = |reason: String| TraceError::Line {
+                line: first_no,
+                reason,
+            };
+            match c {
+                Column::Auto => Ok(None),
+                Column::Position(n) if *n >= 1 && *n <= columns => Ok(Some(n - 1)),
+                Column::Position(n) => Err(fail(format!(
+                    "the {what} column is {n}, but the lines have {columns} column{}",
+                    if columns == 1 { "" } else { "s" }
+                ))),
+                Column::Name(name) => {
+                    let h = header
+                        .as_ref()
+                        .expect("a name makes the first line a header");
+                    h.iter()
+                        .position(|cell| cell.eq_ignore_ascii_case(name.trim()))
+                        .map(Some)
+                        .ok_or_else(|| {
+                            fail(format!(
+                                "no column named `{name}` for the {what}; the header has {}",
+                                h.iter()
+                                    .map(|c| format!("`{c}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ))
+                        })
+                }
+            }
+        };
+        let (key, value) = (
+            resolve(&format.key, "key")?,
+            resolve(&format.value, "value")?,
+        );
+        let numeric: Vec<bool> = (0..columns)
+            .map(|c| data.is_some_and(|r| r.get(c).is_some_and(|f| is_integer(f))))
+            .collect();
+        let named_in_header = |name: &str| {
+            header
+                .as_ref()
+                .and_then(|h| h.iter().position(|c| c.eq_ignore_ascii_case(name)))
+        };
+        let fail = |reason: String| TraceError::Line {
+            line: first_no,
+            reason,
+        };
+        let (key, value, detected) = match (key, value) {
+            (Some(k), Some(v)) => (k, v, None),
+            (Some(k), None) => {
+                let v = (0..columns).filter(|c| *c != k).find(|c| numeric[*c]).ok_or_else(|| {
+                    fail("no other column holds an integer to be the value; choose the value column".into())
+                })?;
+                (k, v, Some(format!("column {} is the first other column of integers", v + 1)))
+            }
+            (None, Some(v)) => {
+                let k = (0..columns).find(|c| *c != v).ok_or_else(|| {
+                    fail("a trace needs a key column besides the value".into())
+                })?;
+                (k, v, Some(format!("column {} is the first other column", k + 1)))
+            }
+            (None, None) => match (named_in_header("key"), named_in_header("value")) {
+                (Some(k), Some(v)) if k != v => (k, v, Some("named so in the header".into())),
+                _ if columns == 2 => match (numeric[0], numeric[1]) {
+                    (false, true) => (0, 1, Some("column 2 holds an integer, column 1 does not".into())),
+                    (true, false) => (1, 0, Some("column 1 holds an integer, column 2 does not".into())),
+                    (true, true) => (0, 1, Some("both columns are integers: the first is taken as the key, as in `key,value`".into())),
+                    (false, false) => {
+                        return Err(fail(
+                            "neither column holds an integer, and the value must be one; choose the columns".into(),
+                        ))
+                    }
+                },
+                _ if columns < 2 => {
+                    return Err(fail(format!(
+                        "expected two fields `key,value`, found {}",
+                        if columns == 1 { "one".to_string() } else { columns.to_string() }
+                    )))
+                }
+                _ => {
+                    return Err(fail(format!(
+                        "{columns} columns: choose the key and the value columns (by header name or position)"
+                    )))
+                }
+            },
+        };
+        if key == value {
+            return Err(fail(format!(
+                "the key and the value are both column {}",
+                key + 1
+            )));
+        }
+        Ok(TraceLayout {
+            separator,
+            header,
+            columns,
+            key,
+            value,
+            detected,
+        })
     }
 
     /// The key and the value of one line, or why the line does not fit.
     fn pick<'a>(&self, line: &'a str) -> Result<(Cow<'a, str>, Cow<'a, str>), String> {
-        let mut fields = split_fields(line)?;
-        if fields.len() != self.width {
+        let mut fields = split_fields(line, self.separator)?;
+        if fields.len() != self.columns {
             let found = match fields.len() {
                 1 => "one".to_string(),
                 n => n.to_string(),
             };
-            return Err(format!("expected two fields `key,value`, found {found}"));
+            return Err(if self.columns == 2 && self.key == 0 && self.value == 1 {
+                format!("expected two fields `key,value`, found {found}")
+            } else {
+                format!("expected {} fields, found {found}", self.columns)
+            });
         }
         let value = std::mem::take(&mut fields[self.value]);
         let key = std::mem::take(&mut fields[self.key]);
         if key.is_empty() {
-            return Err("empty key".to_string());
+            return Err(format!("empty key (column {})", self.key + 1));
         }
         Ok((key, value))
     }
 }
 
 impl Trace {
-    /// Parses `key,value` lines. A leading UTF-8 byte-order mark is dropped (editors on
-    /// Windows write one, and it would become part of the first key); a first line
-    /// `key,value` is a header; blank lines are skipped; a field may be double-quoted
-    /// (with `""` for a quote) to hold commas. A trace without records is refused.
+    /// Parses `key,value` lines, or `value,key`: [`Trace::parse`] with every column
+    /// detected.
     pub fn parse_csv(text: &str, key_kind: KeyKind) -> Result<Self, TraceError> {
+        Self::parse(text, key_kind, &TraceFormat::default()).map(|(t, _)| t)
+    }
+
+    /// Parses a trace as people have them: comma- or tab-separated, with or without a
+    /// header row, the key and value columns named, numbered or detected (the one column
+    /// of integers is the value). A leading UTF-8 byte-order mark is dropped (editors on
+    /// Windows write one, and it would become part of the first key); `\r\n` ends a line
+    /// as `\n` does; blank lines are skipped; a field may be double-quoted (with `""` for
+    /// a quote) to hold a separator. Errors name the line. A trace without records is
+    /// refused. Returns what was chosen, to be shown.
+    pub fn parse(
+        text: &str,
+        key_kind: KeyKind,
+        format: &TraceFormat,
+    ) -> Result<(Self, TraceLayout), TraceError> {
         if text.len() > MAX_TRACE_BYTES {
             return Err(TraceError::TooLarge { bytes: text.len() });
         }
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let columns = Columns::KEY_VALUE;
+        let content = || {
+            text.lines()
+                .enumerate()
+                .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
+                .filter(|(_, l)| !l.trim().is_empty())
+        };
+        let sample: Vec<(usize, &str)> = content().take(SAMPLE_LINES).collect();
+        let lines = text.lines().count();
+        if sample.is_empty() {
+            return Err(TraceError::NoRecords { lines });
+        }
+        let layout = TraceLayout::detect(&sample, lines, format)?;
         let mut trace = Trace::default();
         let mut interned: HashMap<Key, u32> = HashMap::new();
-        let mut seen_content = false;
-        let mut lines = 0;
-        for (i, raw_line) in text.lines().enumerate() {
-            let line_no = i + 1;
-            lines = line_no;
-            let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
-            if line.trim().is_empty() {
-                continue;
-            }
-            // The header may only be the first line with anything on it.
-            let first = !std::mem::replace(&mut seen_content, true);
-            if first && columns.is_header(line) {
+        for (n, (line_no, line)) in content().enumerate() {
+            if n == 0 && layout.header.is_some() {
                 continue;
             }
             let fail = |reason: String| TraceError::Line {
                 line: line_no,
                 reason,
             };
-            let (key_text, value_text) = columns.pick(line).map_err(fail)?;
+            let (key_text, value_text) = layout.pick(line).map_err(fail)?;
             let key = match key_kind {
                 KeyKind::String => Key::Str(key_text.into_owned()),
                 KeyKind::Integer => Key::Long(key_text.trim().parse().map_err(|_| {
@@ -148,8 +397,9 @@ impl Trace {
             };
             let value: i64 = value_text.trim().parse().map_err(|_| {
                 fail(format!(
-                    "value `{}` is not a 64-bit integer",
-                    value_text.trim()
+                    "value `{}` is not a 64-bit integer (column {})",
+                    value_text.trim(),
+                    layout.value + 1
                 ))
             })?;
             if trace.records.len() == MAX_TRACE_RECORDS {
@@ -165,13 +415,13 @@ impl Trace {
         if trace.records.is_empty() {
             return Err(TraceError::NoRecords { lines });
         }
-        Ok(trace)
+        Ok((trace, layout))
     }
 
-    /// The seed document's job: `a,1 b,2 c,3 d,4`; grouped by key it sums to
-    /// `a: 1, b: 2, c: 3, d: 4`.
+    /// The seed document's job, its input lines as written (`value,key`): `1,a 2,b 3,c
+    /// 4,d`; grouped by key it sums to `a:1 b:2 c:3 d:4`.
     pub fn seed_example() -> Self {
-        Self::parse_csv("a,1\nb,2\nc,3\nd,4\n", KeyKind::String).expect("static trace parses")
+        Self::parse_csv(SEED_EXAMPLE_INPUT, KeyKind::String).expect("static trace parses")
     }
 
     pub fn keys(&self) -> &[Key] {
@@ -191,14 +441,15 @@ impl Trace {
     }
 }
 
-/// Splits one CSV line into its fields. A field that starts with `"` runs to the next
-/// lone `"` (a doubled `""` is a quote in it) and must be followed by `,` or the end.
-fn split_fields(line: &str) -> Result<Vec<Cow<'_, str>>, String> {
+/// Splits one line into its fields at `separator`. A field that starts with `"` runs to
+/// the next lone `"` (a doubled `""` is a quote in it) and must be followed by the
+/// separator or the end.
+fn split_fields(line: &str, separator: char) -> Result<Vec<Cow<'_, str>>, String> {
     let mut fields = Vec::with_capacity(2);
     let mut rest = line;
     loop {
         let Some(quoted) = rest.strip_prefix('"') else {
-            match rest.split_once(',') {
+            match rest.split_once(separator) {
                 Some((field, after)) => {
                     fields.push(Cow::Borrowed(field));
                     rest = after;
@@ -235,9 +486,10 @@ fn split_fields(line: &str) -> Result<Vec<Cow<'_, str>>, String> {
         if after.is_empty() {
             return Ok(fields);
         }
-        rest = after.strip_prefix(',').ok_or_else(|| {
+        rest = after.strip_prefix(separator).ok_or_else(|| {
             format!(
-                "expected `,` after the quoted field {}, found `{}`",
+                "expected `{}` after the quoted field {}, found `{}`",
+                separator.escape_default(),
                 fields.len(),
                 after.chars().next().unwrap_or(' ')
             )
@@ -280,10 +532,10 @@ mod tests {
         let err = Trace::parse_csv("a,1\nb,2\nc,zz\n", KeyKind::String).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "line 3: value `zz` is not a 64-bit integer"
+            "line 3: value `zz` is not a 64-bit integer (column 2)"
         );
         let err = Trace::parse_csv("a,1,2\n", KeyKind::String).unwrap_err();
-        assert!(err.to_string().contains("found 3"));
+        assert!(err.to_string().contains("3 columns: choose"), "{err}");
         let err = Trace::parse_csv("x,1\n", KeyKind::Integer).unwrap_err();
         assert!(err.to_string().starts_with("line 1: key `x`"));
         let err = Trace::parse_csv("\"open,1\n", KeyKind::String).unwrap_err();
@@ -312,7 +564,7 @@ mod tests {
         let err = Trace::parse_csv("a,1\nkey,value\n", KeyKind::String).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "line 2: value `value` is not a 64-bit integer"
+            "line 2: value `value` is not a 64-bit integer (column 2)"
         );
         // A mark anywhere but the very start is data (the key is really that text).
         let t = Trace::parse_csv("a,1\n\u{feff}b,2\n", KeyKind::String).unwrap();
@@ -373,5 +625,113 @@ mod tests {
         let err = Trace::parse_csv(&big, KeyKind::String).unwrap_err();
         assert!(matches!(err, TraceError::TooLarge { .. }));
         assert!(err.to_string().contains("16 MiB"));
+    }
+
+    fn with(text: &str, key: &str, value: &str) -> Result<(Trace, TraceLayout), TraceError> {
+        let format = TraceFormat {
+            key: Column::parse(key).unwrap(),
+            value: Column::parse(value).unwrap(),
+        };
+        Trace::parse(text, KeyKind::String, &format)
+    }
+
+    #[test]
+    fn the_seed_documents_lines_load_as_written() {
+        let (t, layout) = with(SEED_EXAMPLE_INPUT, "", "").unwrap();
+        let plain = Trace::parse_csv("a,1\nb,2\nc,3\nd,4\n", KeyKind::String).unwrap();
+        assert_eq!(t, plain);
+        assert_eq!((layout.key, layout.value), (1, 0));
+        assert_eq!(
+            layout.to_string(),
+            "2 columns separated by commas; key: column 2, value: column 1 (column 1 holds an integer, column 2 does not)"
+        );
+    }
+
+    #[test]
+    fn columns_by_header_name_position_or_detection() {
+        let csv = "ts,user,clicks,country\n17,ann,3,SE\n18,bob,5,DE\n19,ann,1,SE\n";
+        let by_name = with(csv, "user", "clicks").unwrap();
+        let by_position = with(csv, "2", "3").unwrap();
+        assert_eq!(by_name.0, by_position.0);
+        assert_eq!(by_name.0.records(), &[(0, 3), (1, 5), (0, 1)]);
+        assert_eq!(
+            by_name.1.to_string(),
+            "4 columns separated by commas, first line a header; key: column 2 `user`, value: column 3 `clicks`"
+        );
+        // The key alone: the first other column of integers is the value (`ts` here).
+        let (_, layout) = with(csv, "user", "").unwrap();
+        assert_eq!(layout.value, 0);
+        // Four columns and nothing chosen: the person must choose.
+        let err = with(csv, "", "").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("4 columns: choose the key and the value"),
+            "{err}"
+        );
+        // Names that are not there are listed with what is.
+        let err = with(csv, "name", "clicks").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 1: no column named `name` for the key; the header has `ts`, `user`, `clicks`, `country`"
+        );
+        let err = with(csv, "5", "3").unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("the key column is 5, but the lines have 4 columns"));
+        let err = with(csv, "2", "2").unwrap_err();
+        assert!(err.to_string().contains("both column 2"));
+        // A header named key and value is read by name, whatever the order.
+        let (t, layout) = with("value\tkey\n1\ta\n2\tb\n", "", "").unwrap();
+        assert_eq!((layout.separator, layout.key, layout.value), ('\t', 1, 0));
+        assert_eq!(t.keys(), &[Key::Str("a".into()), Key::Str("b".into())]);
+        // Both columns numbers: `key,value` order.
+        let (_, layout) = with("1,2\n3,4\n", "", "").unwrap();
+        assert_eq!((layout.key, layout.value), (0, 1));
+        assert!(with("a,b\nc,d\n", "", "")
+            .unwrap_err()
+            .to_string()
+            .contains("neither column"));
+    }
+
+    #[test]
+    fn quotes_crlf_a_mark_and_tabs_read_alike() {
+        let plain = Trace::parse_csv("a,1\nb,2\n", KeyKind::String).unwrap();
+        for text in [
+            "\u{feff}count\tword\r\n1\ta\r\n2\t\"b\"\r\n",
+            "\"1\",a\n2,b",
+            "word,count\na,1\n\nb,2\n",
+        ] {
+            assert_eq!(
+                Trace::parse_csv(text, KeyKind::String).as_ref(),
+                Ok(&plain),
+                "{text:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the column order, separator and header, the same records come back.
+        #[test]
+        fn any_layout_of_the_same_records_reads_the_same(
+            records in proptest::collection::vec(("[a-z]{1,6}", -1000i64..1000), 1..30),
+            value_first in proptest::prelude::any::<bool>(),
+            tabs in proptest::prelude::any::<bool>(),
+            header in proptest::prelude::any::<bool>(),
+        ) {
+            let sep = if tabs { "\t" } else { "," };
+            let mut text = String::new();
+            if header {
+                text.push_str(&if value_first { format!("n{sep}word\n") } else { format!("word{sep}n\n") });
+            }
+            for (k, v) in &records {
+                text.push_str(&if value_first { format!("{v}{sep}{k}\n") } else { format!("{k}{sep}{v}\n") });
+            }
+            let t = Trace::parse_csv(&text, KeyKind::String).unwrap();
+            proptest::prop_assert_eq!(t.len(), records.len());
+            for ((k, v), (i, value)) in records.iter().zip(t.records()) {
+                proptest::prop_assert_eq!(&t.keys()[*i as usize], &Key::Str(k.clone()));
+                proptest::prop_assert_eq!(v, value);
+            }
+        }
     }
 }

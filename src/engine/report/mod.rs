@@ -9,6 +9,7 @@ pub mod exposure;
 pub mod flink_config;
 pub mod format;
 pub mod metrics;
+pub mod result;
 pub mod sampler;
 pub mod stats;
 pub mod summary;

@@ -48,6 +48,8 @@ pub static SOURCE: Spec = Spec {
                 // Four records are over in a blink at the default rate: one a second
                 // lets each be followed to its subtask.
                 c.workload.rate = RateProfile::Constant { records_per_s: 1.0 };
+                // The document's job sums by key: a: 1, b: 2, c: 3, d: 4.
+                c.workload.value_model = ValueModel::Counter;
                 SourceConfig::SeedExample
             }
             ("trace", SourceConfig::Trace) => SourceConfig::Trace,
