@@ -137,6 +137,14 @@ pub enum SweepError {
         cells: usize,
         max: usize,
     },
+    /// The cells that run at once need more memory than the sweep may use.
+    OverMemory {
+        at_once: usize,
+        needed: u64,
+        budget: u64,
+        largest: String,
+        largest_needs: u64,
+    },
     /// A cell's setting makes a config the engine refuses.
     Cell {
         cell: String,
@@ -185,6 +193,22 @@ impl fmt::Display for SweepError {
                 f,
                 "{cells} cells is more than the {max} a sweep runs at once; use fewer values"
             ),
+            SweepError::OverMemory {
+                at_once,
+                needed,
+                budget,
+                largest,
+                largest_needs,
+            } => {
+                use crate::engine::report::format::bytes;
+                write!(
+                    f,
+                    "memory: {at_once} cells at once need about {} (the largest, {largest}, alone {}), more than the sweep's budget of {}; run fewer at once or choose smaller settings",
+                    bytes(*needed),
+                    bytes(*largest_needs),
+                    bytes(*budget)
+                )
+            }
             SweepError::Cell { cell, errors } => write!(f, "cell {cell}: {errors}"),
             SweepError::BadHorizon(why) => write!(f, "{why}"),
             SweepError::NotApplicable {
@@ -380,7 +404,7 @@ pub struct Span {
 }
 
 /// One cell of the grid: its setting and the config it runs.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
     pub index: usize,
     /// (parameter, value) per axis.
@@ -452,8 +476,45 @@ pub fn cells(base: &Config, axes: &[Axis]) -> Result<Vec<Cell>, SweepError> {
     Ok(out)
 }
 
+/// Memory one cell needs while it runs: its own run at its busiest
+/// (`memory::estimate`), plus, for a cell forked from a running simulation, that run's
+/// copy, whose pages the fork stops sharing as it writes (at most the state again).
+pub fn cell_memory(cell: &Cell, forked: bool) -> u64 {
+    let e = crate::engine::memory::estimate(&cell.config, None);
+    let base = if forked {
+        e.bytes.saturating_sub(e.key_space + e.fixed)
+    } else {
+        0
+    };
+    e.bytes + base
+}
+
+/// Refuses a grid whose `at_once` largest cells together need more than `budget` bytes
+/// (threads natively; Web Workers in the browser, each its own wasm instance).
+pub fn check_memory(
+    grid: &[Cell],
+    at_once: usize,
+    forked: bool,
+    budget: u64,
+) -> Result<(), SweepError> {
+    let mut needs: Vec<(u64, &Cell)> = grid.iter().map(|c| (cell_memory(c, forked), c)).collect();
+    needs.sort_by(|a, b| b.0.cmp(&a.0));
+    let at_once = at_once.clamp(1, grid.len().max(1));
+    let needed: u64 = needs.iter().take(at_once).map(|(n, _)| n).sum();
+    match needs.first() {
+        Some((largest_needs, largest)) if needed > budget => Err(SweepError::OverMemory {
+            at_once,
+            needed,
+            budget,
+            largest: largest.label(),
+            largest_needs: *largest_needs,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// What one cell measured.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CellResult {
     pub index: usize,
     pub label: String,
@@ -604,7 +665,7 @@ pub fn pareto_front(results: &[CellResult]) -> Vec<usize> {
 }
 
 /// The recommended cell and why, in numbers.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Recommendation {
     pub cell: usize,
     pub label: String,
@@ -616,6 +677,12 @@ pub struct Recommendation {
     pub replay_ratio: f64,
     /// Whether the choice changes when the MTBF is ten times shorter or longer.
     pub sensitive_to_mtbf: bool,
+    /// Whether it rests on the link: the choice changes when link time is valued as on a
+    /// link half or twice as fast, or the cell keeps the link busy more than half the
+    /// time (on a link half as fast its checkpoints could not keep up).
+    pub sensitive_to_bandwidth: bool,
+    /// The recommended cell's share of the link's capacity.
+    pub link_utilisation: f64,
     pub flink_possible: bool,
 }
 
@@ -629,7 +696,7 @@ pub fn recommend(
     mtbf_s: f64,
 ) -> Option<Recommendation> {
     let front = pareto_front(results);
-    let pick = |mtbf: f64| -> Option<usize> {
+    let pick_at = |mtbf: f64, bandwidth_mbit_s: f64| -> Option<usize> {
         let bytes_per_s = bandwidth_mbit_s * 1e6 / 8.0;
         front.iter().copied().min_by(|&a, &b| {
             let cost = |r: &CellResult| {
@@ -638,6 +705,7 @@ pub fn recommend(
             cost(&results[a]).total_cmp(&cost(&results[b]))
         })
     };
+    let pick = |mtbf: f64| pick_at(mtbf, bandwidth_mbit_s);
     let best = pick(mtbf_s)?;
     let r = &results[best];
     let base = results.get(reference)?;
@@ -651,6 +719,10 @@ pub fn recommend(
         reference_recovery_p95_s: p95(base),
         replay_ratio: replay(base) / replay(r).max(1.0),
         sensitive_to_mtbf: pick(mtbf_s / 10.0) != Some(best) || pick(mtbf_s * 10.0) != Some(best),
+        sensitive_to_bandwidth: pick_at(mtbf_s, bandwidth_mbit_s / 2.0) != Some(best)
+            || pick_at(mtbf_s, bandwidth_mbit_s * 2.0) != Some(best)
+            || r.link_utilisation > 0.5,
+        link_utilisation: r.link_utilisation,
         flink_possible: r.flink_possible,
     })
 }
@@ -698,6 +770,13 @@ impl fmt::Display for Recommendation {
             write!(
                 f,
                 " The choice depends on the assumed MTBF: at ten times more or fewer failures another setting wins."
+            )?;
+        }
+        if self.sensitive_to_bandwidth {
+            write!(
+                f,
+                " It depends on the link's bandwidth: it keeps the link busy {} of the time, and on a link half or twice as fast another setting may win (sweep bandwidth_mbit_s to see).",
+                crate::engine::report::format::percent(self.link_utilisation)
             )?;
         }
         Ok(())
