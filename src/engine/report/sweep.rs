@@ -581,6 +581,28 @@ pub fn run_cell_from(
     horizon_us: u64,
     crash_times: CrashTimes,
 ) -> Result<CellResult, SweepError> {
+    run_cell_from_keeping(cell, base, trace, horizon_us, crash_times, |_, _| {}).map(|(r, _)| r)
+}
+
+/// Where a forked cell is: bringing a new run to the fork's moment (a setting Flink
+/// cannot change under a running job), or measuring over the horizon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CellPhase {
+    CatchUpToFork,
+    Horizon,
+}
+
+/// [`run_cell_from`], reporting progress (phase and fraction of it done) and handing back
+/// the cell's simulation.
+pub fn run_cell_from_keeping(
+    cell: &Cell,
+    base: &Simulation,
+    trace: Option<&Trace>,
+    horizon_us: u64,
+    crash_times: CrashTimes,
+    mut progress: impl FnMut(CellPhase, f64),
+) -> Result<(CellResult, Simulation), SweepError> {
     let refused = |errors| SweepError::Cell {
         cell: cell.label(),
         errors,
@@ -589,16 +611,28 @@ pub fn run_cell_from(
     if let Reconfigured::NeedsNewRun(_) = sim.reconfigure(cell.config.clone()).map_err(refused)? {
         let at = base.now_us();
         sim = Simulation::new(cell.config.clone(), trace).map_err(refused)?;
-        sim.advance_to(at);
+        let step = (at / 50).max(100_000);
+        while sim.now_us() < at {
+            sim.advance_to((sim.now_us() + step).min(at));
+            progress(CellPhase::CatchUpToFork, sim.now_us() as f64 / at as f64);
+        }
     }
     let from = sim.now_us();
     let start = sim.totals();
-    sim.advance_to(from + horizon_us);
+    let end = from + horizon_us;
+    let step = (horizon_us / 100).max(100_000);
+    while sim.now_us() < end {
+        sim.advance_to((sim.now_us() + step).min(end));
+        progress(
+            CellPhase::Horizon,
+            (sim.now_us() - from) as f64 / horizon_us.max(1) as f64,
+        );
+    }
     let span = Span {
         warmup_us: from,
         horizon_us,
     };
-    Ok(measure(cell, &sim, start, span, crash_times))
+    Ok((measure(cell, &sim, start, span, crash_times), sim))
 }
 
 fn measure(
