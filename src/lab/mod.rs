@@ -59,4 +59,3 @@ pub mod sweep;
 pub mod timeline;
 pub mod url;
 pub mod view;
-pub mod whatif;

@@ -498,7 +498,7 @@ pub fn check_memory(
     budget: u64,
 ) -> Result<(), SweepError> {
     let mut needs: Vec<(u64, &Cell)> = grid.iter().map(|c| (cell_memory(c, forked), c)).collect();
-    needs.sort_by(|a, b| b.0.cmp(&a.0));
+    needs.sort_by_key(|n| std::cmp::Reverse(n.0));
     let at_once = at_once.clamp(1, grid.len().max(1));
     let needed: u64 = needs.iter().take(at_once).map(|(n, _)| n).sum();
     match needs.first() {

@@ -682,6 +682,11 @@ impl Sweep {
         }
     }
 
+    /// The run's figures are refreshed at the next chance (the tab was just opened).
+    pub fn refresh_soon(&mut self) {
+        self.now_at_ms = f64::NEG_INFINITY;
+    }
+
     pub fn open(&self) -> bool {
         self.open
     }
