@@ -338,4 +338,20 @@ mod tests {
         assert_eq!(w.p95, 5.0);
         assert!(Spread::of(vec![(f64::NAN, 1.0)]).is_none());
     }
+
+    #[test]
+    fn the_recovery_point_is_the_restored_checkpoint_not_its_oldest_reused_chunk() {
+        // Incremental checkpoints every 2 s reuse unchanged chunks captured long before;
+        // those are valid at the newer checkpoint, so a crash never goes back further
+        // than about an interval plus a checkpoint's duration, however long the run.
+        let config = crate::engine::config::Config::default();
+        assert!(config.checkpointing.incremental);
+        assert_eq!(config.checkpointing.interval_ms, Some(2_000));
+        let mut sim = Simulation::new(config, None).unwrap();
+        sim.advance_to(60_000_000);
+        let e = exposure(&sim, 20_000_000, 60_000_000, CrashTimes::Uniform);
+        let point = e.recovery_point_s.unwrap();
+        assert!(point.max < 6.0, "{point:?}");
+        assert!(point.mean > 0.5 && point.mean < 4.0, "{point:?}");
+    }
 }
