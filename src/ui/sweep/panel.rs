@@ -153,8 +153,6 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
                 { param_select(1, form.second.as_ref().map(|s| s.0)) }
                 if let Some((param, text)) = &form.second {
                     { values_input(1, text, *param) }
-                } else {
-                    <span />
                 }
                 <label for="sweep-horizon">{ "Look ahead" }</label>
                 <select id="sweep-horizon" onchange={on_horizon} disabled={running}>
