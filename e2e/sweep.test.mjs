@@ -64,7 +64,11 @@ test('a 3 × 2 sweep runs in workers, plots, recommends, and a point applies its
   const s = await openLab();
   const { page } = s;
   await openTab(page, 'what-if');
-  await fill(page, '#sweep-values-0', '1000,2000,4000');
+  // Typed from the keyboard: the lab's shortcuts leave a text field alone.
+  await page.locator('#sweep-values-0').focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('1000,2000,4000');
+  assert.equal(await page.locator('#sweep-values-0').inputValue(), '1000,2000,4000');
   await page.locator('#sweep-param-1').selectOption('codec');
   await fill(page, '#sweep-values-1', 'none,snappy');
   await page.locator('#sweep-horizon').selectOption('300');
@@ -91,7 +95,9 @@ test('a 3 × 2 sweep runs in workers, plots, recommends, and a point applies its
   console.log(`# sweep of 6 cells (3 × 2, the current setting among them), 300 virtual s each, ${cores} workers: ${wall.toFixed(1)} s wall; frame gaps p50 ${frames.p50.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms, max ${frames.max.toFixed(1)} ms over ${frames.frames} frames`);
   // The engine ran in the workers, not on the page: the page kept drawing frames.
   assert.ok(frames.frames > wall * 20, `only ${frames.frames} frames in ${wall} s`);
-  assert.ok(frames.p95 < 100, `frame gaps p95 ${frames.p95} ms`);
+  // Budgets with room for a 2-core machine whose cores the workers (and other work) share.
+  assert.ok(frames.p50 < 40, `frame gaps p50 ${frames.p50} ms`);
+  assert.ok(frames.p95 < 150, `frame gaps p95 ${frames.p95} ms`);
   // Finished workers are let go.
   await page.waitForFunction(() => true);
   for (let i = 0; i < 50 && page.workers().length > 0; i++) await page.waitForTimeout(100);
@@ -148,6 +154,10 @@ test('a 3 × 2 sweep runs in workers, plots, recommends, and a point applies its
   await page.keyboard.press('Enter');
   await page.locator('.notice', { hasText: /from the sweep, interval_ms=4000 codec=snappy/ }).waitFor({ timeout: 10000 });
   assert.match(page.url(), /interval_ms=4000/);
+  // And with the mouse.
+  await board.locator('[data-testid=sweep-point]', { has: page.locator('title', { hasText: 'interval_ms=1000 codec=none' }) }).click();
+  await page.locator('.notice', { hasText: /from the sweep, interval_ms=1000 codec=none/ }).waitFor({ timeout: 10000 });
+  assert.match(page.url(), /interval_ms=1000/);
   await s.finish();
 });
 
