@@ -61,7 +61,7 @@ fn row(lab: &LabState, i: usize, r: &CellRow, recommended: bool) -> Html {
                     <td class="num">{ mean_p95 }</td>
                     <td class="num">{ e.recovery_point_s.map_or("—".into(), |s| secs(s.mean)) }</td>
                     <td class="num">{ e.replayed_records.map_or("—".into(), |s| count(s.mean.round() as u64)) }</td>
-                    <td class="num">{ e.recovery_s_per_hour.map_or("—".into(), secs) }</td>
+                    <td class="num per-hour">{ e.recovery_s_per_hour.map_or("—".into(), secs) }</td>
                 </>
             }
         }
@@ -72,7 +72,14 @@ fn row(lab: &LabState, i: usize, r: &CellRow, recommended: bool) -> Html {
         <tr class={classes!(current.then_some("current"), recommended.then_some("recommended"))}
             data-testid="sweep-row" data-done={r.result.is_some().to_string()}>
             <th scope="row">
-                { r.label() }
+                // One setting per unbreakable piece: a long label wraps between settings.
+                if r.cell.setting.is_empty() {
+                    <span class="sweep-label">{ r.label() }</span>
+                } else {
+                    { for r.cell.setting.iter().map(|(p, v)| html! {
+                        <><span class="sweep-label">{ format!("{}={v}", p.name()) }</span>{ " " }</>
+                    }) }
+                }
                 if current && !r.cell.setting.is_empty() { <span class="tag">{ "current" }</span> }
                 if recommended { <span class="tag best">{ "recommended" }</span> }
                 if r.result.as_ref().is_some_and(|res| !res.flink_possible) {
@@ -127,6 +134,7 @@ pub fn sweep_board(props: &SweepBoardProps) -> Html {
         })
         .unwrap_or_default();
     let running = run.stage == Stage::Running;
+    let current_measured = run.current().is_some_and(|c| run.rows[c].result.is_some());
     html! {
         <section class="sweep-board" aria-labelledby="sweep-board-heading" data-testid="sweep-board">
             <header class="sweep-board-head">
@@ -140,14 +148,14 @@ pub fn sweep_board(props: &SweepBoardProps) -> Html {
                         <thead>
                             <tr>
                                 <th scope="col">{ "Setting" }</th>
-                                <th scope="col" title="checkpoints completed / failed in the horizon">{ "Ckpts ok / failed" }</th>
-                                <th scope="col" title="mean gap between completed checkpoints: achieved, not asked for">{ "Achieved interval" }</th>
-                                <th scope="col" title="checkpointed bytes uploaded per hour (encoded)">{ "Shipped / h" }</th>
+                                <th scope="col" title="checkpoints completed / failed over the look-ahead">{ "Ckpts" }</th>
+                                <th scope="col" title="achieved interval: the mean gap between completed checkpoints, not the one asked for">{ "Interval" }</th>
+                                <th scope="col" title="checkpointed bytes uploaded per hour (encoded)">{ "Shipped/h" }</th>
                                 <th scope="col" title="share of the link's capacity used by uploads">{ "Link" }</th>
                                 <th scope="col" title="recovery time after a crash: mean · p95 over crash times">{ "Recovery" }</th>
-                                <th scope="col" title="age of the restored state, mean over crash times">{ "Recovery point" }</th>
+                                <th scope="col" title="recovery point: the age of the restored state, mean over crash times">{ "Rec. point" }</th>
                                 <th scope="col" title="records replayed after a crash, mean over crash times">{ "Replayed" }</th>
-                                <th scope="col" title="failures per hour × mean recovery time">{ "Recovery / h" }</th>
+                                <th scope="col" class="per-hour" title="recovery seconds per hour: failures per hour × mean recovery time">{ "Recovery/h" }</th>
                                 <th scope="col"><span class="visually-hidden">{ "Apply" }</span></th>
                             </tr>
                         </thead>
@@ -180,8 +188,10 @@ pub fn sweep_board(props: &SweepBoardProps) -> Html {
                             }
                         } else if running {
                             <p class="sentence muted">{ "Comes once the current setting's cell and another are measured." }</p>
+                        } else if current_measured {
+                            <p class="sentence muted">{ "No recommendation: in every cell measured the job never catches up with its source after some crashes, so no setting has a bounded expected recovery to weigh against its overhead." }</p>
                         } else {
-                            <p class="sentence muted">{ "No recommendation: the current setting's cell was not measured, or no cell recovers within the horizon." }</p>
+                            <p class="sentence muted">{ "No recommendation: it is measured against the current setting, whose cell was not measured (cancelled or failed)." }</p>
                         }
                     </section>
                 </div>

@@ -199,8 +199,15 @@ pub fn pareto_plot(props: &ParetoPlotProps) -> Html {
             <p class="sentence small" data-testid="sweep-plot-caption" aria-live="polite">
                 { caption.unwrap_or_else(|| "Points appear as cells are measured.".into()) }
             </p>
-            if !plot.off_chart.is_empty() {
-                <p class="sentence small warn">
+            if !plot.off_chart.is_empty() && plot.points.is_empty() {
+                <p class="sentence small warn" data-testid="sweep-off-chart">
+                    { format!("None of the {} cells measured is on the plot: in each, the job never \
+                               catches up with its source after some of the crashes (its expected \
+                               recovery is unbounded). The table has what was measured.",
+                              plot.off_chart.len()) }
+                </p>
+            } else if !plot.off_chart.is_empty() {
+                <p class="sentence small warn" data-testid="sweep-off-chart">
                     { format!("Not on the plot (the job never catches up after some crashes): {}",
                         plot.off_chart.iter().map(|&c| run.rows[c].label()).collect::<Vec<_>>().join(", ")) }
                 </p>
