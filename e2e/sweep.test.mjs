@@ -121,6 +121,9 @@ test('a 3 × 2 sweep runs in workers, plots, recommends, and a point applies its
   assert.match(advice, /\d s/);
   const yaml = await board.locator('[data-testid=sweep-yaml]').inputValue();
   assert.match(yaml, /execution\.checkpointing\.interval/);
+  // Copy answers either way: copied, or (no clipboard permission) the text left selected.
+  await board.locator('[data-testid=sweep-copy-yaml]').click();
+  await board.locator('.sweep-yaml [role=status]', { hasText: /copied|refused/ }).waitFor({ timeout: 5000 });
 
   // At the projector's size everything is on one screen, and the page does not scroll.
   await page.setViewportSize(PROJECTOR);

@@ -6,7 +6,7 @@
 
 use yew::prelude::*;
 
-use crate::engine::report::format::{bytes_f, percent, sig3};
+use crate::engine::report::format::{bytes_f, count, percent, sig3};
 use crate::engine::report::sweep::expected_recovery_s;
 use crate::lab::intent::Intent;
 use crate::lab::sweep::plot::{layout, Exposure, Overhead};
@@ -125,7 +125,7 @@ pub fn pareto_plot(props: &ParetoPlotProps) -> Html {
             secs(expected_recovery_s(res)),
             e.recovery_s.map_or("—".into(), |s| secs(s.p95)),
             e.recovery_point_s.map_or("—".into(), |s| secs(s.mean)),
-            e.replayed_records.map_or("—".into(), |s| sig3(s.mean)),
+            e.replayed_records.map_or("—".into(), |s| count(s.mean.round() as u64)),
         ))
     });
     let on_overhead = {
@@ -172,10 +172,12 @@ pub fn pareto_plot(props: &ParetoPlotProps) -> Html {
                         <text x={(left - 6.0).to_string()} y={(t.at + 4.0).to_string()} text-anchor="end">{ &t.text }</text>
                     </g>
                 }) }
-                { for plot.x_ticks.iter().map(|t| html! {
+                { for plot.x_ticks.iter().enumerate().map(|(i, t)| html! {
                     <g class="tick">
                         <line x1={t.at.to_string()} x2={t.at.to_string()} y1={top.to_string()} y2={bottom.to_string()} />
-                        <text x={t.at.to_string()} y={(bottom + 16.0).to_string()} text-anchor="middle">{ &t.text }</text>
+                        // The last label ends at its tick, so it stays inside the plot.
+                        <text x={t.at.to_string()} y={(bottom + 16.0).to_string()}
+                            text-anchor={if i + 1 == plot.x_ticks.len() { "end" } else { "middle" }}>{ &t.text }</text>
                     </g>
                 }) }
                 <line class="axis" x1={left.to_string()} x2={right.to_string()} y1={bottom.to_string()} y2={bottom.to_string()} />
