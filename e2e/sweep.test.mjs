@@ -132,6 +132,9 @@ test('a 3 × 2 sweep runs in workers, plots, recommends, and a point applies its
     const box = await board.locator(`[data-testid=${id}]`).boundingBox();
     assert.ok(box && box.y >= 0 && box.y + box.height <= PROJECTOR.height && box.x + box.width <= PROJECTOR.width, `${id} on screen: ${JSON.stringify(box)}`);
   }
+  // The whole table, Apply included, without scrolling sideways.
+  const wrap = await board.locator('.sweep-table-wrap').evaluate((e) => [e.scrollWidth, e.clientWidth]);
+  assert.ok(wrap[0] <= wrap[1], `the table fits its column at 1920 px (${wrap})`);
   const scroll = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]);
   assert.ok(scroll[0] <= PROJECTOR.width && scroll[1] <= PROJECTOR.height, `the page does not scroll (${scroll})`);
   await screenshot(page, 'sweep-1920x1080');
