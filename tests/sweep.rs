@@ -138,3 +138,69 @@ fn bad_sweeps_are_refused_by_name() {
     );
     assert!(cells(&base(), &[]).is_err());
 }
+
+#[test]
+fn a_grid_too_large_for_the_memory_budget_is_refused_by_name() {
+    use statelab::engine::partitioning::workload::{KeyDistribution, SourceConfig};
+    use statelab::engine::report::sweep::{cell_memory, check_memory};
+    let mut big = base();
+    big.workload.source = SourceConfig::Generated {
+        key_space: 2_000_000,
+        distribution: KeyDistribution::Uniform,
+        key_kind: statelab::engine::partitioning::keygroups::KeyKind::String,
+    };
+    big.workload.value_model = ValueModel::RandomBytes { len: 500 };
+    let grid = cells(&big, &[parse_axis("num_retained=1,2,3").unwrap()]).unwrap();
+    let one = cell_memory(&grid[2], false);
+    // Two million keys of 500 bytes: a gigabyte of state alone.
+    assert!(one > 1 << 30, "{one}");
+    // One at a time fits a budget of one cell; three at once do not.
+    check_memory(&grid, 1, false, one).unwrap();
+    let err = check_memory(&grid, 3, false, 2 * one).unwrap_err();
+    match &err {
+        SweepError::OverMemory {
+            at_once,
+            needed,
+            largest,
+            ..
+        } => {
+            assert_eq!(*at_once, 3);
+            assert!(*needed > 2 * one);
+            assert_eq!(largest, "num_retained=3");
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.starts_with("memory: 3 cells at once need about"),
+        "{text}"
+    );
+    assert!(text.contains("num_retained=3"), "{text}");
+    // A fork also holds the run it was taken from.
+    assert!(cell_memory(&grid[0], true) > cell_memory(&grid[0], false));
+}
+
+#[test]
+fn cells_and_results_travel_as_json_unchanged() {
+    // Web Workers get a cell and hand back its result as JSON text.
+    let axes = [
+        parse_axis("interval_ms=300,off").unwrap(),
+        parse_axis("codec=none,lz4").unwrap(),
+    ];
+    for cell in cells(&base(), &axes).unwrap() {
+        let text = serde_json::to_string(&cell).unwrap();
+        let back: statelab::engine::report::sweep::Cell = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, cell);
+    }
+    let grid = cells(&base(), &[parse_axis("policy=fixed,adaptive").unwrap()]).unwrap();
+    let r = run_cell(
+        &grid[1],
+        None,
+        SPAN,
+        CrashTimes::Exponential { mtbf_s: 600.0 },
+        |_| {},
+    )
+    .unwrap();
+    let back: CellResult = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+    assert_eq!(back, r);
+}

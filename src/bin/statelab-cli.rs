@@ -26,8 +26,8 @@ mod cli {
     use statelab::engine::report::metrics::SAMPLE_INTERVAL_US;
     use statelab::engine::report::stats::{CheckpointStats, RecoveryStats};
     use statelab::engine::report::sweep::{
-        cells, pareto_front, parse_axis, recommend, run_cell, run_cell_keeping, Cell, CellResult,
-        Recommendation, Span,
+        cells, check_memory, pareto_front, parse_axis, recommend, run_cell, run_cell_keeping, Cell,
+        CellResult, Recommendation, Span,
     };
     use statelab::engine::report::whatif::WhatIfRun;
     use statelab::engine::sim::Simulation;
@@ -36,6 +36,10 @@ mod cli {
     use std::path::{Path, PathBuf};
     use std::process::ExitCode;
     use std::time::{Duration, Instant};
+
+    /// What a native sweep's cells may use at once: a machine that runs the lab has a few
+    /// gigabytes to spare, not the whole of its memory.
+    const SWEEP_MEMORY_BUDGET: u64 = 8 << 30;
 
     #[derive(Parser)]
     #[command(
@@ -338,6 +342,10 @@ a size misses the ±2 % aim.")]
                 let threads = threads
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
                     .clamp(1, grid.len());
+                // Threads share this machine's memory: refuse a grid whose cells at once
+                // would not fit rather than run out of it half-way.
+                check_memory(&grid, threads, false, SWEEP_MEMORY_BUDGET)
+                    .map_err(|e| e.to_string())?;
                 let results = sweep_on_threads(&grid, span, mtbf, threads, &mut progress)?;
                 progress.finish();
                 let reference = grid.iter().position(|c| c.config == config).unwrap_or(0);

@@ -250,28 +250,9 @@ impl Driver {
         ))
     }
 
-    /// Whether comparing policies fits beside the run: the forks wait as copies of the
-    /// run at the moment they were taken (whose pages the run's writes then stop sharing)
-    /// and run one at a time (each diverging page by page, with its own store and oracle):
-    /// two more runs' worth beside the run, at most.
     /// What the run needs in memory at its busiest (`memory::estimate`).
     pub fn memory_bytes(&self) -> u64 {
         memory::estimate(self.sim.config(), self.trace.as_ref()).bytes
-    }
-
-    pub fn what_if_fits(&self) -> Result<(), String> {
-        let e = memory::estimate(self.sim.config(), self.trace.as_ref());
-        let need = e.bytes + 2 * e.bytes.saturating_sub(e.key_space + e.fixed);
-        if need <= BROWSER_LIMIT_BYTES {
-            return Ok(());
-        }
-        Err(format!(
-            "comparing policies runs a fork of this job beside it, about {} of memory in all, \
-             more than the {} a browser tab can safely use; compare a smaller configuration, \
-             or run `statelab-cli what-if`",
-            crate::engine::report::format::bytes(need),
-            crate::engine::report::format::bytes(BROWSER_LIMIT_BYTES)
-        ))
     }
 
     pub fn trigger_checkpoint(&mut self) -> Result<(), String> {

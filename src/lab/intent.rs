@@ -12,6 +12,7 @@ use crate::engine::transfer::store::{CheckpointId, ChunkId};
 use super::model::Spot;
 use super::prefs::DockTab;
 use super::stepping::StepKind;
+use super::sweep::SweepIntent;
 
 /// Something a person clicked, typed or pressed.
 #[derive(Clone, Debug, PartialEq)]
@@ -71,12 +72,8 @@ pub enum Intent {
     CopyLink,
     /// Esc: close the help overlay if it is open, otherwise clear the selection.
     Dismiss,
-    /// Measure every scheduling policy on forks of the run, `horizon_s` virtual seconds
-    /// ahead (spread over frames).
-    RunWhatIf {
-        horizon_s: u32,
-    },
-    CancelWhatIf,
+    /// The What if tab's sweep: its form, run, cancel, plot and applying a cell.
+    Sweep(SweepIntent),
     /// The shell started fetching a job's REST answers from a JobManager at this URL.
     FlinkFetching(String),
     /// A job's REST answers, `(file name, text)`, dropped or fetched; `from` says where

@@ -18,7 +18,9 @@
 //!   time.
 //! - [`stepping`]: the kinds of moment "step" goes to (event, barrier, snapshot, chunk …).
 //! - [`publish`] and [`view`]: the read-only picture every component draws.
-//! - [`whatif`]: the what-if comparison, stepped in its own slice of each frame.
+//! - [`sweep`]: the What if tab's sweep: a grid of settings, each a fork of the run
+//!   measured in a Web Worker, the Pareto plot, the recommendation, the run's expected
+//!   cost of failures.
 //! - [`motion`] and [`geometry`]: what the pipeline animates between pictures, and
 //!   picking what a click or tap touched.
 //! - [`url`]: the configuration and seed as a query string, and back.
@@ -55,7 +57,7 @@ pub mod recovery;
 pub mod session;
 pub mod slowmo;
 pub mod stepping;
+pub mod sweep;
 pub mod timeline;
 pub mod url;
 pub mod view;
-pub mod whatif;

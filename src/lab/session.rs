@@ -25,9 +25,9 @@ use super::prefs::{DockTab, Prefs};
 use super::publish::Publisher;
 use super::slowmo::{stop_for, SlowMotion};
 use super::stepping::StepKind;
+use super::sweep::{Order, Sweep, SweepIntent};
 use super::url;
 use super::view::LabView;
-use super::whatif::WhatIf;
 
 /// A wall clock in ms (the page's `performance.now()`); tests pass their own.
 pub type Clock = Box<dyn Fn() -> f64>;
@@ -84,7 +84,7 @@ pub struct Session {
     page: Page,
     pacer: Pacer,
     slow_motion: SlowMotion,
-    what_if: WhatIf,
+    sweep: Sweep,
     calibration: CalibrationTab,
     publisher: Publisher,
     clock: Clock,
@@ -124,6 +124,7 @@ impl Session {
             prefs.slow_motion
         };
         slow_motion.set_enabled(slow);
+        let sweep = Sweep::new(driver.config());
         let session = Self {
             driver,
             page: Page {
@@ -148,7 +149,7 @@ impl Session {
             },
             pacer: Pacer::default(),
             slow_motion,
-            what_if: WhatIf::default(),
+            sweep,
             calibration: CalibrationTab::default(),
             publisher: Publisher::default(),
             clock,
@@ -180,13 +181,10 @@ impl Session {
         &self.driver
     }
 
-    /// Whether animation frames are wanted: the run plays, a step is being worked
-    /// through, or a comparison runs.
+    /// Whether animation frames are wanted: the run plays or a step is being worked
+    /// through. (A sweep's workers answer with messages, not frames.)
     pub fn busy(&self) -> bool {
-        self.page.playing
-            || self.driver.goal().is_some()
-            || self.what_if.running()
-            || self.calibration.running()
+        self.page.playing || self.driver.goal().is_some() || self.calibration.running()
     }
 
     /// What an intent does. Every intent is named here; none falls through.
@@ -341,6 +339,9 @@ impl Session {
                 return Some(Effect::SetFlag("present", self.page.presenter));
             }
             Intent::ShowTab(tab) => {
+                if tab == DockTab::WhatIf {
+                    self.sweep.refresh_soon();
+                }
                 self.page.dock_tab = tab;
                 self.page.prefs_dirty = true;
             }
@@ -375,11 +376,7 @@ impl Session {
                     self.page.inspection = None;
                 }
             }
-            Intent::RunWhatIf { horizon_s } => match self.driver.what_if_fits() {
-                Ok(()) => self.what_if.start(self.driver.sim(), horizon_s),
-                Err(why) => self.page.notice = Some(why),
-            },
-            Intent::CancelWhatIf => self.what_if.clear(),
+            Intent::Sweep(intent) => return self.sweep_intent(intent),
             Intent::FlinkFetching(url) => self.calibration.fetching(url),
             Intent::FlinkAnswers { from, files } => {
                 let lab = self.lab_bytes();
@@ -407,6 +404,57 @@ impl Session {
             },
         }
         None
+    }
+
+    /// The sweep's intents: running it pauses the run (the cells fork from this moment),
+    /// applying a cell puts its setting on the run.
+    fn sweep_intent(&mut self, intent: SweepIntent) -> Option<Effect> {
+        match intent {
+            SweepIntent::Run { cores } => {
+                self.set_playing(false);
+                let now_ms = (self.clock)();
+                self.sweep.start(self.driver.sim(), cores, now_ms);
+            }
+            SweepIntent::Apply(cell) => {
+                let result = self.sweep.setting_of(cell, self.driver.config()).and_then(
+                    |(config, label)| {
+                        let generation = self.driver.generation();
+                        let said = self.driver.apply_config(config)?;
+                        if self.driver.generation() != generation {
+                            self.after_new_run();
+                        }
+                        Ok(Some(match said {
+                            Some(s) => format!("from the sweep, {label}: {s}"),
+                            None => format!("from the sweep, {label} applied to the run"),
+                        }))
+                    },
+                );
+                let applied = result.is_ok();
+                self.say(result);
+                if applied {
+                    return Some(self.query());
+                }
+            }
+            other => self.sweep.handle(other, self.driver.config()),
+        }
+        None
+    }
+
+    /// A message from sweep worker `worker` (JSON text).
+    pub fn sweep_reply(&mut self, worker: usize, text: &str) {
+        let now_ms = (self.clock)();
+        self.sweep.reply(worker, text, now_ms);
+    }
+
+    /// Sweep worker `worker` stopped (its script failed, or its engine trapped).
+    pub fn sweep_worker_failed(&mut self, worker: usize, why: &str) {
+        let now_ms = (self.clock)();
+        self.sweep.worker_failed(worker, why, now_ms);
+    }
+
+    /// What the shell should do with the sweep's workers since the last call.
+    pub fn take_sweep_orders(&mut self) -> Vec<Order> {
+        self.sweep.take_orders()
     }
 
     /// The link was copied: say so.
@@ -438,8 +486,7 @@ impl Session {
 
     /// One animation frame at `ts_ms`: the run's engine work within the frame budget
     /// (towards a step's goal, or the frame's speed × wall time while playing: the speed
-    /// asked, or slow motion's around a moment), then the what-if forks in their own
-    /// budget, then the inspection. Returns whether a picture should be published.
+    /// asked, or slow motion's around a moment), then the inspection. Returns whether a picture should be published.
     pub fn frame(&mut self, ts_ms: f64) -> bool {
         let dt_ms = self.pacer.frame_dt(ts_ms);
         let clock: &dyn Fn() -> f64 = &*self.clock;
@@ -488,7 +535,6 @@ impl Session {
         }
         self.pacer
             .count_emitted(self.driver.sim().source_offset(), dt_ms);
-        self.what_if.work(clock);
         self.calibration.work(clock);
         self.refresh_inspection(false);
         self.pacer.publish_due(self.page.playing)
@@ -505,6 +551,11 @@ impl Session {
             .publisher
             .publish(&self.driver, self.pacer.emit_rate(), selected);
         self.revision += 1;
+        let now_ms = (self.clock)();
+        let wanted = self.page.dock_tab == DockTab::WhatIf || self.sweep.open();
+        self.sweep
+            .refresh_run_cost(self.driver.sim(), now_ms, wanted);
+        let sweep = self.sweep.view(now_ms);
         let page = &self.page;
         let view = LabView {
             config: run.config,
@@ -538,7 +589,7 @@ impl Session {
             spotlight: page.spotlight,
             reduced_motion: page.reduced_motion,
             generation: run.generation,
-            what_if: self.what_if.status().clone(),
+            sweep,
             calibration: self.calibration.view().clone(),
         };
         self.pacer.published((self.clock)() - t0);
@@ -636,7 +687,7 @@ impl Session {
     fn after_new_run(&mut self) {
         self.page.selection = None;
         self.page.inspection = None;
-        self.what_if.clear();
+        self.sweep.new_run(self.driver.config());
         self.pacer.rebase(self.driver.sim().now_us());
         self.slow_motion.forget();
     }

@@ -19,7 +19,7 @@ use super::model::Spot;
 use super::moments::Moment;
 use super::prefs::DockTab;
 use super::stepping::StepKind;
-use super::whatif::WhatIfStatus;
+use super::sweep::SweepView;
 
 /// Everything components draw.
 #[derive(Clone, Debug)]
@@ -81,7 +81,8 @@ pub struct LabView {
     /// Changes whenever the simulation is replaced (reset, seed, a new run), so views
     /// can forget what they remembered about the old one.
     pub generation: u64,
-    pub what_if: WhatIfStatus,
+    /// The What if tab's sweep and the run's expected cost of failures.
+    pub sweep: Rc<SweepView>,
     /// The "Your job" tab: a real job calibrated and compared.
     pub calibration: CalibrationView,
 }

@@ -15,8 +15,8 @@ use super::flink::FlinkJob;
 use super::inspector::Inspector;
 use super::metrics::model::Model;
 use super::metrics::recovery::Recovery;
-use super::metrics::whatif::WhatIf;
 use super::metrics::Metrics;
+use super::sweep::SweepPanel;
 use crate::lab::intent::Intent;
 use crate::lab::prefs::DockTab;
 
@@ -92,12 +92,7 @@ pub fn dock() -> Html {
         DockTab::Inspector => html! { <Inspector /> },
         DockTab::Model => html! { <Model lab={lab.clone()} /> },
         DockTab::Metrics => html! { <Metrics lab={lab.clone()} /> },
-        DockTab::WhatIf => html! {
-            <section class="what-if-panel" aria-labelledby="what-if-heading">
-                <h2 id="what-if-heading">{ "What if: every policy on this run" }</h2>
-                <WhatIf lab={lab.clone()} />
-            </section>
-        },
+        DockTab::WhatIf => html! { <SweepPanel lab={lab.clone()} /> },
         DockTab::Flink => html! { <FlinkJob lab={lab.clone()} /> },
         DockTab::Settings => html! { <Controls /> },
     };

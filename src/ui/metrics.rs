@@ -1,14 +1,13 @@
 //! The metrics: checkpoint counts, charts, Flink's checkpoint history and summary, and
 //! the event log (the dock's Metrics tab); the recovery card with the exactly-once
-//! verdict, the state-transfer model and the what-if comparison (their own places in the
-//! dock). Everything drawn comes from `LabState`.
+//! verdict and the state-transfer model (their own places in the dock; the What if tab is
+//! `ui::sweep`). Everything drawn comes from `LabState`.
 
 mod charts;
 mod events;
 mod history;
 pub mod model;
 pub mod recovery;
-pub mod whatif;
 
 use yew::prelude::*;
 

@@ -20,7 +20,10 @@ pub struct RestorePlan {
     pub checkpoint: CheckpointId,
     /// The offset replay starts from (the oldest key group's offset).
     pub replay_offset: u64,
-    /// When its oldest chunk's state was captured: a restore goes back to then.
+    /// How far back a restore goes: the checkpoint's trigger, or when the oldest key
+    /// group left waiting (at an older offset) was captured. An unchanged chunk reused
+    /// from an earlier checkpoint is valid at this checkpoint's offset, so it counts as
+    /// of the trigger, not of its first capture.
     pub captured_at_us: u64,
     /// In manifest (key group) order, the order a restore enqueues them.
     pub chunks: Arc<[ChunkCost]>,
@@ -42,7 +45,13 @@ impl RestorePlan {
             captured_at_us: checkpoint
                 .manifest
                 .iter()
-                .map(|m| m.captured_at_us)
+                .map(|m| {
+                    if m.offset >= checkpoint.offset {
+                        checkpoint.triggered_at_us
+                    } else {
+                        m.captured_at_us
+                    }
+                })
                 .min()
                 .unwrap_or(checkpoint.triggered_at_us),
             chunks: checkpoint

@@ -25,10 +25,10 @@
 use crate::engine::partitioning::workload::{KeyDistribution, SourceConfig, Workload};
 use crate::engine::recovery::plans::{RestorePlan, RestoreRates};
 use crate::engine::sim::Simulation;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How crash times are distributed over the horizon.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CrashTimes {
     Uniform,
@@ -39,7 +39,7 @@ pub enum CrashTimes {
 }
 
 /// Weighted summary of one quantity over crash times.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Spread {
     pub mean: f64,
     pub p50: f64,
@@ -76,7 +76,7 @@ impl Spread {
 }
 
 /// What a crash at one moment would cost.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CrashAt {
     pub at_us: u64,
     /// `None`: no checkpoint completed yet, the job restarts from empty state at offset 0.
@@ -94,7 +94,7 @@ pub struct CrashAt {
 }
 
 /// The numbers the model rests on, shown with the answer.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Assumptions {
     pub restart_delay_ms: u64,
     pub bandwidth_mbit_s: f64,
@@ -106,7 +106,7 @@ pub struct Assumptions {
     pub busiest_subtask_share: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Exposure {
     pub from_us: u64,
     pub to_us: u64,
@@ -338,5 +338,21 @@ mod tests {
         assert_eq!(w.p50, 1.0);
         assert_eq!(w.p95, 5.0);
         assert!(Spread::of(vec![(f64::NAN, 1.0)]).is_none());
+    }
+
+    #[test]
+    fn the_recovery_point_is_the_restored_checkpoint_not_its_oldest_reused_chunk() {
+        // Incremental checkpoints every 2 s reuse unchanged chunks captured long before;
+        // those are valid at the newer checkpoint, so a crash never goes back further
+        // than about an interval plus a checkpoint's duration, however long the run.
+        let config = crate::engine::config::Config::default();
+        assert!(config.checkpointing.incremental);
+        assert_eq!(config.checkpointing.interval_ms, Some(2_000));
+        let mut sim = Simulation::new(config, None).unwrap();
+        sim.advance_to(60_000_000);
+        let e = exposure(&sim, 20_000_000, 60_000_000, CrashTimes::Uniform);
+        let point = e.recovery_point_s.unwrap();
+        assert!(point.max < 6.0, "{point:?}");
+        assert!(point.mean > 0.5 && point.mean < 4.0, "{point:?}");
     }
 }

@@ -137,6 +137,14 @@ pub enum SweepError {
         cells: usize,
         max: usize,
     },
+    /// The cells that run at once need more memory than the sweep may use.
+    OverMemory {
+        at_once: usize,
+        needed: u64,
+        budget: u64,
+        largest: String,
+        largest_needs: u64,
+    },
     /// A cell's setting makes a config the engine refuses.
     Cell {
         cell: String,
@@ -185,6 +193,22 @@ impl fmt::Display for SweepError {
                 f,
                 "{cells} cells is more than the {max} a sweep runs at once; use fewer values"
             ),
+            SweepError::OverMemory {
+                at_once,
+                needed,
+                budget,
+                largest,
+                largest_needs,
+            } => {
+                use crate::engine::report::format::bytes;
+                write!(
+                    f,
+                    "memory: {at_once} cells at once need about {} (the largest, {largest}, alone {}), more than the sweep's budget of {}; run fewer at once or choose smaller settings",
+                    bytes(*needed),
+                    bytes(*largest_needs),
+                    bytes(*budget)
+                )
+            }
             SweepError::Cell { cell, errors } => write!(f, "cell {cell}: {errors}"),
             SweepError::BadHorizon(why) => write!(f, "{why}"),
             SweepError::NotApplicable {
@@ -380,7 +404,7 @@ pub struct Span {
 }
 
 /// One cell of the grid: its setting and the config it runs.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
     pub index: usize,
     /// (parameter, value) per axis.
@@ -452,8 +476,45 @@ pub fn cells(base: &Config, axes: &[Axis]) -> Result<Vec<Cell>, SweepError> {
     Ok(out)
 }
 
+/// Memory one cell needs while it runs: its own run at its busiest
+/// (`memory::estimate`), plus, for a cell forked from a running simulation, that run's
+/// copy, whose pages the fork stops sharing as it writes (at most the state again).
+pub fn cell_memory(cell: &Cell, forked: bool) -> u64 {
+    let e = crate::engine::memory::estimate(&cell.config, None);
+    let base = if forked {
+        e.bytes.saturating_sub(e.key_space + e.fixed)
+    } else {
+        0
+    };
+    e.bytes + base
+}
+
+/// Refuses a grid whose `at_once` largest cells together need more than `budget` bytes
+/// (threads natively; Web Workers in the browser, each its own wasm instance).
+pub fn check_memory(
+    grid: &[Cell],
+    at_once: usize,
+    forked: bool,
+    budget: u64,
+) -> Result<(), SweepError> {
+    let mut needs: Vec<(u64, &Cell)> = grid.iter().map(|c| (cell_memory(c, forked), c)).collect();
+    needs.sort_by_key(|n| std::cmp::Reverse(n.0));
+    let at_once = at_once.clamp(1, grid.len().max(1));
+    let needed: u64 = needs.iter().take(at_once).map(|(n, _)| n).sum();
+    match needs.first() {
+        Some((largest_needs, largest)) if needed > budget => Err(SweepError::OverMemory {
+            at_once,
+            needed,
+            budget,
+            largest: largest.label(),
+            largest_needs: *largest_needs,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// What one cell measured.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CellResult {
     pub index: usize,
     pub label: String,
@@ -520,6 +581,28 @@ pub fn run_cell_from(
     horizon_us: u64,
     crash_times: CrashTimes,
 ) -> Result<CellResult, SweepError> {
+    run_cell_from_keeping(cell, base, trace, horizon_us, crash_times, |_, _| {}).map(|(r, _)| r)
+}
+
+/// Where a forked cell is: bringing a new run to the fork's moment (a setting Flink
+/// cannot change under a running job), or measuring over the horizon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CellPhase {
+    CatchUpToFork,
+    Horizon,
+}
+
+/// [`run_cell_from`], reporting progress (phase and fraction of it done) and handing back
+/// the cell's simulation.
+pub fn run_cell_from_keeping(
+    cell: &Cell,
+    base: &Simulation,
+    trace: Option<&Trace>,
+    horizon_us: u64,
+    crash_times: CrashTimes,
+    mut progress: impl FnMut(CellPhase, f64),
+) -> Result<(CellResult, Simulation), SweepError> {
     let refused = |errors| SweepError::Cell {
         cell: cell.label(),
         errors,
@@ -528,16 +611,28 @@ pub fn run_cell_from(
     if let Reconfigured::NeedsNewRun(_) = sim.reconfigure(cell.config.clone()).map_err(refused)? {
         let at = base.now_us();
         sim = Simulation::new(cell.config.clone(), trace).map_err(refused)?;
-        sim.advance_to(at);
+        let step = (at / 50).max(100_000);
+        while sim.now_us() < at {
+            sim.advance_to((sim.now_us() + step).min(at));
+            progress(CellPhase::CatchUpToFork, sim.now_us() as f64 / at as f64);
+        }
     }
     let from = sim.now_us();
     let start = sim.totals();
-    sim.advance_to(from + horizon_us);
+    let end = from + horizon_us;
+    let step = (horizon_us / 100).max(100_000);
+    while sim.now_us() < end {
+        sim.advance_to((sim.now_us() + step).min(end));
+        progress(
+            CellPhase::Horizon,
+            (sim.now_us() - from) as f64 / horizon_us.max(1) as f64,
+        );
+    }
     let span = Span {
         warmup_us: from,
         horizon_us,
     };
-    Ok(measure(cell, &sim, start, span, crash_times))
+    Ok((measure(cell, &sim, start, span, crash_times), sim))
 }
 
 fn measure(
@@ -604,7 +699,7 @@ pub fn pareto_front(results: &[CellResult]) -> Vec<usize> {
 }
 
 /// The recommended cell and why, in numbers.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Recommendation {
     pub cell: usize,
     pub label: String,
@@ -616,6 +711,12 @@ pub struct Recommendation {
     pub replay_ratio: f64,
     /// Whether the choice changes when the MTBF is ten times shorter or longer.
     pub sensitive_to_mtbf: bool,
+    /// Whether it rests on the link: the choice changes when link time is valued as on a
+    /// link half or twice as fast, or the cell keeps the link busy more than half the
+    /// time (on a link half as fast its checkpoints could not keep up).
+    pub sensitive_to_bandwidth: bool,
+    /// The recommended cell's share of the link's capacity.
+    pub link_utilisation: f64,
     pub flink_possible: bool,
 }
 
@@ -629,7 +730,7 @@ pub fn recommend(
     mtbf_s: f64,
 ) -> Option<Recommendation> {
     let front = pareto_front(results);
-    let pick = |mtbf: f64| -> Option<usize> {
+    let pick_at = |mtbf: f64, bandwidth_mbit_s: f64| -> Option<usize> {
         let bytes_per_s = bandwidth_mbit_s * 1e6 / 8.0;
         front.iter().copied().min_by(|&a, &b| {
             let cost = |r: &CellResult| {
@@ -638,6 +739,7 @@ pub fn recommend(
             cost(&results[a]).total_cmp(&cost(&results[b]))
         })
     };
+    let pick = |mtbf: f64| pick_at(mtbf, bandwidth_mbit_s);
     let best = pick(mtbf_s)?;
     let r = &results[best];
     let base = results.get(reference)?;
@@ -651,6 +753,10 @@ pub fn recommend(
         reference_recovery_p95_s: p95(base),
         replay_ratio: replay(base) / replay(r).max(1.0),
         sensitive_to_mtbf: pick(mtbf_s / 10.0) != Some(best) || pick(mtbf_s * 10.0) != Some(best),
+        sensitive_to_bandwidth: pick_at(mtbf_s, bandwidth_mbit_s / 2.0) != Some(best)
+            || pick_at(mtbf_s, bandwidth_mbit_s * 2.0) != Some(best)
+            || r.link_utilisation > 0.5,
+        link_utilisation: r.link_utilisation,
         flink_possible: r.flink_possible,
     })
 }
@@ -698,6 +804,13 @@ impl fmt::Display for Recommendation {
             write!(
                 f,
                 " The choice depends on the assumed MTBF: at ten times more or fewer failures another setting wins."
+            )?;
+        }
+        if self.sensitive_to_bandwidth {
+            write!(
+                f,
+                " It depends on the link's bandwidth: it keeps the link busy {} of the time, and on a link half or twice as fast another setting may win (sweep bandwidth_mbit_s to see).",
+                crate::engine::report::format::percent(self.link_utilisation)
             )?;
         }
         Ok(())

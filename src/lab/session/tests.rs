@@ -11,7 +11,8 @@ use crate::lab::intent::Target;
 use crate::lab::pacing::{MAX_SPEED, MIN_SPEED};
 use crate::lab::prefs::DockTab;
 use crate::lab::stepping::StepKind;
-use crate::lab::whatif::WhatIfStatus;
+use crate::lab::sweep::job::Reply;
+use crate::lab::sweep::{Order, Stage, SweepIntent};
 
 const ADDRESS: &str = "http://lab.test/";
 
@@ -130,23 +131,37 @@ fn page_intents_change_what_the_page_shows() {
         (vec![Intent::StepMoment, Intent::Play], |v| {
             v.playing && !v.stepping
         }),
-        (vec![Intent::RunWhatIf { horizon_s: 30 }], |v| {
-            v.what_if
-                == WhatIfStatus::Running {
-                    progress: 0.0,
-                    horizon_s: 30,
-                }
-        }),
-        (vec![Intent::RunWhatIf { horizon_s: 0 }], |v| {
-            matches!(v.what_if, WhatIfStatus::Running { horizon_s: 1, .. })
-        }),
         (
-            vec![Intent::RunWhatIf { horizon_s: 30 }, Intent::CancelWhatIf],
-            |v| v.what_if == WhatIfStatus::Idle,
+            vec![Intent::Play, Intent::Sweep(SweepIntent::Run { cores: 2 })],
+            |v| {
+                !v.playing
+                    && v.sweep.open
+                    && v.sweep
+                        .run
+                        .as_ref()
+                        .is_some_and(|r| r.stage == Stage::Running)
+            },
         ),
         (
-            vec![Intent::RunWhatIf { horizon_s: 30 }, Intent::Reset],
-            |v| v.what_if == WhatIfStatus::Idle,
+            vec![
+                Intent::Sweep(SweepIntent::Run { cores: 2 }),
+                Intent::Sweep(SweepIntent::Cancel),
+            ],
+            |v| {
+                v.sweep
+                    .run
+                    .as_ref()
+                    .is_some_and(|r| r.stage == Stage::Cancelled)
+            },
+        ),
+        (
+            vec![Intent::Sweep(SweepIntent::Run { cores: 2 }), Intent::Reset],
+            |v| {
+                v.sweep
+                    .run
+                    .as_ref()
+                    .is_some_and(|r| r.stage == Stage::Cancelled)
+            },
         ),
         (vec![Intent::TriggerCheckpoint], |v| {
             v.notice.is_none() && v.view.counts.triggered == 1
@@ -401,32 +416,43 @@ fn a_slow_machine_falls_behind_and_says_so() {
 }
 
 #[test]
-fn the_what_if_comparison_runs_beside_the_run_and_ends() {
+fn a_sweep_orders_workers_and_applies_a_cell_to_the_run() {
     let mut s = paused();
     let mut ts = 0.0;
-    s.handle(Intent::StepCheckpoint);
-    run_until_idle(&mut s, &mut ts);
-    let at = s.publish().view.now_us;
-    s.handle(Intent::RunWhatIf { horizon_s: 2 });
-    assert!(s.busy());
-    run_until_idle(&mut s, &mut ts);
-    let view = s.publish();
-    match &view.what_if {
-        WhatIfStatus::Done {
-            rows,
-            horizon_s,
-            from_us,
-        } => {
-            assert_eq!(rows.len(), 3, "one row per policy");
-            assert_eq!(*horizon_s, 2);
-            assert_eq!(*from_us, at);
-        }
-        other => panic!("{other:?}"),
+    for _ in 0..2 {
+        s.handle(Intent::StepCheckpoint);
+        run_until_idle(&mut s, &mut ts);
     }
-    assert_eq!(
-        view.view.now_us, at,
-        "the run itself did not move while paused"
+    assert!(s.publish().view.now_us > 1_000_000);
+    s.handle(Intent::Sweep(SweepIntent::SetValues {
+        axis: 0,
+        text: "1000,4000".into(),
+    }));
+    s.handle(Intent::Sweep(SweepIntent::SetHorizon(60)));
+    s.handle(Intent::Sweep(SweepIntent::Run { cores: 4 }));
+    // Two cells and the current setting: three workers at most.
+    assert_eq!(s.take_sweep_orders(), vec![Order::Start { workers: 3 }]);
+    assert!(!s.busy(), "workers answer with messages, not frames");
+    s.sweep_reply(0, &Reply::Ready.to_json());
+    let orders = s.take_sweep_orders();
+    assert!(
+        matches!(&orders[..], [Order::Post { worker: 0, .. }]),
+        "{orders:?}"
     );
+    // Apply the 4 s cell (index 1): the run's interval changes and the address follows.
+    let effect = s.handle(Intent::Sweep(SweepIntent::Apply(1)));
+    assert!(matches!(effect, Some(Effect::ReplaceQuery(q)) if q.contains("interval_ms=4000")));
+    let view = s.publish();
+    assert_eq!(view.config.checkpointing.interval_ms, Some(4000));
+    assert!(view
+        .notice
+        .as_deref()
+        .unwrap()
+        .starts_with("from the sweep, interval_ms=4000"));
+    // The tab shows the run's own expected cost of failures.
+    s.handle(Intent::ShowTab(DockTab::WhatIf));
+    let now = s.publish().sweep.now.clone().expect("the run's figures");
+    assert_eq!(now.exposure.failures_per_hour, Some(1.0));
 }
 
 #[test]

@@ -23,6 +23,7 @@ use super::dock::Dock;
 use super::help::Help;
 use super::keyboard;
 use super::stage::Stage;
+use super::sweep::workers::{WorkerEvent, Workers};
 use super::topbar::TopBar;
 use crate::lab::intent::Intent;
 use crate::lab::session::{Effect, Session};
@@ -37,7 +38,15 @@ pub enum Msg {
     Copied(Result<(), String>),
     DismissNotice,
     DismissLink,
+    /// A sweep worker's message or failure.
+    Sweep(WorkerEvent),
+    /// Publish what sweep workers reported since the last picture.
+    SweepFlush,
 }
+
+/// Worker progress is drawn at most this often (ms): a cell posts about a hundred
+/// progress messages and several workers post at once.
+const SWEEP_PUBLISH_EVERY_MS: f64 = 150.0;
 
 pub struct App {
     session: Session,
@@ -48,6 +57,11 @@ pub struct App {
     visible: bool,
     /// `?perf=1`: slow frames are logged to the console.
     slow_frames: Option<SlowFrameLog>,
+    /// The sweep's Web Workers, as the session orders.
+    workers: Workers,
+    /// When the last picture was published, and whether a flush of worker news is due.
+    published_ms: f64,
+    flush: Option<gloo_timers::callback::Timeout>,
     _keyboard: Listener,
     _visibility: Listener,
 }
@@ -73,6 +87,9 @@ impl Component for App {
             clipboard: Clipboard::default(),
             visible: !document_hidden(),
             slow_frames: address::query_has("perf", "1").then(SlowFrameLog::default),
+            workers: Workers::default(),
+            published_ms: 0.0,
+            flush: None,
             _keyboard: keyboard::install(dispatch),
             _visibility: on_visibility_change(ctx.link().callback(|_| Msg::VisibilityChanged)),
         };
@@ -118,7 +135,40 @@ impl Component for App {
             Msg::Copied(Err(link)) => self.session.copy_refused(link),
             Msg::DismissNotice => self.session.dismiss_notice(),
             Msg::DismissLink => self.session.dismiss_share_link(),
+            Msg::Sweep(event) => {
+                match event {
+                    WorkerEvent::Reply {
+                        generation,
+                        worker,
+                        text,
+                    } if self.workers.current(generation) => {
+                        self.session.sweep_reply(worker, &text)
+                    }
+                    WorkerEvent::Failed {
+                        generation,
+                        worker,
+                        why,
+                    } if self.workers.current(generation) => {
+                        self.session.sweep_worker_failed(worker, &why)
+                    }
+                    // From workers a cancel or a new sweep terminated.
+                    _ => return false,
+                }
+                self.perform_sweep_orders(ctx);
+                if perf_now() - self.published_ms < SWEEP_PUBLISH_EVERY_MS {
+                    if self.flush.is_none() {
+                        let link = ctx.link().clone();
+                        self.flush = Some(gloo_timers::callback::Timeout::new(
+                            SWEEP_PUBLISH_EVERY_MS as u32,
+                            move || link.send_message(Msg::SweepFlush),
+                        ));
+                    }
+                    return false;
+                }
+            }
+            Msg::SweepFlush => self.flush = None,
         }
+        self.perform_sweep_orders(ctx);
         self.publish();
         self.keep_frames_coming(ctx);
         true
@@ -179,11 +229,13 @@ impl Component for App {
 
     fn destroy(&mut self, _ctx: &Context<Self>) {
         self.frames.cancel();
+        self.workers.terminate();
     }
 }
 
 impl App {
     fn publish(&mut self) {
+        self.published_ms = perf_now();
         self.state = LabState::new(self.session.publish(), self.state.dispatch.clone());
     }
 
@@ -196,6 +248,15 @@ impl App {
             }
             Some(Effect::SetFlag(key, on)) => address::set_flag(key, on),
             Some(Effect::Download(file)) => super::browser::download(&file),
+        }
+    }
+
+    /// Starts, feeds and stops the sweep's workers as the session says.
+    fn perform_sweep_orders(&mut self, ctx: &Context<Self>) {
+        let orders = self.session.take_sweep_orders();
+        if !orders.is_empty() {
+            self.workers
+                .perform(orders, &ctx.link().callback(Msg::Sweep));
         }
     }
 

@@ -12,6 +12,7 @@ use yew::prelude::*;
 
 use super::context::LabState;
 use super::pipeline::Pipeline;
+use super::sweep::SweepBoard;
 use actions::ActionBar;
 use moment::MomentBar;
 
@@ -20,6 +21,14 @@ pub fn stage() -> Html {
     let Some(lab) = use_context::<LabState>() else {
         return html! {};
     };
+    // A sweep shown takes the stage's place (the run is paused while it runs).
+    if lab.sweep.open && lab.sweep.run.is_some() {
+        return html! {
+            <section class="stage" aria-label="The sweep's results">
+                <SweepBoard lab={lab} />
+            </section>
+        };
+    }
     html! {
         <section class="stage" aria-label="The pipeline and what acts on it">
             <MomentBar lab={lab.clone()} />
