@@ -11,6 +11,7 @@ use crate::engine::transfer::store::{CheckpointId, ChunkId};
 use super::model::Spot;
 use super::prefs::DockTab;
 use super::stepping::StepKind;
+use super::travel::TravelIntent;
 
 /// Something a person clicked, typed or pressed.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,6 +77,8 @@ pub enum Intent {
         horizon_s: u32,
     },
     CancelWhatIf,
+    /// Time travel: scrub, step back, branch, switch, compare (`lab::travel`).
+    Travel(TravelIntent),
 }
 
 /// What the inspector shows.

@@ -34,6 +34,7 @@
 //! - [`model`]: the state-transfer model panel's formulas and numbers, one symbol each.
 //! - [`prefs`]: what the page remembers between visits (slow motion, the dock's tab …).
 
+pub mod compare;
 pub mod driver;
 pub mod faults;
 pub mod fields;
@@ -54,6 +55,7 @@ pub mod session;
 pub mod slowmo;
 pub mod stepping;
 pub mod timeline;
+pub mod travel;
 pub mod url;
 pub mod view;
 pub mod whatif;

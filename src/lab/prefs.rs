@@ -19,15 +19,17 @@ pub enum DockTab {
     Model,
     Metrics,
     WhatIf,
+    Branches,
     Settings,
 }
 
 impl DockTab {
-    pub const ALL: [DockTab; 5] = [
+    pub const ALL: [DockTab; 6] = [
         DockTab::Inspector,
         DockTab::Model,
         DockTab::Metrics,
         DockTab::WhatIf,
+        DockTab::Branches,
         DockTab::Settings,
     ];
 
@@ -37,6 +39,7 @@ impl DockTab {
             DockTab::Model => "model",
             DockTab::Metrics => "metrics",
             DockTab::WhatIf => "what-if",
+            DockTab::Branches => "branches",
             DockTab::Settings => "settings",
         }
     }
@@ -47,6 +50,7 @@ impl DockTab {
             DockTab::Model => "Model",
             DockTab::Metrics => "Metrics",
             DockTab::WhatIf => "What if",
+            DockTab::Branches => "Branches",
             DockTab::Settings => "Settings",
         }
     }

@@ -232,7 +232,10 @@ impl Session {
                 let result = self.driver.trigger_checkpoint();
                 self.say(result.map(|()| None));
             }
-            Intent::CrashJob => self.driver.crash_job(),
+            Intent::CrashJob => {
+                let result = self.driver.crash_job();
+                self.say(result.map(|()| None));
+            }
             Intent::CrashSubtask(subtask) => {
                 let result = self.driver.crash_subtask(subtask);
                 self.say(result.map(|()| None));
@@ -371,6 +374,7 @@ impl Session {
                 Err(why) => self.page.notice = Some(why),
             },
             Intent::CancelWhatIf => self.what_if.clear(),
+            Intent::Travel(travel) => return self.travel(travel),
         }
         None
     }
@@ -469,6 +473,15 @@ impl Session {
         let run = self
             .publisher
             .publish(&self.driver, self.pacer.emit_rate(), selected);
+        if let Some(note) = self.driver.take_travel_note() {
+            self.page.notice = Some(match self.page.notice.take() {
+                Some(said) => format!("{note}{NOTICE_SEPARATOR}{said}"),
+                None => note,
+            });
+        }
+        // A comparison costs two seeks: it is made again only while the run stands still.
+        let settled = !self.page.playing && self.driver.goal().is_none();
+        let timeline = Rc::new(self.driver.timeline_view(settled));
         self.revision += 1;
         let page = &self.page;
         let view = LabView {
@@ -504,6 +517,7 @@ impl Session {
             reduced_motion: page.reduced_motion,
             generation: run.generation,
             what_if: self.what_if.status().clone(),
+            timeline,
         };
         self.pacer.published((self.clock)() - t0);
         Rc::new(view)
@@ -631,6 +645,8 @@ fn lost_message(chunk: ChunkId) -> String {
          checkpoint"
     )
 }
+
+mod travel;
 
 #[cfg(test)]
 mod tests;

@@ -18,6 +18,7 @@ use super::model::Spot;
 use super::moments::Moment;
 use super::prefs::DockTab;
 use super::stepping::StepKind;
+use super::travel::TimelineView;
 use super::whatif::WhatIfStatus;
 
 /// Everything components draw.
@@ -81,6 +82,8 @@ pub struct LabView {
     /// can forget what they remembered about the old one.
     pub generation: u64,
     pub what_if: WhatIfStatus,
+    /// The run's timeline: the moment shown, markers, branches, a comparison.
+    pub timeline: Rc<TimelineView>,
 }
 
 /// One record as it left the source, for drawing.

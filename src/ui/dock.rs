@@ -16,6 +16,7 @@ use super::metrics::model::Model;
 use super::metrics::recovery::Recovery;
 use super::metrics::whatif::WhatIf;
 use super::metrics::Metrics;
+use super::timeline::branches::Branches;
 use crate::lab::intent::Intent;
 use crate::lab::prefs::DockTab;
 
@@ -97,6 +98,7 @@ pub fn dock() -> Html {
                 <WhatIf lab={lab.clone()} />
             </section>
         },
+        DockTab::Branches => html! { <Branches lab={lab.clone()} /> },
         DockTab::Settings => html! { <Controls /> },
     };
     html! {

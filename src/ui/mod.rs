@@ -23,6 +23,7 @@ mod panic;
 mod pipeline;
 mod selftest;
 mod stage;
+mod timeline;
 mod topbar;
 
 /// Entry point called by the wasm binary (`src/main.rs`): installs the panic hook, then
