@@ -5,10 +5,10 @@
 //! reachable. After every engine call the driver hands the simulation here
 //! ([`Travel::moved`]): the actions the branch took in its past are replayed as their
 //! moments come (a run scrubbed back and played again does what it did before), and the
-//! moment is recorded (markers, keyframes, the head). Before a person acts, the driver
-//! asks [`Travel::before_action`]: in a branch's past, acting starts a new branch (the
-//! original is kept), so a branch's past never changes. What the page draws of all this
-//! is [`TimelineView`].
+//! moment is recorded (markers, keyframes, the head). When a person acts in a branch's
+//! past, the driver starts a new branch there ([`Travel::fork`], the original kept) and
+//! logs the action on it ([`Travel::took`]), so a branch's past never changes. What the
+//! page draws of all this is [`TimelineView`].
 
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -123,41 +123,30 @@ impl Travel {
     }
 
     /// After an engine call: replays the recorded actions now due, then records the
-    /// moment. Returns whether an action that restarts the job was replayed (stepping
-    /// goals end there, as they do when a person crashes the job).
-    pub fn moved(&mut self, sim: &mut Simulation) -> bool {
-        let mut restarted = false;
+    /// moment. A step under way goes on past a replayed crash unless the crash is what it
+    /// stops at, as stepping the timeline does (`timeline::run_with`).
+    pub fn moved(&mut self, sim: &mut Simulation) {
         while self
             .pending
             .front()
             .is_some_and(|(at, _)| *at <= sim.now_us())
         {
             if let Some((_, action)) = self.pending.pop_front() {
-                restarted |= action.restarts_job();
                 // It was accepted when it was first taken, at this same moment of this
                 // same run: it applies the same way.
                 let _ = action.apply(sim);
             }
         }
         self.timeline.record(self.branch, sim);
-        restarted
-    }
-
-    /// Before a person acts on `sim` (the shown branch at its moment): in the branch's
-    /// past, a new branch starts there and is shown from now on; the original keeps its
-    /// future. Returns the new branch's name, or an error when no more can be made.
-    pub fn before_action(&mut self, sim: &Simulation) -> Result<Option<String>, String> {
-        if sim.now_us() >= self.timeline.head(self.branch) {
-            return Ok(None);
-        }
-        self.fork(sim).map(Some)
     }
 
     /// `action` was applied to `sim`, at its moment: the branch's head.
     pub fn took(&mut self, sim: &Simulation, action: Action) {
-        self.timeline.record(self.branch, sim);
-        // `before_action` made the moment the head, so this cannot be refused.
+        // The moment is the head (every engine call was recorded, a fork starts at its
+        // moment), so this cannot be refused. Logged before recording: a keyframe taken
+        // now holds the action and must count it.
         let _ = self.timeline.log_action(self.branch, sim.now_us(), action);
+        self.timeline.record(self.branch, sim);
     }
 
     /// A new branch, an exact copy of `sim` (the shown branch at its moment), shown from

@@ -172,6 +172,7 @@ fn marks(props: &MarksProps) -> Html {
         let notable = m.kind.notable();
         html! {
             <button type="button" class="tl-mark" data-kind={m.kind.id()}
+                data-at-us={m.at_us.to_string()}
                 style={format!("left: {:.3}%", m.x * 100.0)}
                 tabindex={if notable { "0" } else { "-1" }}
                 aria-label={title.clone()} {title} {onclick}>
