@@ -145,7 +145,7 @@ fn two_branches_compare_at_the_same_moment() {
     assert_eq!(c.diverged_at_us, Some(1_000_000));
     assert!(!c.identical);
     let row = |label: &str| c.rows.iter().find(|r| r.label == label).unwrap().clone();
-    assert!(row("last checkpointed data size").differs);
+    assert!(row("checkpointed data size (last)").differs);
     assert!(!row("records processed").differs, "same seed, same records");
     assert!(!row("exactly-once check").differs);
     assert!(view.branches[1]

@@ -32,8 +32,8 @@ pub struct Comparison {
     pub diverged_at_us: Option<u64>,
     pub rows: Vec<CompareRow>,
     /// The first event one branch logged and the other did not (or logged at another
-    /// moment), after they diverged: in words.
-    pub first_difference: Option<String>,
+    /// moment), after they diverged.
+    pub first_difference: Option<FirstDifference>,
     /// Both simulations are identical at this moment (their digests agree).
     pub identical: bool,
 }
@@ -48,8 +48,7 @@ impl Comparison {
     ) -> Self {
         let (fa, fb) = (Figures::of(a.1), Figures::of(b.1));
         let rows = fa.rows(&fb);
-        let first_difference =
-            first_difference((a.0, a.2), (b.0, b.2), diverged_at_us.unwrap_or(0), at_us);
+        let first_difference = first_difference(a.2, b.2, diverged_at_us.unwrap_or(0), at_us);
         Self {
             names: (a.0.to_string(), b.0.to_string()),
             at_us,
@@ -59,6 +58,15 @@ impl Comparison {
             identical: a.1.digest() == b.1.digest(),
         }
     }
+}
+
+/// Where two branches' event logs first part: the moment, and what each logged there
+/// (in words, with its own moment), `None` for a branch that logged nothing more.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FirstDifference {
+    pub at_us: u64,
+    pub a: Option<String>,
+    pub b: Option<String>,
 }
 
 /// The figures compared, read from one simulation.
@@ -136,22 +144,22 @@ impl Figures {
                 format::count(b.failed),
             ),
             row(
-                "last checkpointed data size",
+                "checkpointed data size (last)",
                 opt_bytes(self.last_size),
                 opt_bytes(b.last_size),
             ),
             row(
-                "last full checkpoint data size",
+                "full checkpoint data size (last)",
                 opt_bytes(self.last_full_size),
                 opt_bytes(b.last_full_size),
             ),
             row(
-                "last end-to-end duration",
+                "end-to-end duration (last)",
                 format::duration_opt(self.last_duration),
                 format::duration_opt(b.last_duration),
             ),
             row(
-                "bytes shipped (acknowledged)",
+                "bytes acknowledged",
                 format::bytes(self.shipped_encoded),
                 format::bytes(b.shipped_encoded),
             ),
@@ -181,7 +189,7 @@ impl Figures {
                 format::count(b.replayed),
             ),
             row(
-                "last recovery time",
+                "recovery time (last)",
                 format::duration_opt(self.recovery_time),
                 format::duration_opt(b.recovery_time),
             ),
@@ -197,28 +205,24 @@ impl Figures {
 /// The first marker, after `from_us` and up to `to_us`, that one branch has and the other
 /// has not at the same moment, in words.
 fn first_difference(
-    a: (&str, &[Marker]),
-    b: (&str, &[Marker]),
+    a: &[Marker],
+    b: &[Marker],
     from_us: u64,
     to_us: u64,
-) -> Option<String> {
+) -> Option<FirstDifference> {
     let window = |ms: &[Marker]| -> Vec<Marker> {
         ms.iter()
             .filter(|m| m.at_us >= from_us && m.at_us <= to_us)
             .cloned()
             .collect()
     };
-    let (ma, mb) = (window(a.1), window(b.1));
+    let (ma, mb) = (window(a), window(b));
     let same = |x: &Marker, y: &Marker| x.at_us == y.at_us && x.event == y.event;
     let i = ma
         .iter()
         .zip(&mb)
         .position(|(x, y)| !same(x, y))
         .unwrap_or(ma.len().min(mb.len()));
-    let describe = |name: &str, m: Option<&Marker>| match m {
-        Some(m) => format!("{name}: {} at {}", m.event, format::at(m.at_us)),
-        None => format!("{name}: nothing more"),
-    };
     let (x, y) = (ma.get(i), mb.get(i));
     if x.is_none() && y.is_none() {
         return None;
@@ -229,10 +233,10 @@ fn first_difference(
         .chain(y.map(|m| m.at_us))
         .min()
         .unwrap_or(from_us);
-    Some(format!(
-        "first different event at {}: {} · {}",
-        format::at(at),
-        describe(a.0, x),
-        describe(b.0, y)
-    ))
+    let describe = |m: &Marker| format!("{} at {}", m.event, format::at(m.at_us));
+    Some(FirstDifference {
+        at_us: at,
+        a: x.map(describe),
+        b: y.map(describe),
+    })
 }

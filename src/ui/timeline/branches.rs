@@ -64,18 +64,25 @@ pub fn branches(props: &BranchesProps) -> Html {
         });
         html! {
             <section class="comparison" data-testid="comparison" aria-label={format!("{a} compared with {b}")}>
-                <h3>{ format!("{a} and {b} at {}", format::at(c.at_us)) }</h3>
+                <h3>{ format!("{a} vs {b} at {}", format::at(c.at_us)) }</h3>
                 <p class="compare-facts">
                     { match c.diverged_at_us {
-                        Some(t) => format!("same seed; they diverged at {}. ", format::at(t)),
+                        Some(t) => format!("Same seed; diverged at {}. ", format::at(t)),
                         None => String::new(),
                     } }
                     if c.identical {
                         <strong data-testid="compare-identical">{ "Identical at this moment (same digest)." }</strong>
-                    } else {
-                        { c.first_difference.clone().unwrap_or_else(|| "Their events agree so far; their state differs.".into()) }
+                    } else if c.first_difference.is_none() {
+                        { "Their events agree so far; their state differs." }
                     }
                 </p>
+                if let (false, Some(d)) = (c.identical, c.first_difference.as_ref()) {
+                    <dl class="compare-first" data-testid="first-difference">
+                        <dt>{ format!("First different event, at {}", format::at(d.at_us)) }</dt>
+                        <dd><strong>{ a }</strong>{ " " }{ d.a.clone().unwrap_or_else(|| "nothing more".into()) }</dd>
+                        <dd><strong>{ b }</strong>{ " " }{ d.b.clone().unwrap_or_else(|| "nothing more".into()) }</dd>
+                    </dl>
+                }
                 if c.at_us < tl.now_us {
                     <p class="hint">{ format!("{b} has been run only to {}: both are compared there.", format::at(c.at_us)) }</p>
                 }
@@ -88,13 +95,14 @@ pub fn branches(props: &BranchesProps) -> Html {
     });
     html! {
         <section class="branches-panel" aria-labelledby="branches-heading">
-            <h2 id="branches-heading">{ "Branches: what if I had done something else here?" }</h2>
+            <h2 id="branches-heading">{ "Branches: what if I had done otherwise?" }</h2>
+            // Once two branches are compared, the table needs the room more than the how-to.
+            if tl.comparison.is_none() {
             <p class="hint">
-                { "Scrub the timeline under the pipeline (or press ←) to a past moment, press " }
-                <kbd>{ "B" }</kbd>
-                { " (Branch here), then change a setting or act: the new branch runs from the same \
-                   seed and moment, the original is kept. Compare them here, at the moment shown." }
+                { "Go back on the timeline, press " }<kbd>{ "B" }</kbd>
+                { ", then act or change a setting: same seed, same moment, the original kept." }
             </p>
+            }
             <ul class="branch-list">{ for rows }</ul>
             if let Some(c) = comparison {
                 { c }

@@ -78,7 +78,7 @@ pub fn timeline_strip(props: &TimelineStripProps) -> Html {
     });
     let memory = tl.memory;
     let memory_text = format!(
-        "{} keyframes, at most {} of {}",
+        "{} keyframes · ≤ {} of {}",
         memory.keyframes,
         format::bytes(memory.estimated_bytes),
         format::bytes(memory.budget_bytes)
@@ -134,7 +134,7 @@ pub fn timeline_strip(props: &TimelineStripProps) -> Html {
                     disabled={!tl.can_fork}
                     title="Start a branch here, an exact copy of this moment: then change a setting or act differently (B)"
                     onclick={send(TravelIntent::Fork)}>
-                    { "⑂ Branch here" }<kbd>{ "B" }</kbd>
+                    { "Branch here" }<kbd>{ "B" }</kbd>
                 </button>
                 { for chips }
             </div>
