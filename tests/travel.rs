@@ -148,6 +148,15 @@ fn two_branches_compare_at_the_same_moment() {
     assert!(row("checkpointed data size (last)").differs);
     assert!(!row("records processed").differs, "same seed, same records");
     assert!(!row("exactly-once check").differs);
+    // The first difference is a consequence of the change, not the change itself.
+    let first = c.first_difference.as_ref().expect("the logs part");
+    assert!(first.at_us > 1_000_000, "{first:?}");
+    assert!(
+        ![&first.a, &first.b]
+            .iter()
+            .any(|t| t.as_deref().is_some_and(|t| t.contains("settings changed"))),
+        "{first:?}"
+    );
     assert!(view.branches[1]
         .origin
         .as_deref()

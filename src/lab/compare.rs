@@ -10,7 +10,7 @@ use crate::engine::report::format;
 use crate::engine::report::stats::CheckpointStatus;
 use crate::engine::sim::Simulation;
 
-use super::timeline::Marker;
+use super::timeline::{Marker, MarkerKind};
 
 /// One line of the comparison: the same figure on both branches.
 #[derive(Clone, Debug, PartialEq)]
@@ -202,8 +202,9 @@ impl Figures {
     }
 }
 
-/// The first marker, after `from_us` and up to `to_us`, that one branch has and the other
-/// has not at the same moment, in words.
+/// The first marker, from `from_us` (the fork) up to `to_us`, that one branch has and the
+/// other has not at the same moment. Settings changed at the fork moment are the change
+/// itself (the branch list names it), not one of its consequences: they are skipped.
 fn first_difference(
     a: &[Marker],
     b: &[Marker],
@@ -213,6 +214,7 @@ fn first_difference(
     let window = |ms: &[Marker]| -> Vec<Marker> {
         ms.iter()
             .filter(|m| m.at_us >= from_us && m.at_us <= to_us)
+            .filter(|m| !(m.kind == MarkerKind::Settings && m.at_us == from_us))
             .cloned()
             .collect()
     };
