@@ -38,6 +38,9 @@ pub struct Travel {
     comparison: Option<(Rc<Comparison>, (usize, usize, u64, u64))>,
     /// The drawn markers and what they were drawn for: (branch, count, track end).
     drawn: Option<(Rc<Vec<MarkerMark>>, (usize, usize, u64))>,
+    /// Each branch's origin in words, and how many actions it had then: the words
+    /// compare settings as JSON, too dear for every frame.
+    origins: Vec<(usize, Option<String>)>,
 }
 
 /// One marker as the track draws it: where, what, and the exact event to jump to.
@@ -102,6 +105,7 @@ impl Travel {
             compare: None,
             comparison: None,
             drawn: None,
+            origins: Vec::new(),
         }
     }
 
@@ -252,27 +256,16 @@ impl Travel {
     /// way), so a comparison may be made again for this moment.
     pub fn view(&mut self, sim: &Simulation, settled: bool) -> TimelineView {
         let now_us = sim.now_us();
+        self.refresh_origins();
         let t = &self.timeline;
         let head_us = t.head(self.branch);
         let end_us = track_end(head_us.max(now_us));
-        let branches = t
-            .branches()
-            .into_iter()
-            .map(|b| BranchRow {
-                origin: b.origin.as_ref().map(|o| {
-                    let change = b
-                        .change
-                        .as_ref()
-                        .map_or_else(|| "nothing changed yet".to_string(), |c| c.to_string());
-                    format!(
-                        "from {} at {}: {change}",
-                        t.name(o.parent),
-                        format::at(o.at_us)
-                    )
-                }),
-                index: b.index,
-                name: b.name,
-                head_us: b.head_us,
+        let branches = (0..t.len())
+            .map(|index| BranchRow {
+                index,
+                name: t.name(index).to_string(),
+                origin: self.origins[index].1.clone(),
+                head_us: t.head(index),
             })
             .collect();
         let fork_x = t
@@ -294,6 +287,36 @@ impl Travel {
             can_fork,
             compare: self.compare,
             comparison,
+        }
+    }
+
+    /// Words for the origin of each branch that is new or acted since they were written.
+    fn refresh_origins(&mut self) {
+        let t = &self.timeline;
+        for index in 0..t.len() {
+            let actions = t.own_actions(index).len();
+            if self.origins.get(index).is_some_and(|(n, _)| *n == actions) {
+                continue;
+            }
+            let info = &t.branches()[index];
+            let words = info.origin.as_ref().map(|o| {
+                let change = match &info.change {
+                    Some(c) => c.to_string(),
+                    None if actions == 0 => "nothing changed yet".to_string(),
+                    // It acted, but later than where it forked.
+                    None => format!("the same there, then {actions} action(s) of its own"),
+                };
+                format!(
+                    "from {} at {}: {change}",
+                    t.name(o.parent),
+                    format::at(o.at_us)
+                )
+            });
+            if index < self.origins.len() {
+                self.origins[index] = (actions, words);
+            } else {
+                self.origins.push((actions, words));
+            }
         }
     }
 
