@@ -25,6 +25,12 @@ use super::timeline::{
 /// Markers closer than this fraction of the track are drawn as one.
 const MARKER_BUCKETS: u64 = 600;
 
+/// What a comparison was made for: the branch shown, the other, the moment asked, the
+/// other's head then.
+type ComparedFor = (usize, usize, u64, u64);
+/// What markers were placed for: the branch, how many it had, the track's end.
+type DrawnFor = (usize, usize, u64);
+
 pub struct Travel {
     timeline: Timeline,
     branch: usize,
@@ -35,9 +41,9 @@ pub struct Travel {
     compare: Option<usize>,
     /// The last comparison and what it was made for: (shown, other, moment asked, the
     /// other's head then).
-    comparison: Option<(Rc<Comparison>, (usize, usize, u64, u64))>,
+    comparison: Option<(Rc<Comparison>, ComparedFor)>,
     /// The drawn markers and what they were drawn for: (branch, count, track end).
-    drawn: Option<(Rc<Vec<MarkerMark>>, (usize, usize, u64))>,
+    drawn: Option<(Rc<Vec<MarkerMark>>, DrawnFor)>,
     /// Each branch's origin in words, and how many actions it had then: the words
     /// compare settings as JSON, too dear for every frame.
     origins: Vec<(usize, Option<String>)>,
