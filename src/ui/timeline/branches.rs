@@ -94,7 +94,7 @@ pub fn branches(props: &BranchesProps) -> Html {
         }
     });
     html! {
-        <section class="branches-panel" aria-labelledby="branches-heading">
+        <section class="branches-panel" data-region="branches" aria-labelledby="branches-heading">
             <h2 id="branches-heading">{ "Branches: what if I had done otherwise?" }</h2>
             // Once two branches are compared, the table needs the room more than the how-to.
             if tl.comparison.is_none() {
