@@ -128,8 +128,11 @@ test('scrub back to a crash and a checkpoint, step back, branch with another cod
   const codec = page.locator('#cfg-checkpointing-codec');
   const before = await codec.inputValue();
   const other = before === 'none' ? 'snappy' : 'none';
+  const url = page.url();
   await codec.selectOption(other);
-  await page.waitForFunction((sel) => document.querySelector(sel)?.value !== undefined, '#cfg-checkpointing-codec');
+  // The settings applied live on B: the address bar carries B's codec.
+  await page.waitForFunction((before) => location.href !== before, url, { timeout: 5000 });
+  assert.equal(new URL(page.url()).searchParams.get('checkpointing.codec') ?? 'snappy', other);
   await page.locator('body').click({ position: { x: 5, y: 5 } });
   await setPlaying(page, true);
   await waitClock(page, crashAt);
@@ -182,3 +185,41 @@ test('scrub back to a crash and a checkpoint, step back, branch with another cod
   await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.branch === 'A', timeline);
   await s.finish();
 });
+
+test('showing any moment of a 10-minute default run: latency in the page', async (t) => {
+  const s = await lab.open('/?slowmo=0', { viewport: DESKTOP });
+  const { page } = s;
+  await waitForShell(page);
+  await page.locator(timeline).waitFor();
+  // As fast as the lab goes, until 10 minutes of virtual time have been recorded.
+  for (let i = 0; i < 8; i++) await page.keyboard.press('+');
+  await waitClockLong(page, 600_000_000);
+  await setPlaying(page, false);
+  const head = await now(page);
+  // Moments spread over the run, in a fixed scattered order: each one's seek, from the
+  // input event to the page showing it.
+  const latencies = [];
+  for (let i = 0; i < 40; i++) {
+    const ms = Math.floor(((i * 7919) % 40 + 0.5) / 40 * (head / 1000));
+    latencies.push(await page.evaluate(async ([sel, value]) => {
+      const range = document.querySelector('[data-testid="tl-scrubber"]');
+      const t0 = performance.now();
+      range.value = String(value);
+      range.dispatchEvent(new Event('input', { bubbles: true }));
+      while (Number(document.querySelector(sel).dataset.nowUs) !== value * 1000) {
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      return performance.now() - t0;
+    }, [timeline, ms]));
+  }
+  latencies.sort((a, b) => a - b);
+  const [median, p95, max] = [latencies[20], latencies[37], latencies[39]];
+  const memory = await page.locator('.tl-memory').innerText();
+  t.diagnostic(`scrub in the page, 40 moments of a ${(head / 60e6).toFixed(1)} min run: median ${median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${max.toFixed(1)} ms; ${memory}`);
+  assert.ok(p95 < 500, `p95 ${p95} ms`);
+  await s.finish();
+});
+
+async function waitClockLong(page, us) {
+  await page.waitForFunction((t) => Number(document.querySelector('#clock')?.dataset.us) > t, us, { timeout: 240000, polling: 500 });
+}
