@@ -253,3 +253,47 @@ fn the_session_pauses_to_scrub_and_opens_the_branches_tab_to_compare() {
     s.handle(Intent::Travel(TravelIntent::End));
     assert_eq!(s.publish().timeline.now_us, head);
 }
+
+#[test]
+fn settings_changed_in_the_past_start_a_branch_named_by_the_change() {
+    let mut d = driver(17, Codec::Snappy);
+    run(&mut d, 2_000_000);
+    let a_at_head = d.sim().digest();
+    d.seek(800_000);
+    let mut plain = d.config().clone();
+    plain.checkpointing.codec = Codec::None;
+    d.apply_config(plain).unwrap();
+    assert!(d.take_travel_note().is_some_and(|n| n.contains("branch B")));
+    let view = d.timeline_view(false);
+    assert_eq!(view.branch, 1);
+    assert_eq!(
+        view.branches[1].origin.as_deref(),
+        Some("from A at 0.800 s: checkpointing.codec = none")
+    );
+    assert_eq!(d.travel().timeline().seek(0, 2_000_000).digest(), a_at_head);
+
+    // Settings that need a new run start afresh: one branch again, at time 0.
+    let mut other = d.config().clone();
+    other.seed += 1;
+    d.apply_config(other).unwrap();
+    assert_eq!(d.travel().timeline().len(), 1);
+    assert_eq!(d.sim().now_us(), 0);
+}
+
+#[test]
+fn at_most_26_branches_and_acting_in_the_past_then_changes_nothing() {
+    let mut d = driver(18, Codec::Lz4);
+    run(&mut d, 500_000);
+    for _ in 1..26 {
+        d.fork().unwrap();
+    }
+    assert_eq!(d.travel().timeline().len(), 26);
+    assert!(d.fork().is_err());
+    run(&mut d, 700_000);
+    d.seek(600_000);
+    let before = d.sim().digest();
+    let refused = d.crash_job();
+    assert!(refused.is_err_and(|e| e.contains("26 already")));
+    assert_eq!(d.sim().digest(), before, "nothing was applied");
+    assert_eq!(d.travel().timeline().len(), 26);
+}
