@@ -26,6 +26,7 @@ const TABS = [
   ['model', null],
   ['metrics', 'metrics'],
   ['what-if', null],
+  ['branches', 'branches'],
   ['settings', 'controls'],
 ];
 

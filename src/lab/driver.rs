@@ -23,6 +23,10 @@ use crate::engine::report::events::Event;
 use crate::engine::report::format;
 
 use super::stepping::StepKind;
+use super::timeline::Action;
+use super::travel::Travel;
+
+mod travel;
 
 /// The most virtual time one engine call may cover before the frame loop checks its
 /// budget, and the least (below it, per-call overhead dominates).
@@ -80,6 +84,10 @@ pub struct Driver {
     /// of the next slice.
     cost_ms_per_us: f64,
     slice_us: u64,
+    /// The run's timeline: its past, its branches, the actions replayed in its past.
+    travel: Travel,
+    /// What time travel did that the person should hear (a branch started).
+    travel_note: Option<String>,
 }
 
 impl Driver {
@@ -113,6 +121,8 @@ impl Driver {
         };
         (
             Self {
+                travel: Travel::new(&sim),
+                travel_note: None,
                 sim,
                 trace: None,
                 goal: None,
@@ -156,6 +166,7 @@ impl Driver {
     fn restart_with(&mut self, config: Config) -> Result<(), String> {
         fits(&config, self.trace.as_ref()).map_err(|why| format!("{why}; {KEPT}"))?;
         let sim = Simulation::new(config, self.trace.as_ref()).map_err(|e| e.to_string())?;
+        self.travel = Travel::new(&sim);
         self.sim = sim;
         self.goal = None;
         self.corrupted.clear();
@@ -200,10 +211,24 @@ impl Driver {
         fits(&new, self.trace.as_ref())
             .map_err(|why| format!("configuration refused: {why}; {KEPT}"))?;
         let latest = self.sim.store().latest().map(|c| (c.id, c.offset));
+        let before = self.past_copy()?;
         let outcome = self
             .sim
             .reconfigure(new.clone())
             .map_err(|e| format!("configuration refused: {e}"))?;
+        let changed = match &outcome {
+            Reconfigured::Rescaled { .. } => true,
+            Reconfigured::Live(sections) => !sections.is_empty(),
+            Reconfigured::NeedsNewRun(_) => false,
+        };
+        if changed {
+            self.took(
+                before,
+                Action::Settings {
+                    config: Box::new(new.clone()),
+                },
+            );
+        }
         Ok(match outcome {
             Reconfigured::Live(sections) if sections.is_empty() => None,
             Reconfigured::Live(sections) => Some(format!(
@@ -237,6 +262,7 @@ impl Driver {
         fits(&config, Some(&trace)).map_err(|why| format!("trace refused: {why}; {KEPT}"))?;
         let sim = Simulation::new(config.clone(), Some(&trace))
             .map_err(|e| format!("trace refused: {e}"))?;
+        self.travel = Travel::new(&sim);
         self.sim = sim;
         self.trace = Some(trace);
         self.goal = None;
@@ -256,7 +282,9 @@ impl Driver {
     }
 
     pub fn trigger_checkpoint(&mut self) -> Result<(), String> {
+        let before = self.past_copy()?;
         if self.sim.trigger_checkpoint() {
+            self.took(before, Action::TriggerCheckpoint);
             Ok(())
         } else if self.sim.status() != &JobStatus::Running {
             Err("no checkpoint while the job is not running".into())
@@ -269,14 +297,20 @@ impl Driver {
         }
     }
 
-    pub fn crash_job(&mut self) {
+    pub fn crash_job(&mut self) -> Result<(), String> {
+        let before = self.past_copy()?;
         self.goal = None;
         self.sim.crash_job();
+        self.took(before, Action::CrashJob);
+        Ok(())
     }
 
     pub fn crash_subtask(&mut self, subtask: u32) -> Result<(), String> {
+        let before = self.past_copy()?;
         self.goal = None;
-        self.sim.crash_subtask(subtask).map_err(|e| e.to_string())
+        self.sim.crash_subtask(subtask).map_err(|e| e.to_string())?;
+        self.took(before, Action::CrashSubtask { subtask });
+        Ok(())
     }
 
     /// Rescales through the engine's reconfiguration, so that its config keeps the new
@@ -294,9 +328,16 @@ impl Driver {
             .map_err(|e| format!("rescale refused: {e}"))?;
         let latest = self.sim.store().latest().map(|c| (c.id, c.offset));
         let from = self.sim.partitioning().parallelism();
+        let before = self.past_copy()?;
         self.sim
-            .reconfigure(config)
+            .reconfigure(config.clone())
             .map_err(|e| format!("rescale refused: {e}"))?;
+        self.took(
+            before,
+            Action::Settings {
+                config: Box::new(config),
+            },
+        );
         self.goal = None;
         Ok(rescale_message(from, parallelism, latest))
     }
@@ -309,7 +350,14 @@ impl Driver {
         if matches!(fault, Fault::CrashJob | Fault::CrashSubtask { .. }) {
             self.goal = None;
         }
+        let before = self.past_copy()?;
         self.sim.inject(fault).map_err(|e| e.to_string())?;
+        self.took(
+            before,
+            Action::Inject {
+                fault: fault.clone(),
+            },
+        );
         Ok(format!("injected: {}", fault.describe()))
     }
 
@@ -321,15 +369,20 @@ impl Driver {
             .map(|c| c.bytes.len() as u64)
             .ok_or_else(|| format!("chunk {chunk} is not in the store"))?;
         // A bit in the middle of the chunk: inside the payload, not the frame header.
+        let bit = len * 4 + 3;
+        let before = self.past_copy()?;
         self.sim
-            .corrupt_chunk(chunk, len * 4 + 3)
+            .corrupt_chunk(chunk, bit)
             .map_err(|e| e.to_string())?;
+        self.took(before, Action::CorruptChunk { chunk, bit });
         self.corrupted.insert(chunk);
         Ok(())
     }
 
     pub fn lose_chunk(&mut self, chunk: ChunkId) -> Result<(), String> {
+        let before = self.past_copy()?;
         self.sim.lose_chunk(chunk).map_err(|e| e.to_string())?;
+        self.took(before, Action::LoseChunk { chunk });
         self.corrupted.remove(&chunk);
         Ok(())
     }
@@ -350,7 +403,7 @@ impl Driver {
             && self.sim.counts().in_progress == 0
             && self.sim.next_trigger_at_us().is_none()
             && self.sim.status() == &JobStatus::Running
-            && self.sim.trigger_checkpoint()
+            && self.trigger_checkpoint().is_ok()
         {
             note = Some(
                 "no checkpoint is scheduled (checkpointing off), so this step triggered one by hand"
@@ -390,6 +443,10 @@ impl Driver {
         if self.in_snapshot_window() {
             slice = slice.min(SNAPSHOT_SLICE_US);
         }
+        // A recorded action is replayed exactly at its moment.
+        if let Some(at) = self.travel.next_action_at().filter(|t| *t > now) {
+            slice = slice.min(at - now);
+        }
         slice.min(until_us.saturating_sub(now)).max(1)
     }
 
@@ -421,6 +478,7 @@ impl Driver {
         let log_len = self.sim.log().len();
         let t0 = (budget.clock)();
         f(&mut self.sim);
+        self.travel.moved(&mut self.sim);
         let cost = ((budget.clock)() - t0).max(0.0) / slice_us.max(1) as f64;
         self.cost_ms_per_us = if cost > self.cost_ms_per_us {
             cost
@@ -465,7 +523,10 @@ impl Driver {
             // the same virtual time.
             let tick = self.sim.config().tick_us.max(1);
             let ticks = (self.next_slice(budget, u64::MAX) / tick).max(1);
-            let slice = (ticks * tick).min(goal.deadline_us - self.sim.now_us());
+            let mut slice = (ticks * tick).min(goal.deadline_us - self.sim.now_us());
+            if let Some(at) = self.travel.next_action_at() {
+                slice = slice.min(at.saturating_sub(self.sim.now_us()).max(1));
+            }
             let kind = goal.kind;
             self.timed(budget, slice, |sim| {
                 sim.step_until(slice, |e| kind.stops_at(e));

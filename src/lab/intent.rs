@@ -13,6 +13,7 @@ use super::model::Spot;
 use super::prefs::DockTab;
 use super::stepping::StepKind;
 use super::sweep::SweepIntent;
+use super::travel::TravelIntent;
 
 /// Something a person clicked, typed or pressed.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,6 +98,8 @@ pub enum Intent {
     OpenCalibrated,
     /// Save a file built from the run (Flink YAML, the Flink job, history, metrics).
     Export(Export),
+    /// Time travel: scrub, step back, branch, switch, compare (`lab::travel`).
+    Travel(TravelIntent),
 }
 
 /// What the inspector shows.

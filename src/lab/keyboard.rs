@@ -4,16 +4,18 @@
 //! the kind and step (event, barrier arrival, snapshot, chunk acknowledged, restore
 //! chunk, checkpoint end), Shift+→ to the end of the next checkpoint; + / − speed; M slow
 //! motion, P presenter mode; C trigger a checkpoint, X crash the job, S crash a subtask,
-//! R rescale, K corrupt a chunk, L lose one; ? help, Esc closes help or clears the
+//! R rescale, K corrupt a chunk, L lose one; ← step back (Shift+← one checkpoint back),
+//! Home / End the run's start / the branch's end, B a new branch here; ? help, Esc closes help or clears the
 //! selection. Keys typed into a field, and keys pressed with Ctrl, Alt or ⌘, are left
 //! alone. The browser shell only reads the event and the focused element into these
 //! plain values (`ui/keyboard.rs`).
 
 use super::intent::Intent;
 use super::stepping::StepKind;
+use super::travel::TravelIntent;
 
 /// The shortcuts, as the help overlay lists them.
-pub const SHORTCUTS: [(&str, &str); 19] = [
+pub const SHORTCUTS: [(&str, &str); 23] = [
     ("Space", "play / pause"),
     (
         "→  or  .",
@@ -32,6 +34,22 @@ pub const SHORTCUTS: [(&str, &str); 19] = [
     ),
     ("6", "step to the end of the next checkpoint"),
     ("Shift + →", "step to the end of the next checkpoint"),
+    (
+        "←  or  ,",
+        "step back: to where the last step of the chosen kind stopped",
+    ),
+    (
+        "Shift + ←",
+        "step back to the end of the previous checkpoint",
+    ),
+    (
+        "Home  /  End",
+        "the run's first moment / the latest moment of this branch",
+    ),
+    (
+        "B",
+        "a new branch here (the original is kept; compare them in the Branches tab)",
+    ),
     ("+  /  −", "faster (× 2) / slower (÷ 2)"),
     (
         "M",
@@ -114,6 +132,11 @@ pub fn intent_for(key: &str, modifiers: Modifiers, focus: Focus) -> Option<Inten
         " " | "Spacebar" if focus != Focus::Button => Some(Intent::TogglePlay),
         "ArrowRight" if modifiers.shift => Some(Intent::StepCheckpoint),
         "ArrowRight" | "." => Some(Intent::StepMoment),
+        "ArrowLeft" if modifiers.shift => Some(Intent::Travel(TravelIntent::StepBackCheckpoint)),
+        "ArrowLeft" | "," => Some(Intent::Travel(TravelIntent::StepBack)),
+        "Home" => Some(Intent::Travel(TravelIntent::Start)),
+        "End" => Some(Intent::Travel(TravelIntent::End)),
+        "b" | "B" => Some(Intent::Travel(TravelIntent::Fork)),
         "1" | "2" | "3" | "4" | "5" | "6" => {
             let i = key.as_bytes()[0] - b'1';
             StepKind::ALL
@@ -204,7 +227,27 @@ mod tests {
             ("Escape", NONE, Button, Some(Intent::Dismiss)),
             // Not shortcuts.
             ("a", NONE, Page, None),
-            ("ArrowLeft", NONE, Page, None),
+            (
+                "ArrowLeft",
+                NONE,
+                Page,
+                Some(Intent::Travel(TravelIntent::StepBack)),
+            ),
+            (
+                "ArrowLeft",
+                SHIFT,
+                Page,
+                Some(Intent::Travel(TravelIntent::StepBackCheckpoint)),
+            ),
+            (
+                "Home",
+                NONE,
+                Page,
+                Some(Intent::Travel(TravelIntent::Start)),
+            ),
+            ("End", NONE, Page, Some(Intent::Travel(TravelIntent::End))),
+            ("b", NONE, Page, Some(Intent::Travel(TravelIntent::Fork))),
+            ("ArrowLeft", NONE, Field, None),
             ("Enter", NONE, Page, None),
             ("", NONE, Page, None),
             // Typing into a field keeps every key there.
@@ -277,6 +320,11 @@ mod tests {
             "→",
             ".",
             "Shift + →",
+            "←",
+            "Shift + ←",
+            "Home",
+            "End",
+            "B",
             "+",
             "−",
             "?",

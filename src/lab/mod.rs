@@ -37,6 +37,7 @@
 //! - [`prefs`]: what the page remembers between visits (slow motion, the dock's tab …).
 
 pub mod calibration;
+pub mod compare;
 pub mod driver;
 pub mod export;
 pub mod faults;
@@ -59,5 +60,6 @@ pub mod slowmo;
 pub mod stepping;
 pub mod sweep;
 pub mod timeline;
+pub mod travel;
 pub mod url;
 pub mod view;

@@ -19,17 +19,19 @@ pub enum DockTab {
     Model,
     Metrics,
     WhatIf,
+    Branches,
     /// Bring your own Flink job: calibrate from its REST answers, compare, export.
     Flink,
     Settings,
 }
 
 impl DockTab {
-    pub const ALL: [DockTab; 6] = [
+    pub const ALL: [DockTab; 7] = [
         DockTab::Inspector,
         DockTab::Model,
         DockTab::Metrics,
         DockTab::WhatIf,
+        DockTab::Branches,
         DockTab::Flink,
         DockTab::Settings,
     ];
@@ -40,6 +42,7 @@ impl DockTab {
             DockTab::Model => "model",
             DockTab::Metrics => "metrics",
             DockTab::WhatIf => "what-if",
+            DockTab::Branches => "branches",
             DockTab::Flink => "flink",
             DockTab::Settings => "settings",
         }
@@ -51,6 +54,7 @@ impl DockTab {
             DockTab::Model => "Model",
             DockTab::Metrics => "Metrics",
             DockTab::WhatIf => "What if",
+            DockTab::Branches => "Branches",
             DockTab::Flink => "Your job",
             DockTab::Settings => "Settings",
         }

@@ -239,7 +239,10 @@ impl Session {
                 let result = self.driver.trigger_checkpoint();
                 self.say(result.map(|()| None));
             }
-            Intent::CrashJob => self.driver.crash_job(),
+            Intent::CrashJob => {
+                let result = self.driver.crash_job();
+                self.say(result.map(|()| None));
+            }
             Intent::CrashSubtask(subtask) => {
                 let result = self.driver.crash_subtask(subtask);
                 self.say(result.map(|()| None));
@@ -402,6 +405,7 @@ impl Session {
                 Ok(download) => return Some(Effect::Download(download)),
                 Err(why) => self.page.notice = Some(why),
             },
+            Intent::Travel(travel) => return self.travel(travel),
         }
         None
     }
@@ -550,6 +554,15 @@ impl Session {
         let run = self
             .publisher
             .publish(&self.driver, self.pacer.emit_rate(), selected);
+        if let Some(note) = self.driver.take_travel_note() {
+            self.page.notice = Some(match self.page.notice.take() {
+                Some(said) => format!("{note}{NOTICE_SEPARATOR}{said}"),
+                None => note,
+            });
+        }
+        // A comparison costs two seeks: it is made again only while the run stands still.
+        let settled = !self.page.playing && self.driver.goal().is_none();
+        let timeline = Rc::new(self.driver.timeline_view(settled));
         self.revision += 1;
         let now_ms = (self.clock)();
         let wanted = self.page.dock_tab == DockTab::WhatIf || self.sweep.open();
@@ -591,6 +604,7 @@ impl Session {
             generation: run.generation,
             sweep,
             calibration: self.calibration.view().clone(),
+            timeline,
         };
         self.pacer.published((self.clock)() - t0);
         Rc::new(view)
@@ -723,6 +737,8 @@ fn lost_message(chunk: ChunkId) -> String {
          checkpoint"
     )
 }
+
+mod travel;
 
 #[cfg(test)]
 mod tests;

@@ -81,6 +81,16 @@ pub fn to_query(config: &Config) -> String {
         .join("&")
 }
 
+/// The settings of `after` that differ from `before`, as (dotted path, text) pairs in the
+/// URL's own spelling (a tagged object whose kind changed is written whole).
+pub fn settings_diff(before: &Config, after: &Config) -> Vec<(String, String)> {
+    let after = serde_json::to_value(after).unwrap_or(Value::Null);
+    let before = serde_json::to_value(before).unwrap_or(Value::Null);
+    let mut pairs = Vec::new();
+    flatten_diff(&after, Some(&before), "", &mut pairs);
+    pairs
+}
+
 /// Reads a query string (`?a=b&c=d`, with or without the `?`).
 pub fn from_query(search: &str) -> FromUrl {
     let params: Vec<(String, String)> = parse_query(search)

@@ -20,6 +20,7 @@ use super::moments::Moment;
 use super::prefs::DockTab;
 use super::stepping::StepKind;
 use super::sweep::SweepView;
+use super::travel::TimelineView;
 
 /// Everything components draw.
 #[derive(Clone, Debug)]
@@ -85,6 +86,8 @@ pub struct LabView {
     pub sweep: Rc<SweepView>,
     /// The "Your job" tab: a real job calibrated and compared.
     pub calibration: CalibrationView,
+    /// The run's timeline: the moment shown, markers, branches, a comparison.
+    pub timeline: Rc<TimelineView>,
 }
 
 /// One record as it left the source, for drawing.

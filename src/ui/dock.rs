@@ -17,6 +17,7 @@ use super::metrics::model::Model;
 use super::metrics::recovery::Recovery;
 use super::metrics::Metrics;
 use super::sweep::SweepPanel;
+use super::timeline::branches::Branches;
 use crate::lab::intent::Intent;
 use crate::lab::prefs::DockTab;
 
@@ -93,6 +94,7 @@ pub fn dock() -> Html {
         DockTab::Model => html! { <Model lab={lab.clone()} /> },
         DockTab::Metrics => html! { <Metrics lab={lab.clone()} /> },
         DockTab::WhatIf => html! { <SweepPanel lab={lab.clone()} /> },
+        DockTab::Branches => html! { <Branches lab={lab.clone()} /> },
         DockTab::Flink => html! { <FlinkJob lab={lab.clone()} /> },
         DockTab::Settings => html! { <Controls /> },
     };

@@ -25,6 +25,7 @@ mod pipeline;
 mod selftest;
 mod stage;
 mod sweep;
+mod timeline;
 mod topbar;
 
 /// Entry point called by the wasm binary (`src/main.rs`): installs the panic hook, then

@@ -181,7 +181,7 @@ fn faults_and_their_refusals() {
     );
     assert_eq!(d.config().job.parallelism, 2, "the config follows");
 
-    d.crash_job();
+    d.crash_job().unwrap();
     assert_ne!(d.sim().status(), &JobStatus::Running);
     assert!(d.trigger_checkpoint().unwrap_err().contains("not running"));
 }
@@ -264,7 +264,7 @@ fn finer_steps_stop_at_each_barrier_snapshot_and_chunk() {
     assert!(acked_at.windows(2).all(|w| w[0] < w[1]), "{acked_at:?}");
 
     // After a crash, one restored chunk per step.
-    d.crash_job();
+    d.crash_job().unwrap();
     let mut restored = Vec::new();
     for _ in 0..3 {
         d.step(StepKind::RestoreChunk);

@@ -13,6 +13,7 @@ use yew::prelude::*;
 use super::context::LabState;
 use super::pipeline::Pipeline;
 use super::sweep::SweepBoard;
+use super::timeline::TimelineStrip;
 use actions::ActionBar;
 use moment::MomentBar;
 
@@ -33,6 +34,7 @@ pub fn stage() -> Html {
         <section class="stage" aria-label="The pipeline and what acts on it">
             <MomentBar lab={lab.clone()} />
             <Pipeline />
+            <TimelineStrip lab={lab.clone()} />
             <ActionBar lab={lab} />
         </section>
     }

@@ -1,0 +1,299 @@
+//! Time travel as the page drives it: the driver records its run on the timeline, a
+//! run scrubbed back and played again replays what the person did, acting in the past
+//! starts a branch and keeps the original, stepping back retraces stepping forward, and
+//! two branches compare at the same moment.
+
+mod common;
+
+use statelab::engine::partitioning::workload::ValueModel;
+use statelab::engine::state::codec::Codec;
+use statelab::lab::driver::{Budget, Driver};
+use statelab::lab::intent::Intent;
+use statelab::lab::prefs::DockTab;
+use statelab::lab::session::Session;
+use statelab::lab::stepping::StepKind;
+use statelab::lab::travel::{place_markers, track_end, TravelIntent};
+
+fn driver(seed: u64, codec: Codec) -> Driver {
+    let config = common::small_config(seed, codec, false, ValueModel::Counter, 2, 10_000_000);
+    let (driver, note) = Driver::new(config);
+    assert_eq!(note, None);
+    driver
+}
+
+/// A budget that never runs out: frames do all the work asked.
+fn run(d: &mut Driver, to_us: u64) {
+    let clock = || 0.0;
+    let budget = Budget {
+        clock: &clock,
+        deadline_ms: 1.0,
+    };
+    // Frame-sized pieces, as the page plays.
+    while d.sim().now_us() < to_us {
+        let next = (d.sim().now_us() + 16_667).min(to_us);
+        d.advance_towards(next, &budget, None);
+    }
+}
+
+fn step(d: &mut Driver, kind: StepKind) {
+    let clock = || 0.0;
+    let budget = Budget {
+        clock: &clock,
+        deadline_ms: 1.0,
+    };
+    d.step(kind);
+    d.work_on_goal(&budget);
+}
+
+#[test]
+fn a_run_scrubbed_back_and_played_again_replays_what_the_person_did() {
+    let mut d = driver(11, Codec::Lz4);
+    run(&mut d, 1_200_000);
+    d.crash_subtask(1).unwrap();
+    run(&mut d, 2_000_000);
+    d.inject(&statelab::engine::faults::Fault::LinkOutage { duration_ms: 200 })
+        .unwrap();
+    run(&mut d, 4_000_000);
+    let there = d.sim().digest();
+    let crashes = d.sim().recoveries().len();
+    assert_eq!(crashes, 1);
+
+    d.seek(900_000);
+    assert_eq!(d.sim().now_us(), 900_000);
+    assert!(d.in_past());
+    assert!(d.sim().recoveries().is_empty(), "before the crash");
+    run(&mut d, 4_000_000);
+    assert_eq!(
+        d.sim().digest(),
+        there,
+        "the crash and the outage were replayed"
+    );
+    assert!(!d.in_past());
+    assert_eq!(d.travel().timeline().len(), 1, "replaying starts no branch");
+}
+
+#[test]
+fn acting_in_the_past_starts_a_branch_and_keeps_the_original() {
+    let mut d = driver(12, Codec::Lz4);
+    run(&mut d, 3_000_000);
+    let original = d.sim().digest();
+    d.seek(1_500_000);
+    d.crash_job().unwrap();
+    let note = d
+        .take_travel_note()
+        .expect("the person hears a branch started");
+    assert!(note.contains("branch B"), "{note}");
+    let t = d.travel().timeline();
+    assert_eq!(t.len(), 2);
+    assert_eq!(d.travel().branch(), 1);
+    assert_eq!(t.head(0), 3_000_000, "A keeps its future");
+    assert_eq!(t.head(1), 1_500_000);
+    assert_eq!(t.seek(0, 3_000_000).digest(), original);
+    run(&mut d, 3_000_000);
+    assert_ne!(d.sim().digest(), original, "B crashed where A did not");
+    assert!(!d.sim().recoveries().is_empty());
+    // A refused action in the past starts nothing.
+    d.seek(1_000_000);
+    assert!(d.crash_subtask(99).is_err());
+    assert_eq!(d.travel().timeline().len(), 2);
+    assert_eq!(d.take_travel_note(), None);
+}
+
+#[test]
+fn stepping_back_retraces_stepping_forward_in_the_driver() {
+    let mut d = driver(13, Codec::Snappy);
+    run(&mut d, 800_000);
+    d.crash_job().unwrap();
+    run(&mut d, 1_000_000);
+    // From before the crash: the crash is replayed on the way.
+    d.seek(600_000);
+    let mut landings = Vec::new();
+    for _ in 0..12 {
+        step(&mut d, StepKind::Event);
+        landings.push((d.sim().now_us(), d.sim().digest()));
+    }
+    assert!(
+        landings.iter().any(|(t, _)| *t > 800_000),
+        "the steps crossed the crash: {landings:?}"
+    );
+    for want in landings.iter().rev().skip(1) {
+        d.step_back(StepKind::Event).unwrap();
+        assert_eq!((d.sim().now_us(), d.sim().digest()), *want);
+    }
+    // Nothing before the first moment.
+    d.seek(0);
+    assert!(d.step_back(StepKind::Event).is_err());
+}
+
+#[test]
+fn two_branches_compare_at_the_same_moment() {
+    let mut d = driver(14, Codec::Snappy);
+    run(&mut d, 2_000_000);
+    d.seek(1_000_000);
+    let note = d.fork().unwrap();
+    assert!(note.contains("branch B"), "{note}");
+    let mut plain = d.config().clone();
+    plain.checkpointing.codec = Codec::None;
+    d.apply_config(plain).unwrap();
+    run(&mut d, 2_000_000);
+    let view = d.timeline_view(true);
+    assert_eq!(view.branch, 1);
+    assert_eq!(view.compare, Some(0), "compared with where it came from");
+    let c = view.comparison.expect("a comparison");
+    assert_eq!(c.names, ("B".to_string(), "A".to_string()));
+    assert_eq!(c.at_us, 2_000_000);
+    assert_eq!(c.diverged_at_us, Some(1_000_000));
+    assert!(!c.identical);
+    let row = |label: &str| c.rows.iter().find(|r| r.label == label).unwrap().clone();
+    assert!(row("checkpointed data size (last)").differs);
+    assert!(!row("records processed").differs, "same seed, same records");
+    assert!(!row("exactly-once check").differs);
+    // The first difference is a consequence of the change, not the change itself.
+    let first = c.first_difference.as_ref().expect("the logs part");
+    assert!(first.at_us > 1_000_000, "{first:?}");
+    assert!(
+        ![&first.a, &first.b]
+            .iter()
+            .any(|t| t.as_deref().is_some_and(|t| t.contains("settings changed"))),
+        "{first:?}"
+    );
+    assert!(view.branches[1]
+        .origin
+        .as_deref()
+        .is_some_and(|o| o.contains("from A at 1.000 s: checkpointing.codec = none")));
+
+    // A branch that changes nothing is identical at any moment.
+    d.switch_branch(0).unwrap();
+    d.seek(1_500_000);
+    d.fork().unwrap();
+    run(&mut d, 2_000_000);
+    d.set_compare(Some(0));
+    let c = d.timeline_view(true).comparison.unwrap();
+    assert!(c.identical, "{c:?}");
+    assert!(c.rows.iter().all(|r| !r.differs));
+    assert_eq!(c.first_difference, None);
+}
+
+#[test]
+fn the_other_branch_is_compared_where_it_was_run_to() {
+    let mut d = driver(15, Codec::Lz4);
+    run(&mut d, 1_000_000);
+    d.fork().unwrap();
+    run(&mut d, 2_500_000);
+    let c = d.timeline_view(true).comparison.unwrap();
+    assert_eq!(c.at_us, 1_000_000, "A was run only to 1 s");
+}
+
+#[test]
+fn the_track_grows_in_round_steps_and_close_markers_merge() {
+    assert_eq!(track_end(0), 5_000_000);
+    assert_eq!(track_end(5_000_000), 5_000_000);
+    assert_eq!(track_end(5_000_001), 10_000_000);
+    assert_eq!(track_end(601_000_000), 900_000_000);
+    assert_eq!(track_end(7_200_000_001), 10_800_000_000);
+
+    let mut d = driver(16, Codec::Lz4);
+    run(&mut d, 3_000_000);
+    let markers = d.travel().timeline().markers(0).to_vec();
+    assert!(markers.len() > 4);
+    let placed = place_markers(&markers, 5_000_000);
+    assert_eq!(
+        placed.iter().map(|m| m.count as usize).sum::<usize>(),
+        markers.len(),
+        "every marker is drawn or counted"
+    );
+    assert!(placed.iter().all(|m| (0.0..=1.0).contains(&m.x)));
+    // On a track a thousand times longer, a checkpoint's trigger and completion fall
+    // into one bucket each per kind.
+    let squeezed = place_markers(&markers, 5_000_000_000);
+    assert!(squeezed.len() < placed.len());
+}
+
+#[test]
+fn the_session_pauses_to_scrub_and_opens_the_branches_tab_to_compare() {
+    let (mut s, _) = Session::open("", "http://lab.test/".into(), false, "", Box::new(|| 0.0));
+    let mut ts = 0.0;
+    while s.driver().sim().now_us() < 1_500_000 {
+        ts += 16.0;
+        s.frame(ts);
+    }
+    assert!(s.publish().playing);
+    let head = s.driver().sim().now_us();
+    s.handle(Intent::Travel(TravelIntent::Seek(500_000)));
+    let view = s.publish();
+    assert!(!view.playing, "scrubbing pauses");
+    assert_eq!(view.timeline.now_us, 500_000);
+    assert_eq!(view.timeline.head_us, head);
+    assert!(view.timeline.in_past());
+    let marker = view
+        .timeline
+        .markers
+        .first()
+        .expect("a checkpoint marker")
+        .clone();
+    s.handle(Intent::Travel(TravelIntent::SeekMarker {
+        at_us: marker.at_us,
+        seq: marker.seq,
+    }));
+    let view = s.publish();
+    assert!(view.events.iter().any(|e| e.seq == marker.seq));
+    s.handle(Intent::Travel(TravelIntent::Fork));
+    s.handle(Intent::Travel(TravelIntent::Compare(Some(0))));
+    let view = s.publish();
+    assert_eq!(view.dock_tab, DockTab::Branches);
+    assert_eq!(view.timeline.branches.len(), 2);
+    assert!(view.timeline.comparison.as_ref().unwrap().identical);
+    s.handle(Intent::Travel(TravelIntent::End));
+    assert_eq!(
+        s.publish().timeline.now_us,
+        view.timeline.now_us,
+        "B's head"
+    );
+    s.handle(Intent::Travel(TravelIntent::Switch(0)));
+    s.handle(Intent::Travel(TravelIntent::End));
+    assert_eq!(s.publish().timeline.now_us, head);
+}
+
+#[test]
+fn settings_changed_in_the_past_start_a_branch_named_by_the_change() {
+    let mut d = driver(17, Codec::Snappy);
+    run(&mut d, 2_000_000);
+    let a_at_head = d.sim().digest();
+    d.seek(800_000);
+    let mut plain = d.config().clone();
+    plain.checkpointing.codec = Codec::None;
+    d.apply_config(plain).unwrap();
+    assert!(d.take_travel_note().is_some_and(|n| n.contains("branch B")));
+    let view = d.timeline_view(false);
+    assert_eq!(view.branch, 1);
+    assert_eq!(
+        view.branches[1].origin.as_deref(),
+        Some("from A at 0.800 s: checkpointing.codec = none")
+    );
+    assert_eq!(d.travel().timeline().seek(0, 2_000_000).digest(), a_at_head);
+
+    // Settings that need a new run start afresh: one branch again, at time 0.
+    let mut other = d.config().clone();
+    other.seed += 1;
+    d.apply_config(other).unwrap();
+    assert_eq!(d.travel().timeline().len(), 1);
+    assert_eq!(d.sim().now_us(), 0);
+}
+
+#[test]
+fn at_most_26_branches_and_acting_in_the_past_then_changes_nothing() {
+    let mut d = driver(18, Codec::Lz4);
+    run(&mut d, 500_000);
+    for _ in 1..26 {
+        d.fork().unwrap();
+    }
+    assert_eq!(d.travel().timeline().len(), 26);
+    assert!(d.fork().is_err());
+    run(&mut d, 700_000);
+    d.seek(600_000);
+    let before = d.sim().digest();
+    let refused = d.crash_job();
+    assert!(refused.is_err_and(|e| e.contains("26 already")));
+    assert_eq!(d.sim().digest(), before, "nothing was applied");
+    assert_eq!(d.travel().timeline().len(), 26);
+}
