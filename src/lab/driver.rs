@@ -254,8 +254,8 @@ impl Driver {
     /// Parses a `key,value` CSV; on success the job restarts from scratch on the trace,
     /// on failure nothing changes and the line-numbered reason comes back.
     pub fn load_trace(&mut self, text: &str) -> Result<String, String> {
-        let trace =
-            Trace::parse_csv(text, KeyKind::String).map_err(|e| format!("trace refused: {e}"))?;
+        let (trace, layout) = Trace::parse(text, KeyKind::String, &Default::default())
+            .map_err(|e| format!("trace refused: {e}"))?;
         let (records, keys) = (trace.len(), trace.keys().len());
         let mut config = self.sim.config().clone();
         config.workload.source = SourceConfig::Trace;
@@ -269,8 +269,8 @@ impl Driver {
         self.corrupted.clear();
         self.generation += 1;
         Ok(format!(
-            "trace loaded: {} records over {} keys; the job restarted from scratch on it \
-             (a trace cannot travel in a link)",
+            "trace loaded: {} records over {} keys ({layout}); the job restarted from scratch \
+             on it (a trace cannot travel in a link)",
             format::count(records as u64),
             format::count(keys as u64)
         ))

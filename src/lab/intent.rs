@@ -98,6 +98,8 @@ pub enum Intent {
     OpenCalibrated,
     /// Save a file built from the run (Flink YAML, the Flink job, history, metrics).
     Export(Export),
+    /// Search the job's result for a key (the Inspect tab).
+    FindKey(String),
     /// Time travel: scrub, step back, branch, switch, compare (`lab::travel`).
     Travel(TravelIntent),
 }

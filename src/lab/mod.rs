@@ -55,6 +55,7 @@ pub mod pacing;
 pub mod prefs;
 pub mod publish;
 pub mod recovery;
+pub mod result;
 pub mod session;
 pub mod slowmo;
 pub mod stepping;

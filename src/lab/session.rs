@@ -23,6 +23,7 @@ use super::moments::Moment;
 use super::pacing::{Pacer, FRAME_BUDGET_MS};
 use super::prefs::{DockTab, Prefs};
 use super::publish::Publisher;
+use super::result::{self, ResultView};
 use super::slowmo::{stop_for, SlowMotion};
 use super::stepping::StepKind;
 use super::sweep::{Order, Sweep, SweepIntent};
@@ -65,6 +66,11 @@ struct Page {
     inspection: Option<Rc<KeyGroupInspection>>,
     /// Wall ms of the last inspection, and whether the run changed since.
     inspected_at_ms: f64,
+    /// The Inspect tab's result search, what it showed, and the run's (generation,
+    /// virtual time) and wall ms it was read at.
+    result_query: String,
+    result: Option<Rc<ResultView>>,
+    result_read: Option<((u64, u64), f64)>,
     inspection_stale: bool,
     reduced_motion: bool,
     presenter: bool,
@@ -136,6 +142,9 @@ impl Session {
                 selection: None,
                 inspection: None,
                 inspected_at_ms: 0.0,
+                result_query: String::new(),
+                result: None,
+                result_read: None,
                 inspection_stale: false,
                 reduced_motion,
                 presenter: url::query_has(search, "present", "1"),
@@ -347,6 +356,7 @@ impl Session {
                 }
                 self.page.dock_tab = tab;
                 self.page.prefs_dirty = true;
+                self.refresh_result(true);
             }
             Intent::GroupOpen(group, open) => {
                 let mut closed = (*self.page.closed_groups).clone();
@@ -406,6 +416,10 @@ impl Session {
                 Err(why) => self.page.notice = Some(why),
             },
             Intent::Travel(travel) => return self.travel(travel),
+            Intent::FindKey(query) => {
+                self.page.result_query = query;
+                self.refresh_result(true);
+            }
         }
         None
     }
@@ -578,6 +592,7 @@ impl Session {
             samples: run.samples,
             selection: page.selection.clone(),
             inspection: page.inspection.clone(),
+            result: page.result.clone(),
             playing: page.playing,
             speed: self.pacer.speed(),
             large_font: page.large_font,
@@ -704,11 +719,13 @@ impl Session {
         self.sweep.new_run(self.driver.config());
         self.pacer.rebase(self.driver.sim().now_us());
         self.slow_motion.forget();
+        self.refresh_result(true);
     }
 
     /// Re-reads the selected key group: at once when `force`d, otherwise at most every
     /// [`INSPECT_EVERY_MS`] while the run moves.
     fn refresh_inspection(&mut self, force: bool) {
+        self.refresh_result(force);
         let Some(Selection::KeyGroup(kg)) = self.page.selection else {
             return;
         };
@@ -720,6 +737,27 @@ impl Session {
             page.inspection = self.driver.inspect(kg).map(Rc::new);
             page.inspected_at_ms = now_ms;
             page.inspection_stale = false;
+        }
+    }
+}
+
+impl Session {
+    /// Re-reads the job's result while the Inspect tab shows it: at once when `force`d
+    /// (a new search), otherwise when the run moved, at most every [`INSPECT_EVERY_MS`].
+    fn refresh_result(&mut self, force: bool) {
+        if self.page.dock_tab != DockTab::Inspector {
+            return;
+        }
+        let now_ms = (self.clock)();
+        let at = (self.driver.generation(), self.driver.sim().now_us());
+        let due = match self.page.result_read {
+            None => true,
+            Some((read_at, wall)) => force || (read_at != at && now_ms - wall >= INSPECT_EVERY_MS),
+        };
+        if due {
+            let view = result::read(self.driver.sim(), &self.page.result_query);
+            self.page.result = Some(Rc::new(view));
+            self.page.result_read = Some((at, now_ms));
         }
     }
 }

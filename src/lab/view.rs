@@ -4,6 +4,7 @@
 //! change between two pictures keep their `Rc`, so memoised components can tell.
 
 use super::calibration::CalibrationView;
+use super::result::ResultView;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -34,6 +35,8 @@ pub struct LabView {
     pub selection: Option<Selection>,
     /// Filled when `selection` is a key group.
     pub inspection: Option<Rc<KeyGroupInspection>>,
+    /// The job's result as the Inspect tab shows it (read while that tab is open).
+    pub result: Option<Rc<ResultView>>,
     pub playing: bool,
     /// Virtual seconds per wall second.
     pub speed: f64,

@@ -58,7 +58,78 @@ pub fn inspector() -> Html {
                 { for clear }
             </div>
             { body }
+            { job_result(&lab) }
         </section>
+    }
+}
+
+/// The job's result: each key's value as the job emits it, searchable, each row leading to
+/// its key group.
+fn job_result(lab: &LabState) -> Html {
+    let Some(r) = lab.result.as_ref() else {
+        return html! {};
+    };
+    let oninput = {
+        let dispatch = lab.dispatch.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            dispatch.emit(Intent::FindKey(input.value()));
+        })
+    };
+    let summary = if r.listed {
+        format!(
+            "{} key{} with state{}",
+            format::count(r.keys),
+            if r.keys == 1 { "" } else { "s" },
+            if r.more > 0 {
+                format!("; {} more match", r.more)
+            } else {
+                String::new()
+            }
+        )
+    } else if r.query.trim().is_empty() {
+        format!(
+            "{} keys with state: type one to look it up",
+            format::count(r.keys)
+        )
+    } else if r.rows.is_empty() {
+        format!(
+            "no key `{}` with state among {}",
+            r.query.trim(),
+            format::count(r.keys)
+        )
+    } else {
+        format!("1 of {} keys", format::count(r.keys))
+    };
+    html! {
+        <div class="job-result" data-testid="job-result">
+            <h3>{ "The job's result" }</h3>
+            <p class="hint">{ "Each key's value as the job emits it now: after a crash, \
+                               the restore and the replay it comes back to what a run \
+                               without failures has." }</p>
+            <input type="search" class="result-search" placeholder="key" aria-label="Find a key"
+                   value={r.query.clone()} {oninput} data-testid="result-search" />
+            <p class="hint" data-testid="result-summary">{ summary }</p>
+            <table class="result-rows">
+                <thead><tr><th scope="col">{ "key:value" }</th><th scope="col">{ "key group" }</th><th scope="col">{ "subtask" }</th></tr></thead>
+                <tbody>
+                    { for r.rows.iter().map(|row| {
+                        let dispatch = lab.dispatch.clone();
+                        let kg = row.key_group;
+                        let onclick = Callback::from(move |_: MouseEvent| {
+                            dispatch.emit(Intent::Select(Some(Selection::KeyGroup(kg))))
+                        });
+                        html! {
+                            <tr data-testid="result-row">
+                                <td><code>{ row.to_string() }</code></td>
+                                <td><button type="button" class="link-button" {onclick}>{ kg }</button></td>
+                                <td>{ row.subtask }</td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+        </div>
     }
 }
 

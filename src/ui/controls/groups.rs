@@ -393,13 +393,30 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
             input.set_value("");
         })
     };
+    let pasted = use_node_ref();
+    let on_paste_load = {
+        let pasted = pasted.clone();
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(area) = pasted.cast::<web_sys::HtmlTextAreaElement>() {
+                dispatch.emit(Intent::LoadTrace(area.value()));
+            }
+        })
+    };
     html! {
         <div class="field trace-upload">
             <label for="trace-file" class="field-label">
                 <span class="field-name">{ "Load a trace" }</span>
-                <span class="flink-option">{ "CSV lines key,value (up to 16 MiB)" }</span>
+                <span class="flink-option">{ "CSV or TSV: key and value columns found by the \
+                                               numbers (up to 16 MiB)" }</span>
             </label>
-            <input id="trace-file" type="file" accept=".csv,.txt,text/csv,text/plain" {onchange} />
+            <input id="trace-file" type="file" accept=".csv,.tsv,.txt,text/csv,text/plain" {onchange} />
+            <label for="trace-paste" class="hint">{ "or paste lines, such as the document's 1,a 2,b 3,c 4,d:" }</label>
+            <textarea id="trace-paste" rows="4" ref={pasted} spellcheck="false"
+                      placeholder={"1,a\n2,b\n3,c\n4,d"} data-testid="trace-paste" />
+            <button type="button" class="small" onclick={on_paste_load} data-testid="trace-paste-load">
+                { "Load these lines" }
+            </button>
             <p class="field-msg" data-testid="trace-message">{ (*message).clone().unwrap_or_default() }</p>
         </div>
     }
