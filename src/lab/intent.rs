@@ -76,6 +76,8 @@ pub enum Intent {
         horizon_s: u32,
     },
     CancelWhatIf,
+    /// Something for the lessons: open, step, answer, show me … (`lab::lesson`).
+    Lesson(super::lesson::LessonIntent),
 }
 
 /// What the inspector shows.

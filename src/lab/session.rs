@@ -16,6 +16,7 @@ use crate::engine::transfer::store::ChunkId;
 use super::driver::{Budget, Driver, Progress};
 use super::faults;
 use super::intent::{Intent, Selection, Target};
+use super::lesson::{link, Lessons};
 use super::model::Spot;
 use super::moments::Moment;
 use super::pacing::{Pacer, FRAME_BUDGET_MS};
@@ -86,6 +87,8 @@ pub struct Session {
     /// The page's address without its query, for links that reproduce the run.
     address: String,
     revision: u64,
+    /// The open lesson, the picker, the start screen (`session/lesson.rs`).
+    lessons: Lessons,
 }
 
 impl Session {
@@ -103,7 +106,8 @@ impl Session {
         prefs: &str,
         clock: Clock,
     ) -> (Self, Option<Effect>) {
-        let from_url = url::from_query(search);
+        // `lesson` and `step` name a lesson, not a setting (`session/lesson.rs`).
+        let from_url = url::from_query(&link::without_lesson(search));
         let (driver, start_note) = Driver::new(from_url.config);
         let mut problems = from_url.problems;
         problems.extend(start_note);
@@ -119,7 +123,7 @@ impl Session {
             prefs.slow_motion
         };
         slow_motion.set_enabled(slow);
-        let session = Self {
+        let mut session = Self {
             driver,
             page: Page {
                 playing: !reduced_motion,
@@ -148,7 +152,11 @@ impl Session {
             clock,
             address,
             revision: 0,
+            lessons: Lessons::default(),
         };
+        let effect = session
+            .open_lessons(search, prefs.intro_seen, from_url.any)
+            .or(effect);
         (session, effect)
     }
 
@@ -165,6 +173,7 @@ impl Session {
                 tab: page.dock_tab,
                 closed_groups: (*page.closed_groups).clone(),
                 step_kind: page.step_kind,
+                intro_seen: self.lessons.intro_seen,
             }
             .to_text(),
         )
@@ -177,11 +186,26 @@ impl Session {
     /// Whether animation frames are wanted: the run plays, a step is being worked
     /// through, or a comparison runs.
     pub fn busy(&self) -> bool {
-        self.page.playing || self.driver.goal().is_some() || self.what_if.running()
+        self.page.playing
+            || self.driver.goal().is_some()
+            || self.what_if.running()
+            || self.lessons_busy()
     }
 
-    /// What an intent does. Every intent is named here; none falls through.
+    /// What an intent does: the lessons' own, or the lab's (which an open lesson watches:
+    /// `session/lesson.rs`).
     pub fn handle(&mut self, intent: Intent) -> Option<Effect> {
+        match self.route(intent) {
+            lesson::Routed::Done(effect) => effect,
+            lesson::Routed::Lab(intent) => {
+                let effect = self.handle_lab(intent);
+                self.after_lab(effect)
+            }
+        }
+    }
+
+    /// What an intent does to the lab. Every intent is named here; none falls through.
+    fn handle_lab(&mut self, intent: Intent) -> Option<Effect> {
         match intent {
             Intent::TogglePlay => self.set_playing(!self.page.playing),
             Intent::Play => self.set_playing(true),
@@ -371,6 +395,8 @@ impl Session {
                 Err(why) => self.page.notice = Some(why),
             },
             Intent::CancelWhatIf => self.what_if.clear(),
+            // Routed to `lesson_intent` before this.
+            Intent::Lesson(_) => {}
         }
         None
     }
@@ -408,13 +434,16 @@ impl Session {
     /// budget, then the inspection. Returns whether a picture should be published.
     pub fn frame(&mut self, ts_ms: f64) -> bool {
         let dt_ms = self.pacer.frame_dt(ts_ms);
+        // An open lesson plays its step (or holds its picture) in this frame itself.
+        let lesson_played = self.lesson_frame(dt_ms);
         let clock: &dyn Fn() -> f64 = &*self.clock;
         let budget = Budget {
             clock,
             deadline_ms: clock() + FRAME_BUDGET_MS,
         };
         let before = self.driver.sim().now_us();
-        if self.driver.goal().is_some() {
+        if lesson_played {
+        } else if self.driver.goal().is_some() {
             let (_, message) = self.driver.work_on_goal(&budget);
             if let Some(message) = message {
                 self.page.notice = Some(message);
@@ -455,6 +484,7 @@ impl Session {
         self.pacer
             .count_emitted(self.driver.sim().source_offset(), dt_ms);
         self.what_if.work(clock);
+        self.lesson_after_frame();
         self.refresh_inspection(false);
         self.pacer.publish_due(self.page.playing)
     }
@@ -470,6 +500,7 @@ impl Session {
             .publisher
             .publish(&self.driver, self.pacer.emit_rate(), selected);
         self.revision += 1;
+        let lessons = self.publish_lessons(&run.view);
         let page = &self.page;
         let view = LabView {
             config: run.config,
@@ -504,6 +535,7 @@ impl Session {
             reduced_motion: page.reduced_motion,
             generation: run.generation,
             what_if: self.what_if.status().clone(),
+            lessons,
         };
         self.pacer.published((self.clock)() - t0);
         Rc::new(view)
@@ -632,5 +664,6 @@ fn lost_message(chunk: ChunkId) -> String {
     )
 }
 
+mod lesson;
 #[cfg(test)]
 mod tests;

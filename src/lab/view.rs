@@ -14,6 +14,7 @@ use crate::engine::report::view::{KeyGroupInspection, SimView};
 use crate::engine::transfer::store::ChunkId;
 
 use super::intent::Selection;
+use super::lesson::view::LessonsView;
 use super::model::Spot;
 use super::moments::Moment;
 use super::prefs::DockTab;
@@ -81,6 +82,8 @@ pub struct LabView {
     /// can forget what they remembered about the old one.
     pub generation: u64,
     pub what_if: WhatIfStatus,
+    /// The open lesson, the lesson picker, the start screen (`lab::lesson`).
+    pub lessons: Rc<LessonsView>,
 }
 
 /// One record as it left the source, for drawing.
