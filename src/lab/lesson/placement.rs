@@ -221,6 +221,39 @@ pub fn place(
     }
 }
 
+/// One callout to place: its target's rectangle (`None` while the thing is not drawn)
+/// and its box's size.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Wanted {
+    pub target: Option<Rect>,
+    pub size: (f64, f64),
+    /// The side it had last frame.
+    pub last: Option<Side>,
+}
+
+/// Places a step's callouts in order: each beside its own target, covering as little as
+/// it can of every target and of the callouts placed before it. A callout whose target is
+/// not drawn gets `None` (the page hides it).
+pub fn place_all(wanted: &[Wanted], bounds: Rect, prefer: &[Side]) -> Vec<Option<Placement>> {
+    let targets: Vec<Rect> = wanted.iter().filter_map(|w| w.target).collect();
+    let mut placed: Vec<Rect> = Vec::new();
+    wanted
+        .iter()
+        .map(|w| {
+            let target = w.target?;
+            let avoid: Vec<Rect> = targets
+                .iter()
+                .filter(|t| **t != target)
+                .chain(placed.iter())
+                .copied()
+                .collect();
+            let p = place(target, w.size, bounds, &avoid, prefer, w.last);
+            placed.push(p.rect);
+            Some(p)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,5 +358,37 @@ mod tests {
             assert!(contains(&target, p.tip), "{side:?}: {p:?}");
             assert!(!p.covers_target);
         }
+    }
+
+    #[test]
+    fn several_callouts_keep_off_each_other_and_every_target() {
+        let a = Rect::new(300.0, 200.0, 40.0, 40.0);
+        let b = Rect::new(300.0, 260.0, 40.0, 40.0);
+        let wanted = [
+            Wanted {
+                target: Some(a),
+                size: (160.0, 50.0),
+                last: None,
+            },
+            Wanted {
+                target: None,
+                size: (160.0, 50.0),
+                last: None,
+            },
+            Wanted {
+                target: Some(b),
+                size: (160.0, 50.0),
+                last: None,
+            },
+        ];
+        let placed = place_all(&wanted, BOUNDS, &[Side::Right]);
+        assert!(placed[1].is_none(), "a target not drawn hides its callout");
+        let (pa, pb) = (placed[0].unwrap(), placed[2].unwrap());
+        for p in [pa, pb] {
+            assert!(inside(&p.rect, &BOUNDS));
+            assert_eq!(overlap(&p.rect, &a) + overlap(&p.rect, &b), 0.0, "{p:?}");
+        }
+        assert_eq!(overlap(&pa.rect, &pb.rect), 0.0, "{pa:?} {pb:?}");
+        assert!(contains(&a, pa.tip) && contains(&b, pb.tip));
     }
 }

@@ -240,6 +240,41 @@ pub fn describe(target: &Target) -> String {
     }
 }
 
+/// A name for a target that the page's elements carry (`data-target`), so the canvas's
+/// painter finds the rectangle it drew for the thing a callout points at.
+pub fn target_key(target: &Target) -> String {
+    match target {
+        Target::Subtask(i) => format!("subtask-{i}"),
+        Target::KeyGroup(k) => format!("key-group-{k}"),
+        Target::Barrier {
+            checkpoint,
+            subtask,
+        } => format!("barrier-{checkpoint}-{subtask}"),
+        Target::ChunkOnLink {
+            key_group,
+            direction,
+        } => format!(
+            "chunk-{}-{key_group}",
+            match direction {
+                Direction::Upload => "up",
+                Direction::Download => "down",
+            }
+        ),
+        Target::StoredCheckpoint(id) => format!("checkpoint-{id}"),
+        Target::HistoryRow(id) => format!("history-{id}"),
+        Target::Formula(f) => format!("formula-{}", formula_block(*f)),
+        Target::Source => "source".into(),
+        Target::Link => "link".into(),
+        Target::Store => "store".into(),
+    }
+}
+
+/// A speed without trailing zeros: 0.05, 0.5, 1.
+fn trim(x: f64) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// What the session knows beside the lesson's own state.
 pub struct Extra {
     pub number: usize,
@@ -356,6 +391,29 @@ impl OpenView {
         }
     }
 
+    /// Where the step stands, in a few words: what the run does or did, and what is
+    /// expected of the learner.
+    pub fn status_text(&self) -> String {
+        let pace = if self.pace < 1.0 {
+            format!("{}× (slowed down so it can be watched)", trim(self.pace))
+        } else {
+            format!("{}×", trim(self.pace))
+        };
+        match self.status {
+            StepStatus::Asking => {
+                "Answer the question (or run without answering): the run waits.".into()
+            }
+            StepStatus::Running => format!("The run plays at {pace}."),
+            StepStatus::Reached => "The run stopped where the step ends; the picture holds.".into(),
+            StepStatus::TimedOut => {
+                "The run reached the step's time limit before its moment came; the picture holds."
+                    .into()
+            }
+            StepStatus::Trying => "Your turn: the controls are yours.".into(),
+            StepStatus::Achieved => "Goal reached.".into(),
+        }
+    }
+
     /// The first visible callout drawn in the dock, if any: the dock shows its tab.
     pub fn dock_tab_wanted(&self) -> Option<DockTab> {
         self.callouts
@@ -409,5 +467,47 @@ mod tests {
             describe(&Target::StoredCheckpoint(2)),
             "checkpoint 2 in the store"
         );
+    }
+
+    #[test]
+    fn every_target_has_its_own_key() {
+        let targets = [
+            Target::Subtask(1),
+            Target::KeyGroup(1),
+            Target::Barrier {
+                checkpoint: 1,
+                subtask: 1,
+            },
+            Target::ChunkOnLink {
+                key_group: 1,
+                direction: Direction::Upload,
+            },
+            Target::ChunkOnLink {
+                key_group: 1,
+                direction: Direction::Download,
+            },
+            Target::StoredCheckpoint(1),
+            Target::HistoryRow(1),
+            Target::Formula(Formula::Partitions),
+            Target::Source,
+            Target::Link,
+            Target::Store,
+        ];
+        let keys: std::collections::BTreeSet<String> = targets.iter().map(target_key).collect();
+        assert_eq!(keys.len(), targets.len(), "{keys:?}");
+        assert_eq!(
+            target_key(&Target::Barrier {
+                checkpoint: 2,
+                subtask: 3
+            }),
+            "barrier-2-3"
+        );
+    }
+
+    #[test]
+    fn the_status_says_the_pace_without_trailing_zeros() {
+        assert_eq!(trim(0.05), "0.05");
+        assert_eq!(trim(1.0), "1");
+        assert_eq!(trim(0.5), "0.5");
     }
 }

@@ -22,6 +22,7 @@ use super::context::LabState;
 use super::dock::Dock;
 use super::help::Help;
 use super::keyboard;
+use super::lesson::{callouts::DockCallouts, LessonColumn, StartScreen};
 use super::stage::Stage;
 use super::topbar::TopBar;
 use crate::lab::intent::Intent;
@@ -48,6 +49,8 @@ pub struct App {
     visible: bool,
     /// `?perf=1`: slow frames are logged to the console.
     slow_frames: Option<SlowFrameLog>,
+    /// A lesson is open: the keyboard gives it → and ← (`ui::keyboard`).
+    in_lesson: std::rc::Rc<std::cell::Cell<bool>>,
     _keyboard: Listener,
     _visibility: Listener,
 }
@@ -66,6 +69,7 @@ impl Component for App {
         );
         let dispatch = ctx.link().callback(Msg::Intent);
         let state = LabState::new(session.publish(), dispatch.clone());
+        let in_lesson = std::rc::Rc::new(std::cell::Cell::new(state.lessons.open.is_some()));
         let mut app = Self {
             session,
             state,
@@ -73,7 +77,8 @@ impl Component for App {
             clipboard: Clipboard::default(),
             visible: !document_hidden(),
             slow_frames: address::query_has("perf", "1").then(SlowFrameLog::default),
-            _keyboard: keyboard::install(dispatch),
+            _keyboard: keyboard::install(dispatch, in_lesson.clone()),
+            in_lesson,
             _visibility: on_visibility_change(ctx.link().callback(|_| Msg::VisibilityChanged)),
         };
         app.perform(ctx, effect);
@@ -155,6 +160,7 @@ impl Component for App {
                         { for share }
                     </div>
                     <main class="workspace">
+                        <LessonColumn />
                         <Stage />
                         if !lab.presenter {
                             <Dock />
@@ -163,6 +169,8 @@ impl Component for App {
                     if lab.help_open {
                         <Help />
                     }
+                    <DockCallouts />
+                    <StartScreen />
                 </div>
             </ContextProvider<LabState>>
         }
@@ -185,6 +193,7 @@ impl Component for App {
 impl App {
     fn publish(&mut self) {
         self.state = LabState::new(self.session.publish(), self.state.dispatch.clone());
+        self.in_lesson.set(self.state.lessons.open.is_some());
     }
 
     fn perform(&mut self, ctx: &Context<Self>, effect: Option<Effect>) {

@@ -1,0 +1,222 @@
+// Lessons in the browser (issue 10): the first-visit start screen, a lesson beside the
+// pipeline, a prediction answered then explained with the run's numbers, stepping on with
+// the keyboard and back to the exact earlier state, callouts beside what they point at,
+// deep links (a bad one named), all on one screen at 1920×1080. Screenshots go to
+// e2e/screenshots/lesson-*.png.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { DESKTOP, PHONE, PROJECTOR, screenshot, startLab, waitForShell } from './harness.mjs';
+
+let lab;
+
+before(async () => {
+  lab = await startLab();
+});
+
+after(async () => {
+  await lab?.close();
+});
+
+async function openLab(urlPath, viewport, options = {}) {
+  const s = await lab.open(urlPath, { viewport, ...options });
+  await waitForShell(s.page);
+  return s;
+}
+
+const panel = (page) => page.locator('[data-testid="lesson-panel"]');
+
+async function waitForStep(page, lesson, step) {
+  await page.waitForFunction(
+    ([l, n]) => {
+      const p = document.querySelector('[data-testid="lesson-panel"]');
+      return p?.dataset.lesson === l && p?.dataset.step === String(n);
+    },
+    [lesson, step],
+    { timeout: 20000 },
+  );
+}
+
+async function waitForStatus(page, statuses) {
+  await page.waitForFunction(
+    (want) => want.includes(document.querySelector('[data-testid="lesson-panel"]')?.dataset.status),
+    statuses,
+    { timeout: 60000 },
+  );
+}
+
+/** Whether the page scrolls (either way) at its viewport. */
+async function scrolls(page) {
+  return page.evaluate(() => {
+    const e = document.scrollingElement;
+    return e.scrollHeight > window.innerHeight + 1 || e.scrollWidth > window.innerWidth + 1;
+  });
+}
+
+function inside(box, viewport) {
+  return box && box.x >= 0 && box.y >= 0 && box.x + box.width <= viewport.width + 0.5 && box.y + box.height <= viewport.height + 0.5;
+}
+
+test('a first visit offers the tour; Start here opens its first lesson beside the pipeline', async () => {
+  const s = await openLab('/', PROJECTOR, { firstVisit: true });
+  const { page } = s;
+  const start = page.locator('[data-testid="start-screen"]');
+  await start.waitFor({ state: 'visible', timeout: 20000 });
+  // The tour's length is measured on the engine, not written down.
+  await page.waitForFunction(() => /\d+-minute tour/.test(document.querySelector('[data-testid="start-tour"]')?.textContent ?? ''), null, { timeout: 30000 });
+  await screenshot(page, 'lesson-start-1920');
+  await page.locator('[data-testid="start-tour"]').click();
+  await waitForStep(page, 'where-a-key-goes', 1);
+  assert.equal(await start.count(), 0);
+  assert.match(page.url(), /[?&]lesson=where-a-key-goes&step=1\b/);
+  // Beside the pipeline, not below it.
+  const column = await page.locator('[data-testid="lesson-column"]').boundingBox();
+  const canvas = await page.locator('.pipeline-canvas').boundingBox();
+  assert.ok(column.x + column.width <= canvas.x, `${JSON.stringify(column)} left of ${JSON.stringify(canvas)}`);
+  assert.ok(column.y < canvas.y + canvas.height && canvas.y < column.y + column.height, 'side by side');
+  // The answer is remembered: the next visit goes straight to the lab.
+  await page.goto(new URL('/', page.url()).href);
+  await waitForShell(page);
+  await page.waitForTimeout(500);
+  assert.equal(await start.count(), 0);
+  await s.finish();
+});
+
+test('a prediction is asked, answered, then explained with the numbers this run produced', async () => {
+  const s = await openLab('/?lesson=a-checkpoint&step=4', PROJECTOR);
+  const { page } = s;
+  await waitForStep(page, 'a-checkpoint', 4);
+  await waitForStatus(page, ['asking']);
+  const choices = page.locator('[data-testid^="choice-"]');
+  assert.equal(await choices.count(), 3);
+  await screenshot(page, 'lesson-predict-1920');
+  // Nothing runs while the question waits.
+  const clock = await page.locator('#clock').getAttribute('data-us');
+  await page.waitForTimeout(400);
+  assert.equal(await page.locator('#clock').getAttribute('data-us'), clock);
+
+  await page.locator('[data-testid="choice-1"]').click();
+  await waitForStatus(page, ['reached']);
+  const explanation = page.locator('[data-testid="lesson-explanation"]');
+  await explanation.waitFor({ state: 'visible' });
+  const text = await explanation.textContent();
+  assert.match(text, /^Right\./, text);
+  const chunks = Number(text.match(/(\d+) chunks, one per key group/)?.[1]);
+  // The count is the run's: as many chunks as the job has key groups (the model panel
+  // and the inspector read the same engine).
+  const keyGroups = await page.evaluate(() => {
+    const label = document.querySelector('.pipeline-canvas')?.getAttribute('aria-label') ?? '';
+    return Number(label.match(/holding (\d+) key groups/)?.[1]);
+  });
+  assert.ok(chunks > 0 && chunks === keyGroups, `${chunks} chunks vs ${keyGroups} key groups: ${text}`);
+  assert.match(text, /completed \d+ ms after its trigger/);
+  // The right choice is marked, the picture holds where the step ended.
+  assert.match(await page.locator('[data-testid="choice-1"]').getAttribute('class'), /correct/);
+  const end = await panel(page).getAttribute('data-end-digest');
+  assert.ok(end.length > 0);
+  assert.equal(await scrolls(page), false, 'no scrolling at 1920×1080');
+  for (const id of ['lesson-next', 'lesson-back', 'lesson-explanation', 'choice-0', 'choice-2']) {
+    assert.ok(inside(await page.locator(`[data-testid="${id}"]`).boundingBox(), PROJECTOR), `${id} on screen`);
+  }
+  await screenshot(page, 'lesson-explained-1920');
+  await s.finish();
+});
+
+test('the keyboard steps on and back, and Back restores the exact earlier state', async () => {
+  const s = await openLab('/?lesson=a-checkpoint&step=1', PROJECTOR);
+  const { page } = s;
+  await waitForStep(page, 'a-checkpoint', 1);
+  const entry1 = await panel(page).getAttribute('data-entry-digest');
+  await waitForStatus(page, ['reached', 'timed_out', 'timedout']);
+  await page.keyboard.press('ArrowRight');
+  await waitForStep(page, 'a-checkpoint', 2);
+  assert.match(page.url(), /step=2\b/);
+  const entry2 = await panel(page).getAttribute('data-entry-digest');
+  assert.notEqual(entry2, entry1);
+  await waitForStatus(page, ['reached']);
+  await page.keyboard.press('PageDown');
+  await waitForStep(page, 'a-checkpoint', 3);
+  await page.keyboard.press('ArrowLeft');
+  await waitForStep(page, 'a-checkpoint', 2);
+  assert.equal(await panel(page).getAttribute('data-entry-digest'), entry2, 'the same state as step 2 began');
+  await page.keyboard.press('PageUp');
+  await waitForStep(page, 'a-checkpoint', 1);
+  assert.equal(await panel(page).getAttribute('data-entry-digest'), entry1);
+  // Tab reaches the panel's buttons and Enter presses them.
+  await page.locator('[data-testid="lesson-next"]').focus();
+  await page.keyboard.press('Enter');
+  await waitForStep(page, 'a-checkpoint', 2);
+  await s.finish();
+});
+
+test('callouts point at their targets without covering them, and follow them', async () => {
+  const s = await openLab('/?lesson=a-checkpoint&step=2', PROJECTOR);
+  const { page } = s;
+  await waitForStep(page, 'a-checkpoint', 2);
+  await waitForStatus(page, ['reached']);
+  const callout = page.locator('.callout.on-canvas[data-target="subtask-1"]');
+  await page.waitForFunction(() => document.querySelector('.callout.on-canvas[data-target="subtask-1"]')?.style.visibility === 'visible', null, { timeout: 20000 });
+  const check = async (loc) => {
+    const [tx, ty] = (await loc.getAttribute('data-tip')).split(',').map(Number);
+    const [x, y, w, h] = (await loc.getAttribute('data-target-rect')).split(',').map(Number);
+    assert.ok(tx >= x && tx <= x + w && ty >= y && ty <= y + h, `the pointer ends on the target: ${tx},${ty} in ${x},${y},${w},${h}`);
+    // The callout's box, in the canvas's coordinates, does not cover its target.
+    const frame = await page.locator('.canvas-frame').boundingBox();
+    const box = await loc.boundingBox();
+    const bx = box.x - frame.x - 1;
+    const by = box.y - frame.y - 1;
+    const overlapW = Math.min(bx + box.width, x + w) - Math.max(bx, x);
+    const overlapH = Math.min(by + box.height, y + h) - Math.max(by, y);
+    assert.ok(overlapW <= 1 || overlapH <= 1, `covers its target: ${JSON.stringify(box)} vs ${x},${y},${w},${h}`);
+  };
+  await check(callout);
+  await screenshot(page, 'lesson-callouts-1920');
+  // A chunk on the link moves: its callout follows it.
+  await page.keyboard.press('ArrowRight');
+  await waitForStep(page, 'a-checkpoint', 3);
+  const chunk = page.locator('.callout.on-canvas[data-target^="chunk-up-"]');
+  await page.waitForFunction(() => document.querySelector('.callout.on-canvas[data-target^="chunk-up-"]')?.style.visibility === 'visible', null, { timeout: 30000 });
+  const first = await chunk.getAttribute('data-tip');
+  await check(chunk);
+  await page.waitForFunction((was) => {
+    const c = document.querySelector('.callout.on-canvas[data-target^="chunk-up-"]');
+    return !c || c.dataset.tip !== was;
+  }, first, { timeout: 20000 });
+  await s.finish();
+});
+
+test('a bad lesson link is named, not a blank page', async () => {
+  const s = await openLab('/?lesson=nope&step=2', DESKTOP);
+  const { page } = s;
+  const problem = page.locator('[data-testid="lesson-problem"]');
+  await problem.waitFor({ state: 'visible', timeout: 20000 });
+  assert.match(await problem.textContent(), /`nope`/);
+  assert.ok(await page.locator('[data-testid="lesson-pick-a-checkpoint"]').isVisible(), 'the lessons to pick from');
+  await page.locator('[data-testid="lesson-pick-a-checkpoint"]').click();
+  await waitForStep(page, 'a-checkpoint', 1);
+  await s.finish();
+});
+
+test('screenshots at 1280×720, 1920×1080 and 390 px', async () => {
+  for (const [viewport, name] of [[DESKTOP, '1280'], [PROJECTOR, '1920'], [PHONE, '390']]) {
+    const s = await openLab('/?lesson=crash-and-recovery&step=1', viewport);
+    const { page } = s;
+    await page.locator('[data-testid="lesson-panel"]').waitFor({ state: 'visible', timeout: 20000 });
+    await page.waitForTimeout(1500);
+    if (viewport !== PHONE) {
+      assert.equal(await scrolls(page), false, `no scrolling at ${name}`);
+      assert.ok(inside(await page.locator('[data-testid="lesson-next"]').boundingBox(), viewport), `Next on screen at ${name}`);
+    } else {
+      // On a phone the narration comes before the picture.
+      const p = await panel(page).boundingBox();
+      const canvas = await page.locator('.pipeline-canvas').boundingBox();
+      assert.ok(p.y + 1 < canvas.y, 'narration above the pipeline');
+    }
+    await screenshot(page, `lesson-${name}`);
+    await page.locator('[data-testid="lesson-pick"]').click();
+    await page.locator('[data-testid="lesson-picker"]').waitFor({ state: 'visible' });
+    await page.waitForFunction(() => ![...document.querySelectorAll('.lesson-entry-meta')].some((e) => e.textContent.includes('…')), null, { timeout: 60000 });
+    await screenshot(page, `lesson-picker-${name}`);
+    await s.finish();
+  }
+});
