@@ -38,11 +38,17 @@ async function waitForStep(page, lesson, step) {
 }
 
 async function waitForStatus(page, statuses) {
-  await page.waitForFunction(
-    (want) => want.includes(document.querySelector('[data-testid="lesson-panel"]')?.dataset.status),
-    statuses,
-    { timeout: 60000 },
-  );
+  try {
+    await page.waitForFunction(
+      (want) => want.includes(document.querySelector('[data-testid="lesson-panel"]')?.dataset.status),
+      statuses,
+      { timeout: 60000 },
+    );
+  } catch (e) {
+    const p = page.locator('[data-testid="lesson-panel"]');
+    const now = await p.evaluate((el) => JSON.stringify({ ...el.dataset, text: el.querySelector('[data-testid="lesson-status"]')?.textContent }));
+    throw new Error(`waiting for ${statuses}: ${now}: ${e.message}`);
+  }
 }
 
 /** Whether the page scrolls (either way) at its viewport. */
@@ -127,13 +133,16 @@ test('the keyboard steps on and back, and Back restores the exact earlier state'
   const { page } = s;
   await waitForStep(page, 'a-checkpoint', 1);
   const entry1 = await panel(page).getAttribute('data-entry-digest');
-  await waitForStatus(page, ['reached', 'timed_out', 'timedout']);
+  await waitForStatus(page, ['reached', 'timedout']);
   await page.keyboard.press('ArrowRight');
   await waitForStep(page, 'a-checkpoint', 2);
   assert.match(page.url(), /step=2\b/);
   const entry2 = await panel(page).getAttribute('data-entry-digest');
   assert.notEqual(entry2, entry1);
+  // Step 2 plays at 0.05×: its end comes at once with "Skip to the end".
+  await page.locator('[data-testid="lesson-run-to-end"]').click();
   await waitForStatus(page, ['reached']);
+  assert.notEqual(await panel(page).getAttribute('data-end-digest'), entry2, 'the run moved');
   await page.keyboard.press('PageDown');
   await waitForStep(page, 'a-checkpoint', 3);
   await page.keyboard.press('ArrowLeft');
@@ -153,35 +162,67 @@ test('callouts point at their targets without covering them, and follow them', a
   const s = await openLab('/?lesson=a-checkpoint&step=2', PROJECTOR);
   const { page } = s;
   await waitForStep(page, 'a-checkpoint', 2);
-  await waitForStatus(page, ['reached']);
-  const callout = page.locator('.callout.on-canvas[data-target="subtask-1"]');
-  await page.waitForFunction(() => document.querySelector('.callout.on-canvas[data-target="subtask-1"]')?.style.visibility === 'visible', null, { timeout: 20000 });
-  const check = async (loc) => {
-    const [tx, ty] = (await loc.getAttribute('data-tip')).split(',').map(Number);
-    const [x, y, w, h] = (await loc.getAttribute('data-target-rect')).split(',').map(Number);
-    assert.ok(tx >= x && tx <= x + w && ty >= y && ty <= y + h, `the pointer ends on the target: ${tx},${ty} in ${x},${y},${w},${h}`);
-    // The callout's box, in the canvas's coordinates, does not cover its target.
-    const frame = await page.locator('.canvas-frame').boundingBox();
-    const box = await loc.boundingBox();
-    const bx = box.x - frame.x - 1;
-    const by = box.y - frame.y - 1;
-    const overlapW = Math.min(bx + box.width, x + w) - Math.max(bx, x);
-    const overlapH = Math.min(by + box.height, y + h) - Math.max(by, y);
-    assert.ok(overlapW <= 1 || overlapH <= 1, `covers its target: ${JSON.stringify(box)} vs ${x},${y},${w},${h}`);
+  // The pointer ends on the target and the box, in the canvas's coordinates, does not
+  // cover it; read in one go, as the painter moves callouts every frame.
+  const check = async (selector, { optional = false } = {}) => {
+    const got = await page.evaluate((sel) => {
+      const c = document.querySelector(sel);
+      if (!c || c.style.visibility !== 'visible') return null;
+      const frame = document.querySelector('.canvas-frame').getBoundingClientRect();
+      const box = c.getBoundingClientRect();
+      return {
+        tip: c.dataset.tip.split(',').map(Number),
+        target: c.dataset.targetRect.split(',').map(Number),
+        box: [box.x - frame.x - 1, box.y - frame.y - 1, box.width, box.height],
+      };
+    }, selector);
+    if (!got && optional) return null;
+    assert.ok(got, `${selector} is shown`);
+    const [tx, ty] = got.tip;
+    const [x, y, w, h] = got.target;
+    assert.ok(tx >= x && tx <= x + w && ty >= y && ty <= y + h, `the pointer ends on the target: ${JSON.stringify(got)}`);
+    const [bx, by, bw, bh] = got.box;
+    const overlapW = Math.min(bx + bw, x + w) - Math.max(bx, x);
+    const overlapH = Math.min(by + bh, y + h) - Math.max(by, y);
+    assert.ok(overlapW <= 1 || overlapH <= 1, `covers its target: ${JSON.stringify(got)}`);
+    return got;
   };
-  await check(callout);
+  // Step 2 plays slowly while checkpoint 1's barrier travels down subtask 2's channel:
+  // its callout goes with it, pointing at it in every frame sampled.
+  const barrier = '.callout.on-canvas[data-target="barrier-1-2"]';
+  const tips = new Set();
+  for (let i = 0; i < 200; i++) {
+    const got = await check(barrier, { optional: true });
+    if (got) tips.add(got.tip.join(','));
+    if ((await panel(page).getAttribute('data-status')) !== 'running') break;
+    await page.waitForTimeout(30);
+  }
+  assert.ok(tips.size >= 2, `the barrier's callout moved with it: ${[...tips]}`);
+  await waitForStatus(page, ['reached']);
+  await page.waitForFunction(() => document.querySelector('.callout.on-canvas[data-target="subtask-1"]')?.style.visibility === 'visible', null, { timeout: 20000 });
+  await check('.callout.on-canvas[data-target="subtask-1"]');
+  await check(barrier);
   await screenshot(page, 'lesson-callouts-1920');
-  // A chunk on the link moves: its callout follows it.
-  await page.keyboard.press('ArrowRight');
-  await waitForStep(page, 'a-checkpoint', 3);
-  const chunk = page.locator('.callout.on-canvas[data-target^="chunk-up-"]');
-  await page.waitForFunction(() => document.querySelector('.callout.on-canvas[data-target^="chunk-up-"]')?.style.visibility === 'visible', null, { timeout: 30000 });
-  const first = await chunk.getAttribute('data-tip');
-  await check(chunk);
-  await page.waitForFunction((was) => {
-    const c = document.querySelector('.callout.on-canvas[data-target^="chunk-up-"]');
-    return !c || c.dataset.tip !== was;
-  }, first, { timeout: 20000 });
+  await s.finish();
+});
+
+test('a try-it hands over the controls, and Show me plays the solution to the goal', async () => {
+  const s = await openLab('/?lesson=compression&step=4', DESKTOP);
+  const { page } = s;
+  await waitForStep(page, 'compression', 4);
+  await waitForStatus(page, ['trying']);
+  const showMe = page.locator('[data-testid="lesson-show-me"]');
+  await showMe.waitFor({ state: 'visible' });
+  assert.equal(await page.locator('[data-testid="lesson-success"]').count(), 0, 'not met before');
+  await showMe.click();
+  await waitForStatus(page, ['achieved']);
+  const success = page.locator('[data-testid="lesson-success"]');
+  await success.waitFor({ state: 'visible', timeout: 30000 });
+  assert.match(await success.textContent(), /^Shown: /);
+  // The solution changed the run's settings for real: the codec is now LZ4.
+  await page.locator('[data-testid="tab-settings"]').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('select')].some((e) => e.value === 'lz4'), null, { timeout: 10000 });
+  await screenshot(page, 'lesson-try-it-1280');
   await s.finish();
 });
 

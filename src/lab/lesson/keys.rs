@@ -13,15 +13,15 @@ use crate::lab::keyboard::{Focus, Modifiers};
 pub const LESSON_SHORTCUTS: [(&str, &str); 3] = [
     (
         "→  or  PageDown",
-        "next step (at the last step: the next lesson); in a lesson . steps the run",
+        "in a lesson: next step (at the last step, the next lesson); . still steps the run",
     ),
     (
         "←  or  PageUp",
-        "previous step, exactly as it began (the run as it stood then)",
+        "in a lesson: previous step, exactly as it began (the run as it stood then)",
     ),
     (
         "Tab, Enter",
-        "reach and press a prediction's choices, Show me and the lesson's buttons",
+        "in a lesson: reach and press a prediction's choices, Show me and Next",
     ),
 ];
 

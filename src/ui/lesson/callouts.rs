@@ -224,16 +224,32 @@ fn place_in_dock(layer: &NodeRef, callouts: &[CalloutPin]) {
                 Place::Dock { selector, .. } => selector.clone(),
                 Place::Canvas => return None,
             };
-            let target = document
+            let element = document
                 .query_selector(&selector)
                 .ok()
                 .flatten()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
-                // An element in a closed tab or scrolled out of the dock is not pointed at.
-                .map(|t| rect_of(&t))
-                .filter(|r| {
-                    r.w > 0.0 && r.h > 0.0 && r.y >= bounds.y && r.bottom() <= bounds.bottom()
-                });
+                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+            // The dock scrolls its element into view once per callout (then the person
+            // may scroll away); one in a closed tab or scrolled out is not pointed at.
+            if let Some(t) = &element {
+                if el.get_attribute("data-scrolled").as_deref() != Some(selector.as_str()) {
+                    let r = rect_of(t);
+                    // Not on a phone, where the page itself would scroll away from the lesson.
+                    let wide = web_sys::window()
+                        .and_then(|w| w.inner_width().ok())
+                        .and_then(|w| w.as_f64())
+                        .is_some_and(|w| w >= 900.0);
+                    if wide && r.h > 0.0 && (r.y < bounds.y || r.bottom() > bounds.bottom()) {
+                        let options = web_sys::ScrollIntoViewOptions::new();
+                        options.set_block(web_sys::ScrollLogicalPosition::Center);
+                        t.scroll_into_view_with_scroll_into_view_options(&options);
+                    }
+                    let _ = el.set_attribute("data-scrolled", &selector);
+                }
+            }
+            let target = element.map(|t| rect_of(&t)).filter(|r| {
+                r.w > 0.0 && r.h > 0.0 && r.y >= bounds.y && r.bottom() <= bounds.bottom()
+            });
             Some((c.index, el, Wanted { target, size, last }))
         })
         .collect();

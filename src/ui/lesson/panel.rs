@@ -124,15 +124,14 @@ pub fn lesson_panel(props: &PanelProps) -> Html {
                     <button type="button" class="action" data-testid="lesson-back" disabled={v.step == 1}
                         title="Previous step, exactly as it began (← or PageUp)"
                         onclick={send(&lab, LessonIntent::Previous)}>{ "← Back" }</button>
-                    if running {
-                        <button type="button" class="action" data-testid="lesson-run-to-end"
-                            title="Let the run reach the step's end at once"
-                            onclick={send(&lab, LessonIntent::RunToEnd)}>{ "Skip to the end" }</button>
-                    } else {
-                        <button type="button" class="action" data-testid="lesson-restart"
-                            title="This step again from its beginning (R)"
-                            onclick={send(&lab, LessonIntent::RestartStep)}>{ "↺ Again" }</button>
-                    }
+                    // Both always there, one hidden: a click meant for "Skip to the end"
+                    // as the step ends must not land on "Again" in its place.
+                    <button type="button" class="action" data-testid="lesson-run-to-end" hidden={!running}
+                        title="Let the run reach the step's end at once"
+                        onclick={send(&lab, LessonIntent::RunToEnd)}>{ "Skip to the end" }</button>
+                    <button type="button" class="action" data-testid="lesson-restart" hidden={running}
+                        title="This step again from its beginning (as Reset does in a lesson)"
+                        onclick={send(&lab, LessonIntent::RestartStep)}>{ "↺ Again" }</button>
                     <button type="button" class="action primary" data-testid="lesson-next"
                         title="Next step (→ or PageDown)"
                         onclick={send(&lab, LessonIntent::Next)}>{ next_label }{ " →" }</button>

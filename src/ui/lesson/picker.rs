@@ -56,7 +56,7 @@ pub fn picker(props: &PickerProps) -> Html {
                                         <span class="lesson-badge" title="Part of the 10-minute tour">{ "tour" }</span>
                                     }
                                 </span>
-                                <span class="lesson-entry-summary">{ e.summary.clone() }</span>
+                                <span class="lesson-entry-summary" title={e.summary.clone()}>{ e.summary.clone() }</span>
                                 <span class="lesson-entry-meta">{ format!("{} steps · {minutes}", e.steps) }</span>
                             </button>
                         </li>

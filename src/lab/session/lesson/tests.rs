@@ -213,3 +213,20 @@ fn at_the_last_step_next_opens_the_next_lesson() {
     let v = lesson(&mut s);
     assert_eq!((v.id, v.step), (id, 1));
 }
+
+#[test]
+fn skip_to_the_end_reaches_the_steps_end_at_once_and_holds_it() {
+    let mut s = open("?lesson=a-checkpoint&step=2");
+    assert_eq!(lesson(&mut s).status, StepStatus::Running);
+    s.handle(Intent::Lesson(LessonIntent::RunToEnd));
+    let v = lesson(&mut s);
+    assert_eq!(v.status, StepStatus::Reached, "{:?}", v.outcome);
+    assert_eq!(v.end_digest, Some(s.driver().sim().digest()));
+    assert!(!s.publish().playing, "the picture holds");
+    let mut ts = 0.0;
+    for _ in 0..10 {
+        ts += 16.0;
+        s.frame(ts);
+    }
+    assert_eq!(lesson(&mut s).end_digest, Some(s.driver().sim().digest()));
+}
