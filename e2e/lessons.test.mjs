@@ -189,13 +189,17 @@ test('callouts point at their targets without covering them, and follow them', a
   };
   // Step 2 plays slowly while checkpoint 1's barrier travels down subtask 2's channel:
   // its callout goes with it, pointing at it in every frame sampled.
+  // The page is warmed up first (the step played once), then the step begins again.
   const barrier = '.callout.on-canvas[data-target="barrier-1-2"]';
+  await waitForStatus(page, ['reached']);
+  await page.locator('[data-testid="lesson-restart"]').click();
+  await waitForStatus(page, ['running']);
   const tips = new Set();
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 400; i++) {
     const got = await check(barrier, { optional: true });
     if (got) tips.add(got.tip.join(','));
     if ((await panel(page).getAttribute('data-status')) !== 'running') break;
-    await page.waitForTimeout(30);
+    await page.waitForTimeout(10);
   }
   assert.ok(tips.size >= 2, `the barrier's callout moved with it: ${[...tips]}`);
   await waitForStatus(page, ['reached']);
@@ -235,6 +239,24 @@ test('a bad lesson link is named, not a blank page', async () => {
   assert.ok(await page.locator('[data-testid="lesson-pick-a-checkpoint"]').isVisible(), 'the lessons to pick from');
   await page.locator('[data-testid="lesson-pick-a-checkpoint"]').click();
   await waitForStep(page, 'a-checkpoint', 1);
+  await s.finish();
+});
+
+test('in presenter mode a lesson stays beside the pipeline, on one screen at 1920×1080', async () => {
+  const s = await openLab('/?lesson=a-checkpoint&step=4&present=1', PROJECTOR);
+  const { page } = s;
+  await waitForStep(page, 'a-checkpoint', 4);
+  await page.locator('[data-testid="choice-1"]').click();
+  await page.locator('[data-testid="lesson-explanation"]').waitFor({ state: 'visible', timeout: 60000 });
+  await page.waitForTimeout(500);
+  assert.equal(await scrolls(page), false);
+  for (const id of ['lesson-next', 'lesson-back', 'lesson-explanation']) {
+    assert.ok(inside(await page.locator(`[data-testid="${id}"]`).boundingBox(), PROJECTOR), `${id} on screen`);
+  }
+  // Text for the back of the room: the narration at least 18 px.
+  const px = await page.locator('.lesson-narration').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+  assert.ok(px >= 18, `narration ${px} px`);
+  await screenshot(page, 'lesson-present-1920');
   await s.finish();
 });
 

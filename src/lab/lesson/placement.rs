@@ -55,6 +55,12 @@ pub struct Placement {
     pub covers_target: bool,
 }
 
+/// `v` held within `[lo, hi]`, without `f64::clamp`'s panic when rounding leaves `lo` a
+/// hair above `hi` (a target's inset from both sides of a thin box): then `lo` wins.
+fn within(v: f64, lo: f64, hi: f64) -> f64 {
+    v.min(hi).max(lo)
+}
+
 fn overlap(a: &Rect, b: &Rect) -> f64 {
     let w = (a.right().min(b.right()) - a.x.max(b.x)).max(0.0);
     let h = (a.bottom().min(b.bottom()) - a.y.max(b.y)).max(0.0);
@@ -109,7 +115,7 @@ fn pointer(target: &Rect, rect: &Rect, side: Side) -> ((f64, f64), (f64, f64)) {
         if lo <= hi {
             (lo + hi) / 2.0
         } else {
-            rect.cy().clamp(target.y, target.bottom())
+            within(rect.cy(), target.y, target.bottom())
         }
     };
     let along_x = {
@@ -118,26 +124,26 @@ fn pointer(target: &Rect, rect: &Rect, side: Side) -> ((f64, f64), (f64, f64)) {
         if lo <= hi {
             (lo + hi) / 2.0
         } else {
-            rect.cx().clamp(target.x, target.right())
+            within(rect.cx(), target.x, target.right())
         }
     };
-    let clamp_y = |y: f64| y.clamp(target.y + inset_y, target.bottom() - inset_y);
-    let clamp_x = |x: f64| x.clamp(target.x + inset_x, target.right() - inset_x);
+    let clamp_y = |y: f64| within(y, target.y + inset_y, target.bottom() - inset_y);
+    let clamp_x = |x: f64| within(x, target.x + inset_x, target.right() - inset_x);
     match side {
         Side::Right => (
-            (rect.x, along_y.clamp(rect.y, rect.bottom())),
+            (rect.x, within(along_y, rect.y, rect.bottom())),
             (target.right() - inset_x, clamp_y(along_y)),
         ),
         Side::Left => (
-            (rect.right(), along_y.clamp(rect.y, rect.bottom())),
+            (rect.right(), within(along_y, rect.y, rect.bottom())),
             (target.x + inset_x, clamp_y(along_y)),
         ),
         Side::Below => (
-            (along_x.clamp(rect.x, rect.right()), rect.y),
+            (within(along_x, rect.x, rect.right()), rect.y),
             (clamp_x(along_x), target.bottom() - inset_y),
         ),
         Side::Above => (
-            (along_x.clamp(rect.x, rect.right()), rect.bottom()),
+            (within(along_x, rect.x, rect.right()), rect.bottom()),
             (clamp_x(along_x), target.y + inset_y),
         ),
     }
@@ -390,5 +396,24 @@ mod tests {
         }
         assert_eq!(overlap(&pa.rect, &pb.rect), 0.0, "{pa:?} {pb:?}");
         assert!(contains(&a, pa.tip) && contains(&b, pb.tip));
+    }
+
+    #[test]
+    fn thin_targets_and_rounding_never_panic() {
+        // Half of an odd height, inset from both sides, can leave the lower bound a hair
+        // above the upper one: the pointer still ends on the target.
+        let target = Rect::new(700.1, 134.36424411240122, 0.3, 5.0151156742359495);
+        for side in Side::ALL {
+            let p = place(target, (120.0, 40.0), BOUNDS, &[], &[side], None);
+            assert!((p.tip.1 - target.cy()).abs() < 2.0, "{p:?}");
+        }
+        // Degenerate rectangles (a scene drawn at a tiny size) give a placement, not a panic.
+        for bad in [
+            Rect::new(10.0, 10.0, -5.0, -5.0),
+            Rect::new(f64::NAN, 0.0, 1.0, 1.0),
+            Rect::new(0.0, 0.0, 0.0, 0.0),
+        ] {
+            let _ = place(bad, (50.0, 20.0), BOUNDS, &[], &[Side::Right], None);
+        }
     }
 }

@@ -41,6 +41,23 @@ pub fn lesson_panel(props: &PanelProps) -> Html {
         });
         move || drop(timer)
     });
+    // A new step starts at the top of its text; an answer or a success that appears
+    // below the fold is scrolled to (inside the panel only, never the page).
+    let body = use_node_ref();
+    {
+        let body = body.clone();
+        use_effect_with((v.id.clone(), v.step), move |_| {
+            if let Some(b) = body.cast::<web_sys::Element>() {
+                b.set_scroll_top(0);
+            }
+        });
+    }
+    {
+        let body = body.clone();
+        use_effect_with((v.id.clone(), v.step, v.status), move |_| {
+            reveal_last(&body);
+        });
+    }
     let running = v.status == StepStatus::Running;
     let steps = (1..=v.steps).map(|n| {
         let title = v.step_titles.get(n - 1).cloned().unwrap_or_default();
@@ -92,7 +109,7 @@ pub fn lesson_panel(props: &PanelProps) -> Html {
                 <ol>{ for steps }</ol>
                 <span class="lesson-count">{ format!("Step {} of {}", v.step, v.steps) }</span>
             </nav>
-            <div class="lesson-body">
+            <div class="lesson-body" ref={body}>
                 <h2 id="lesson-step-title" class="lesson-step-title">{ v.step_title.clone() }</h2>
                 <p class="lesson-narration">{ v.narration.clone() }</p>
                 if let Some(p) = &v.prediction {
@@ -258,5 +275,26 @@ fn try_it(lab: &LabState, t: &TryItPanel, status: StepStatus) -> Html {
                 </button>
             }
         </div>
+    }
+}
+
+/// Scrolls the panel's text so the last answer or success shown is in view.
+fn reveal_last(body: &NodeRef) {
+    use wasm_bindgen::JsCast;
+    let Some(b) = body.cast::<web_sys::HtmlElement>() else {
+        return;
+    };
+    let Ok(Some(el)) = b.query_selector(".lesson-success, .lesson-reveal") else {
+        return;
+    };
+    let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() else {
+        return;
+    };
+    let bottom = el.offset_top() + el.offset_height() + 8;
+    let visible = b.scroll_top() + b.client_height();
+    if bottom > visible {
+        // Its bottom in view, but never past its top.
+        let top = (bottom - b.client_height()).min(el.offset_top() - 8).max(0);
+        b.set_scroll_top(top);
     }
 }

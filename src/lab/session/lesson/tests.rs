@@ -230,3 +230,30 @@ fn skip_to_the_end_reaches_the_steps_end_at_once_and_holds_it() {
     }
     assert_eq!(lesson(&mut s).end_digest, Some(s.driver().sim().digest()));
 }
+
+#[test]
+fn again_replays_the_step_to_its_end_whatever_the_frames() {
+    for dt in [7.0, 16.0, 16.7, 33.3, 50.0] {
+        let mut s = open("?lesson=a-checkpoint&step=2");
+        let mut ts = 0.0;
+        frames_until_idle(&mut s, &mut ts);
+        let end = lesson(&mut s).end_digest;
+        s.handle(Intent::Lesson(LessonIntent::RestartStep));
+        assert_eq!(lesson(&mut s).status, StepStatus::Running);
+        let mut frames = 0;
+        while s.busy() && frames < 10_000 {
+            ts += dt;
+            s.frame(ts);
+            s.publish();
+            frames += 1;
+        }
+        let v = lesson(&mut s);
+        assert_eq!(
+            v.status,
+            StepStatus::Reached,
+            "dt {dt}: {frames} frames, at {}",
+            s.driver().sim().now_us()
+        );
+        assert_eq!(v.end_digest, end, "dt {dt}: the same end");
+    }
+}
