@@ -230,6 +230,47 @@ test('a try-it hands over the controls, and Show me plays the solution to the go
   await s.finish();
 });
 
+test('all nine lessons run start to finish from the keyboard, each step ending where it should', async () => {
+  const s = await openLab('/?lesson=where-a-key-goes&step=1', PROJECTOR);
+  const { page } = s;
+  const lessons = [];
+  for (let guard = 0; guard < 80; guard++) {
+    await page.waitForFunction(() => document.querySelector('[data-testid="lesson-panel"]')?.dataset.step, null, { timeout: 20000 });
+    const { lesson, step } = await panel(page).evaluate((e) => ({ lesson: e.dataset.lesson, step: Number(e.dataset.step) }));
+    const steps = await page.locator('.lesson-dot').count();
+    if (step === 1) lessons.push(lesson);
+    const status = await panel(page).getAttribute('data-status');
+    if (status === 'asking') {
+      // Answer from the keyboard: the first choice, focused and pressed.
+      await page.locator('[data-testid="choice-0"]').focus();
+      await page.keyboard.press('Enter');
+      await waitForStatus(page, ['running', 'reached', 'timedout']);
+    }
+    if ((await panel(page).getAttribute('data-status')) === 'running') {
+      await page.locator('[data-testid="lesson-run-to-end"]').click().catch(() => {});
+    }
+    await waitForStatus(page, ['reached', 'timedout', 'trying', 'achieved']);
+    assert.notEqual(await panel(page).getAttribute('data-status'), 'timedout', `${lesson} step ${step} reached its moment`);
+    if ((await panel(page).getAttribute('data-status')) === 'trying') {
+      await page.locator('[data-testid="lesson-show-me"]').click();
+      await waitForStatus(page, ['achieved']);
+    }
+    if (step === Math.ceil(steps / 2)) await screenshot(page, `lesson-step-${lesson}`);
+    if (lesson === 'a-damaged-store' && step === steps) break;
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(
+      ([l, n]) => {
+        const p = document.querySelector('[data-testid="lesson-panel"]');
+        return p && (p.dataset.lesson !== l || p.dataset.step !== String(n));
+      },
+      [lesson, step],
+      { timeout: 20000 },
+    );
+  }
+  assert.equal(lessons.length, 9, `${lessons}`);
+  await s.finish();
+});
+
 test('a bad lesson link is named, not a blank page', async () => {
   const s = await openLab('/?lesson=nope&step=2', DESKTOP);
   const { page } = s;

@@ -11,7 +11,8 @@
 //!   picture holds (Play runs on from there, off the lesson's path);
 //! - in a "try it", the lab, as when no lesson is open (slow motion included), and the
 //!   lesson checks its goal after every frame and every action; "show me" plays the
-//!   scripted solution the same way, letting its waits pass at the step's pace.
+//!   scripted solution's actions and lets its waits pass at the step's pace (the lesson
+//!   moves the run then, without slow motion).
 //!
 //! Anything the lab's controls change marks the step as touched, so Next continues from
 //! the lesson's own path (`crate::lessons::session`), and the address bar names the
@@ -372,17 +373,24 @@ impl Session {
             // A step (., 1–6) the person asked for: the lab works on it.
             return false;
         }
+        let showing = self
+            .lessons
+            .open
+            .as_ref()
+            .is_some_and(|o| o.show_me.is_some());
         match status {
             StepStatus::Running => {
                 if self.page.playing {
-                    let speed = self.pacer.speed();
-                    let planned = speed * dt_ms * 1000.0;
-                    let before = self.driver.sim().now_us();
-                    self.with_lesson(|l| l.advance(planned.round() as u64));
-                    let now = self.driver.sim().now_us();
-                    self.pacer.reached(before, now, dt_ms, planned, speed);
+                    self.lesson_plays(dt_ms);
                     self.observe_status();
                 }
+                true
+            }
+            // "Show me" lets its waits pass at the step's pace, without slow motion's
+            // stretching of every checkpoint and restore: a solution is shown, not
+            // studied moment by moment (a crash and a dozen checkpoints would take minutes).
+            StepStatus::Trying | StepStatus::Achieved if showing && self.page.playing => {
+                self.lesson_plays(dt_ms);
                 true
             }
             StepStatus::Asking => true,
@@ -399,6 +407,17 @@ impl Session {
             }
             StepStatus::Trying | StepStatus::Achieved => false,
         }
+    }
+
+    /// The lesson moves the run for one frame of `dt_ms` at the speed shown (the step's
+    /// pace unless the person changed it).
+    fn lesson_plays(&mut self, dt_ms: f64) {
+        let speed = self.pacer.speed();
+        let planned = speed * dt_ms * 1000.0;
+        let before = self.driver.sim().now_us();
+        self.with_lesson(|l| l.advance(planned.round() as u64));
+        let now = self.driver.sim().now_us();
+        self.pacer.reached(before, now, dt_ms, planned, speed);
     }
 
     /// After the lab's frame work, in a "try it": the goal is checked and "show me" goes

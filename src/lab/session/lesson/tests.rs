@@ -257,3 +257,43 @@ fn again_replays_the_step_to_its_end_whatever_the_frames() {
         assert_eq!(v.end_digest, end, "dt {dt}: the same end");
     }
 }
+
+#[test]
+fn show_me_plays_every_try_its_solution_in_the_page_to_its_goal() {
+    for (id, step) in [
+        ("compression", 4),
+        ("when-to-checkpoint", 5),
+        ("rescaling", 4),
+        ("when-checkpoints-fail", 5),
+    ] {
+        // Slow motion on and a clock that moves with the frames, as in a browser: the
+        // solution still plays at the step's pace, so it ends within seconds.
+        let (mut s, _, clock) = open_with(&format!("?lesson={id}&step={step}"), "slowmo=1");
+        let mut ts = 0.0;
+        s.handle(Intent::Lesson(LessonIntent::RunToEnd));
+        assert_eq!(lesson_status(&mut s), StepStatus::Trying, "{id}");
+        s.handle(Intent::Lesson(LessonIntent::ShowMe));
+        for _ in 0..1_500 {
+            if lesson_status(&mut s) == StepStatus::Achieved
+                && !lesson(&mut s).try_it.unwrap().showing
+            {
+                break;
+            }
+            ts += 16.0;
+            clock.set(ts);
+            s.frame(ts);
+        }
+        let v = lesson(&mut s);
+        assert_eq!(
+            v.status,
+            StepStatus::Achieved,
+            "{id} step {step}: {:?} at {} µs",
+            v.message,
+            s.driver().sim().now_us()
+        );
+    }
+}
+
+fn lesson_status(s: &mut Session) -> StepStatus {
+    lesson(s).status
+}
