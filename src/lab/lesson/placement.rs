@@ -67,6 +67,11 @@ fn overlap(a: &Rect, b: &Rect) -> f64 {
     w * h
 }
 
+/// Whether `outer` contains all of `inner`.
+fn encloses(outer: &Rect, inner: &Rect) -> bool {
+    inside(inner, outer)
+}
+
 fn inside(r: &Rect, bounds: &Rect) -> bool {
     r.x >= bounds.x - 0.5
         && r.y >= bounds.y - 0.5
@@ -238,19 +243,29 @@ pub struct Wanted {
 }
 
 /// Places a step's callouts in order: each beside its own target, covering as little as
-/// it can of every target and of the callouts placed before it. A callout whose target is
-/// not drawn gets `None` (the page hides it).
-pub fn place_all(wanted: &[Wanted], bounds: Rect, prefer: &[Side]) -> Vec<Option<Placement>> {
+/// it can of every target, of the callouts placed before it and of `scenery` (the large
+/// things drawn around: subtasks, the store). A callout whose target is not drawn gets
+/// `None` (the page hides it).
+pub fn place_all(
+    wanted: &[Wanted],
+    scenery: &[Rect],
+    bounds: Rect,
+    prefer: &[Side],
+) -> Vec<Option<Placement>> {
     let targets: Vec<Rect> = wanted.iter().filter_map(|w| w.target).collect();
     let mut placed: Vec<Rect> = Vec::new();
     wanted
         .iter()
         .map(|w| {
             let target = w.target?;
+            // A target inside a piece of scenery (a key group in its subtask) covers some
+            // of it whatever the side; what it is inside costs every side the same.
+            let around = scenery.iter().filter(|r| !encloses(r, &target));
             let avoid: Vec<Rect> = targets
                 .iter()
                 .filter(|t| **t != target)
                 .chain(placed.iter())
+                .chain(around)
                 .copied()
                 .collect();
             let p = place(target, w.size, bounds, &avoid, prefer, w.last);
@@ -387,7 +402,7 @@ mod tests {
                 last: None,
             },
         ];
-        let placed = place_all(&wanted, BOUNDS, &[Side::Right]);
+        let placed = place_all(&wanted, &[], BOUNDS, &[Side::Right]);
         assert!(placed[1].is_none(), "a target not drawn hides its callout");
         let (pa, pb) = (placed[0].unwrap(), placed[2].unwrap());
         for p in [pa, pb] {
@@ -415,5 +430,30 @@ mod tests {
         ] {
             let _ = place(bad, (50.0, 20.0), BOUNDS, &[], &[Side::Right], None);
         }
+    }
+
+    #[test]
+    fn callouts_keep_off_the_scenery_around_their_target() {
+        // A source box at the left, a subtask box to its right: the callout goes below
+        // the source rather than over the subtask.
+        let source = Rect::new(10.0, 200.0, 80.0, 100.0);
+        let subtask = Rect::new(200.0, 0.0, 300.0, 500.0);
+        let wanted = [Wanted {
+            target: Some(source),
+            size: (160.0, 50.0),
+            last: None,
+        }];
+        let p = place_all(
+            &wanted,
+            &[subtask, source],
+            BOUNDS,
+            &[Side::Right, Side::Below],
+        )[0]
+        .unwrap();
+        assert_eq!(overlap(&p.rect, &subtask), 0.0, "{p:?}");
+        assert_eq!(p.side, Side::Below);
+        // Without the scenery the preferred side wins.
+        let p = place_all(&wanted, &[], BOUNDS, &[Side::Right, Side::Below])[0].unwrap();
+        assert_eq!(p.side, Side::Right);
     }
 }

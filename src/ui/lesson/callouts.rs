@@ -158,9 +158,21 @@ pub fn place_on_canvas(
         })
         .collect();
     let wanted: Vec<Wanted> = found.iter().map(|(_, _, w)| *w).collect();
+    // The big things in the picture, which a callout should leave readable.
+    let scenery: Vec<Rect> = anchors
+        .iter()
+        .filter(|(t, _)| {
+            matches!(
+                t,
+                Target::Subtask(_) | Target::Source | Target::StoredCheckpoint(_)
+            )
+        })
+        .map(|(_, r)| *r)
+        .collect();
     let bounds = Rect::new(4.0, 4.0, (w - 8.0).max(1.0), (h - 8.0).max(1.0));
     let placed = place_all(
         &wanted,
+        &scenery,
         bounds,
         &[Side::Below, Side::Right, Side::Above, Side::Left],
     );
@@ -256,6 +268,7 @@ fn place_in_dock(layer: &NodeRef, callouts: &[CalloutPin]) {
     let wanted: Vec<Wanted> = found.iter().map(|(_, _, w)| *w).collect();
     let placed = place_all(
         &wanted,
+        &[],
         bounds,
         &[Side::Below, Side::Above, Side::Left, Side::Right],
     );

@@ -263,7 +263,7 @@ pub fn draw(
             .iter()
             .map(|(id, r)| (Target::StoredCheckpoint(*id), *r)),
     );
-    anchors.push((Target::Source, l.source));
+    anchors.push((Target::Source, source_box(f, &l)));
     anchors.push((
         Target::Link,
         Rect::new(l.link_x, l.top, l.link_w, l.bottom - l.top),
@@ -337,16 +337,21 @@ fn headings(f: &Frame, l: &Layout, bin: usize) {
     }
 }
 
-fn source(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
-    let ctx = f.ctx;
-    let view = &lab.view;
+/// The source's box, centred in its column.
+fn source_box(f: &Frame, l: &Layout) -> Rect {
     let r = Rect::new(
         l.source.x,
         l.source.cy() - 60.0 * f.scale,
         l.source.w,
         120.0 * f.scale,
     );
-    let r = Rect::new(r.x, r.y.max(l.top), r.w, r.h.min(l.bottom - l.top));
+    Rect::new(r.x, r.y.max(l.top), r.w, r.h.min(l.bottom - l.top))
+}
+
+fn source(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
+    let ctx = f.ctx;
+    let view = &lab.view;
+    let r = source_box(f, l);
     ctx.set_fill_style_str("#f4f6f9");
     ctx.fill_rect(r.x, r.y, r.w, r.h);
     ctx.set_stroke_style_str(INK);
