@@ -138,11 +138,12 @@ export async function startLab() {
 
 /**
  * Opens `origin + urlPath` in a new page at `viewport` and records problems.
+ * `firstVisit: true` opens it as a first visit (the lessons' start screen shows).
  * `expect` lists the problems this test provokes on purpose, as `{ kind, match }`: kind is
  * 'console error', 'uncaught exception', 'http error' or 'foreign request', match a RegExp.
  * Each expected problem must happen, and nothing else may.
  */
-async function openPage(context, origin, urlPath, { viewport = DESKTOP, expect = [] } = {}) {
+async function openPage(context, origin, urlPath, { viewport = DESKTOP, expect = [], firstVisit = false } = {}) {
   const page = await context.newPage();
   await page.setViewportSize(viewport);
   const problems = [];
@@ -174,12 +175,15 @@ async function openPage(context, origin, urlPath, { viewport = DESKTOP, expect =
   );
   // Each page starts with nothing remembered (the lab keeps its preferences in local
   // storage, which the tests of one file share); a reload in the same page keeps them.
-  await page.addInitScript(() => {
+  // Unless a test asks for a first visit, the lessons' start screen counts as answered,
+  // so it does not cover the lab the other tests look at.
+  await page.addInitScript((firstVisit) => {
     if (!sessionStorage.getItem('statelab.test.page')) {
       sessionStorage.setItem('statelab.test.page', '1');
       localStorage.clear();
+      if (!firstVisit) localStorage.setItem('statelab.prefs', 'intro=1');
     }
-  });
+  }, firstVisit);
 
   const response = await page.goto(origin + urlPath, { waitUntil: 'load' });
 

@@ -153,6 +153,32 @@ impl Driver {
         &self.corrupted
     }
 
+    /// The simulation itself, for an open lesson: the session lends it to the lesson's
+    /// own session for the length of one call (`session/lesson.rs`), so the lesson plays
+    /// the very run the page draws and the controls act on.
+    pub(crate) fn sim_slot(&mut self) -> &mut Simulation {
+        &mut self.sim
+    }
+
+    /// The simulation was replaced through [`Self::sim_slot`] (a lesson moved to another
+    /// step): no goal or view carries over, and the chunks its run corrupted (the engine
+    /// logs each one) are marked as if corrupted from this page.
+    pub(crate) fn replaced(&mut self) {
+        self.goal = None;
+        self.generation += 1;
+        let store = self.sim.store();
+        self.corrupted = self
+            .sim
+            .log()
+            .iter()
+            .filter_map(|e| match e.event {
+                Event::ChunkCorrupted { chunk, .. } => Some(chunk),
+                _ => None,
+            })
+            .filter(|c| store.chunk(*c).is_some())
+            .collect();
+    }
+
     pub fn generation(&self) -> u64 {
         self.generation
     }

@@ -102,6 +102,8 @@ pub enum Intent {
     FindKey(String),
     /// Time travel: scrub, step back, branch, switch, compare (`lab::travel`).
     Travel(TravelIntent),
+    /// Something for the lessons: open, step, answer, show me … (`lab::lesson`).
+    Lesson(super::lesson::LessonIntent),
 }
 
 /// What the inspector shows.

@@ -35,6 +35,8 @@
 //! - [`recovery`]: the recovery readout as text (phase, checkpoint, replay counter).
 //! - [`model`]: the state-transfer model panel's formulas and numbers, one symbol each.
 //! - [`prefs`]: what the page remembers between visits (slow motion, the dock's tab …).
+//! - [`lesson`]: the lessons in the page: the panel's picture, deep links, their keys,
+//!   where callouts go, how long each lesson takes.
 
 pub mod calibration;
 pub mod compare;
@@ -48,6 +50,7 @@ pub mod history;
 pub mod inspect;
 pub mod intent;
 pub mod keyboard;
+pub mod lesson;
 pub mod model;
 pub mod moments;
 pub mod motion;

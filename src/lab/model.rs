@@ -120,7 +120,46 @@ pub fn blocks(
         partitions(view, config, z_bytes),
         compression(view),
         change(view, history, config),
+        routing(view),
     ]
+}
+
+/// Where a key goes: Flink's two hops, with this job's numbers (the lessons point at it).
+fn routing(view: &SimView) -> Block {
+    let k = view.key_groups.len();
+    let p = view.subtasks.len();
+    let ranges: Vec<String> = view
+        .subtasks
+        .iter()
+        .take(8)
+        .map(|s| format!("{}: {}–{}", s.index, s.key_groups.start, s.key_groups.end))
+        .collect();
+    let more = if p > 8 { " …" } else { "" };
+    Block {
+        id: "routing",
+        title: "Where a key goes: key group, then subtask",
+        formula: vec![
+            text("key group = murmur(hashCode(key)) mod "),
+            number(format::count(k as u64), Some(Spot::State)),
+            text(", subtask = ⌊key group × "),
+            number(format::count(p as u64), Some(Spot::State)),
+            text(" / "),
+            number(format::count(k as u64), Some(Spot::State)),
+            text("⌋"),
+        ],
+        sentences: vec![
+            format!(
+                "Flink scrambles a key's Java hashCode with its murmur hash and takes it modulo \
+                 the {k} key groups (pipeline.max-parallelism): a key keeps its key group \
+                 for as long as the job's state lives."
+            ),
+            format!(
+                "The parallelism, {p}, then cuts the key groups into contiguous ranges, one per \
+                 subtask ({}{more}); rescaling moves whole key groups, never single keys.",
+                ranges.join(", ")
+            ),
+        ],
+    }
 }
 
 fn partitions(view: &SimView, config: &Config, z: u64) -> Block {

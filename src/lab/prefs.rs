@@ -1,5 +1,6 @@
 //! What the page remembers between visits: slow motion on or off, large font, the dock's
-//! tab, the settings groups a person closed and the kind of moment "step" goes to. Kept
+//! tab, the settings groups a person closed, the kind of moment "step" goes to and
+//! whether the first-visit start screen was answered. Kept
 //! as one short line of text (`slowmo=1;font=0;tab=model;closed=workload,link;step=chunk`)
 //! that the shell stores in the browser's local storage; what the run is lives in the URL,
 //! not here.
@@ -73,6 +74,8 @@ pub struct Prefs {
     /// Settings groups the person closed (all start open).
     pub closed_groups: BTreeSet<String>,
     pub step_kind: StepKind,
+    /// The first-visit start screen was answered ("Start here" or "Just explore").
+    pub intro_seen: bool,
 }
 
 impl Default for Prefs {
@@ -83,6 +86,7 @@ impl Default for Prefs {
             tab: DockTab::default(),
             closed_groups: BTreeSet::new(),
             step_kind: StepKind::default(),
+            intro_seen: false,
         }
     }
 }
@@ -118,6 +122,7 @@ impl Prefs {
                         .map(str::to_string)
                         .collect();
                 }
+                ("intro", Some(seen)) => prefs.intro_seen = seen,
                 ("step", _) => {
                     if let Some(kind) = StepKind::from_id(value.trim()) {
                         prefs.step_kind = kind;
@@ -131,14 +136,18 @@ impl Prefs {
 
     pub fn to_text(&self) -> String {
         let closed: Vec<&str> = self.closed_groups.iter().map(String::as_str).collect();
-        format!(
+        let mut text = format!(
             "slowmo={};font={};tab={};closed={};step={}",
             u8::from(self.slow_motion),
             u8::from(self.large_font),
             self.tab.id(),
             closed.join(","),
             self.step_kind.id()
-        )
+        );
+        if self.intro_seen {
+            text.push_str(";intro=1");
+        }
+        text
     }
 }
 
@@ -155,12 +164,20 @@ mod tests {
             tab: DockTab::Settings,
             closed_groups: ["workload".to_string(), "link".to_string()].into(),
             step_kind: StepKind::ChunkAcknowledged,
+            intro_seen: false,
         };
         assert_eq!(Prefs::parse(&prefs.to_text()), prefs);
         assert_eq!(
             prefs.to_text(),
             "slowmo=0;font=1;tab=settings;closed=link,workload;step=chunk"
         );
+        let seen = Prefs {
+            intro_seen: true,
+            ..prefs
+        };
+        assert_eq!(Prefs::parse(&seen.to_text()), seen);
+        assert!(seen.to_text().ends_with(";intro=1"));
+        assert!(Prefs::parse("intro=1").intro_seen);
     }
 
     #[test]

@@ -18,6 +18,7 @@ use super::driver::{Budget, Driver, Progress};
 use super::export::{self, Download};
 use super::faults;
 use super::intent::{Intent, Selection, Target};
+use super::lesson::{link, Lessons};
 use super::model::Spot;
 use super::moments::Moment;
 use super::pacing::{Pacer, FRAME_BUDGET_MS};
@@ -97,6 +98,8 @@ pub struct Session {
     /// The page's address without its query, for links that reproduce the run.
     address: String,
     revision: u64,
+    /// The open lesson, the picker, the start screen (`session/lesson.rs`).
+    lessons: Lessons,
 }
 
 impl Session {
@@ -114,7 +117,8 @@ impl Session {
         prefs: &str,
         clock: Clock,
     ) -> (Self, Option<Effect>) {
-        let from_url = url::from_query(search);
+        // `lesson` and `step` name a lesson, not a setting (`session/lesson.rs`).
+        let from_url = url::from_query(&link::without_lesson(search));
         let (driver, start_note) = Driver::new(from_url.config);
         let mut problems = from_url.problems;
         problems.extend(start_note);
@@ -131,7 +135,7 @@ impl Session {
         };
         slow_motion.set_enabled(slow);
         let sweep = Sweep::new(driver.config());
-        let session = Self {
+        let mut session = Self {
             driver,
             page: Page {
                 playing: !reduced_motion,
@@ -164,7 +168,11 @@ impl Session {
             clock,
             address,
             revision: 0,
+            lessons: Lessons::default(),
         };
+        let effect = session
+            .open_lessons(search, prefs.intro_seen, from_url.any)
+            .or(effect);
         (session, effect)
     }
 
@@ -181,6 +189,7 @@ impl Session {
                 tab: page.dock_tab,
                 closed_groups: (*page.closed_groups).clone(),
                 step_kind: page.step_kind,
+                intro_seen: self.lessons.intro_seen,
             }
             .to_text(),
         )
@@ -193,11 +202,26 @@ impl Session {
     /// Whether animation frames are wanted: the run plays or a step is being worked
     /// through. (A sweep's workers answer with messages, not frames.)
     pub fn busy(&self) -> bool {
-        self.page.playing || self.driver.goal().is_some() || self.calibration.running()
+        self.page.playing
+            || self.driver.goal().is_some()
+            || self.calibration.running()
+            || self.lessons_busy()
     }
 
-    /// What an intent does. Every intent is named here; none falls through.
+    /// What an intent does: the lessons' own, or the lab's (which an open lesson watches:
+    /// `session/lesson.rs`).
     pub fn handle(&mut self, intent: Intent) -> Option<Effect> {
+        match self.route(intent) {
+            lesson::Routed::Done(effect) => effect,
+            lesson::Routed::Lab(intent) => {
+                let effect = self.handle_lab(intent);
+                self.after_lab(effect)
+            }
+        }
+    }
+
+    /// What an intent does to the lab. Every intent is named here; none falls through.
+    fn handle_lab(&mut self, intent: Intent) -> Option<Effect> {
         match intent {
             Intent::TogglePlay => self.set_playing(!self.page.playing),
             Intent::Play => self.set_playing(true),
@@ -420,6 +444,8 @@ impl Session {
                 self.page.result_query = query;
                 self.refresh_result(true);
             }
+            // Routed to `lesson_intent` before this.
+            Intent::Lesson(_) => {}
         }
         None
     }
@@ -507,13 +533,16 @@ impl Session {
     /// asked, or slow motion's around a moment), then the inspection. Returns whether a picture should be published.
     pub fn frame(&mut self, ts_ms: f64) -> bool {
         let dt_ms = self.pacer.frame_dt(ts_ms);
+        // An open lesson plays its step (or holds its picture) in this frame itself.
+        let lesson_played = self.lesson_frame(dt_ms);
         let clock: &dyn Fn() -> f64 = &*self.clock;
         let budget = Budget {
             clock,
             deadline_ms: clock() + FRAME_BUDGET_MS,
         };
         let before = self.driver.sim().now_us();
-        if self.driver.goal().is_some() {
+        if lesson_played {
+        } else if self.driver.goal().is_some() {
             let (_, message) = self.driver.work_on_goal(&budget);
             if let Some(message) = message {
                 self.page.notice = Some(message);
@@ -554,6 +583,7 @@ impl Session {
         self.pacer
             .count_emitted(self.driver.sim().source_offset(), dt_ms);
         self.calibration.work(clock);
+        self.lesson_after_frame();
         self.refresh_inspection(false);
         self.pacer.publish_due(self.page.playing)
     }
@@ -583,6 +613,7 @@ impl Session {
         self.sweep
             .refresh_run_cost(self.driver.sim(), now_ms, wanted);
         let sweep = self.sweep.view(now_ms);
+        let lessons = self.publish_lessons(&run.view);
         let page = &self.page;
         let view = LabView {
             config: run.config,
@@ -620,6 +651,7 @@ impl Session {
             sweep,
             calibration: self.calibration.view().clone(),
             timeline,
+            lessons,
         };
         self.pacer.published((self.clock)() - t0);
         Rc::new(view)
@@ -776,6 +808,7 @@ fn lost_message(chunk: ChunkId) -> String {
     )
 }
 
+mod lesson;
 mod travel;
 
 #[cfg(test)]

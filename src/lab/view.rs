@@ -16,6 +16,7 @@ use crate::engine::report::view::{KeyGroupInspection, SimView};
 use crate::engine::transfer::store::ChunkId;
 
 use super::intent::Selection;
+use super::lesson::view::LessonsView;
 use super::model::Spot;
 use super::moments::Moment;
 use super::prefs::DockTab;
@@ -91,6 +92,8 @@ pub struct LabView {
     pub calibration: CalibrationView,
     /// The run's timeline: the moment shown, markers, branches, a comparison.
     pub timeline: Rc<TimelineView>,
+    /// The open lesson, the lesson picker, the start screen (`lab::lesson`).
+    pub lessons: Rc<LessonsView>,
 }
 
 /// One record as it left the source, for drawing.

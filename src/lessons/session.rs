@@ -424,6 +424,17 @@ impl LessonSession {
 
     /// "Show me": finishes the run if it still plays, then applies the scripted solution.
     pub fn show_me(&mut self) -> Result<(), LessonError> {
+        for action in self.begin_show_me()? {
+            self.apply(&action)?;
+        }
+        Ok(())
+    }
+
+    /// "Show me" for a caller that plays the solution itself, one action at a time through
+    /// [`Self::apply`] (the browser lets an `advance_s` pass at the step's pace, so the
+    /// learner watches it): finishes the run if it still plays, marks the step as shown
+    /// and returns the scripted solution.
+    pub fn begin_show_me(&mut self) -> Result<Vec<Action>, LessonError> {
         let lesson = self.lesson.clone();
         let Some(try_it) = &lesson.steps[self.index].try_it else {
             return Err(LessonError::NoTryIt);
@@ -434,11 +445,34 @@ impl LessonSession {
         if self.state.status == StepStatus::Running {
             self.play(u64::MAX);
         }
-        for action in &try_it.solution {
-            self.apply(action)?;
-        }
         self.state.shown = true;
-        Ok(())
+        Ok(try_it.solution.clone())
+    }
+
+    /// Finishes the step's run at once (a prediction still asked is skipped): the same end
+    /// as playing it in pieces, for "skip to the end of this step".
+    pub fn run_to_end(&mut self) {
+        if self.state.status == StepStatus::Asking {
+            let _ = self.skip_prediction();
+        }
+        if self.state.status == StepStatus::Running {
+            self.play(u64::MAX);
+        }
+    }
+
+    /// Exchanges the simulation this session plays with `other`, without counting as a
+    /// learner's change. The lab's driver owns the run the page draws and acts on; while a
+    /// lesson is open it holds the lesson's simulation, and lends it back to the session
+    /// for the length of each call (`lab::session::lesson`).
+    pub fn swap_sim(&mut self, other: &mut Simulation) {
+        std::mem::swap(&mut self.sim, other);
+    }
+
+    /// The learner changed the run through the lab's own controls (which act on the
+    /// simulation while the driver holds it): Next then continues from the lesson's path,
+    /// not from here.
+    pub fn mark_touched(&mut self) {
+        self.touched = true;
     }
 
     /// Checks the "try it" goal now (also done by `advance`); true once achieved.

@@ -7,6 +7,7 @@ use yew::prelude::*;
 use super::context::LabState;
 use crate::lab::intent::Intent;
 use crate::lab::keyboard::SHORTCUTS;
+use crate::lab::lesson::keys::LESSON_SHORTCUTS;
 
 #[function_component(Help)]
 pub fn help() -> Html {
@@ -51,7 +52,7 @@ pub fn help() -> Html {
                 <table class="help-keys">
                     <thead><tr><th scope="col">{ "Key" }</th><th scope="col">{ "Does" }</th></tr></thead>
                     <tbody>
-                        { for SHORTCUTS.iter().map(|(key, what)| html! {
+                        { for SHORTCUTS.iter().chain(LESSON_SHORTCUTS.iter()).map(|(key, what)| html! {
                             <tr><td><kbd>{ *key }</kbd></td><td>{ *what }</td></tr>
                         }) }
                     </tbody>

@@ -4,12 +4,17 @@
 use wasm_bindgen::JsCast;
 use yew::Callback;
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use super::browser::Listener;
 use crate::lab::intent::Intent;
 use crate::lab::keyboard::{intent_for, Focus, Modifiers};
+use crate::lab::lesson::keys::lesson_intent;
 
-/// Listens for shortcuts on the window and sends their intents.
-pub fn install(dispatch: Callback<Intent>) -> Listener {
+/// Listens for shortcuts on the window and sends their intents; while `in_lesson` says a
+/// lesson is open, its keys (→ / ← / PageDown / PageUp) go to the lesson first.
+pub fn install(dispatch: Callback<Intent>, in_lesson: Rc<Cell<bool>>) -> Listener {
     let window: web_sys::EventTarget = web_sys::window().expect("a browser window").into();
     Listener::new(window, "keydown", move |event| {
         let Ok(event) = event.dyn_into::<web_sys::KeyboardEvent>() else {
@@ -24,7 +29,12 @@ pub fn install(dispatch: Callback<Intent>) -> Listener {
             alt: event.alt_key(),
             meta: event.meta_key(),
         };
-        if let Some(intent) = intent_for(&event.key(), modifiers, focus_of(&event)) {
+        let (key, focus) = (event.key(), focus_of(&event));
+        let lesson = in_lesson
+            .get()
+            .then(|| lesson_intent(&key, modifiers, focus))
+            .flatten();
+        if let Some(intent) = lesson.or_else(|| intent_for(&key, modifiers, focus)) {
             event.prevent_default();
             dispatch.emit(intent);
         }

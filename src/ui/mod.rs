@@ -4,7 +4,8 @@
 //! thin shell around it. One concept per module: [`app`] is the root (it runs the lab's
 //! `Session` on animation frames and publishes its picture through [`context`]), the
 //! region modules draw one region each ([`topbar`]; [`stage`]: the pipeline with its
-//! caption and action bar; [`dock`]: the tabs beside it), [`address`] reads and writes the address bar,
+//! caption and action bar; [`dock`]: the tabs beside it; [`lesson`]: the lessons beside
+//! the pipeline, their start screen and callouts), [`address`] reads and writes the address bar,
 //! [`keyboard`] and [`browser`] carry the browser's events and answers in, [`selftest`]
 //! is the cross-target digest page, and [`panic`] makes a wasm panic visible instead of
 //! leaving a frozen page in silence.
@@ -19,6 +20,7 @@ mod flink;
 mod help;
 mod inspector;
 mod keyboard;
+mod lesson;
 mod metrics;
 mod panic;
 mod pipeline;

@@ -120,6 +120,12 @@ pub fn top_bar() -> Html {
                 <StatusBadge />
             </div>
             <div class="page-controls">
+                <button type="button" id="lessons-toggle" class="tb-button toggle"
+                    aria-pressed={lab.lessons.picker.is_some().to_string()}
+                    title="Lessons: guided tours of what the lab shows, predict then observe"
+                    onclick={send(Intent::Lesson(crate::lab::lesson::LessonIntent::TogglePicker))}>
+                    { "Lessons" }
+                </button>
                 <button type="button" id="slow-motion-toggle" class="tb-button toggle"
                     aria-pressed={lab.slow_motion.to_string()}
                     title="Slow motion around checkpoints, restores and replays, so each moment can be watched (M)"

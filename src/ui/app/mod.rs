@@ -22,6 +22,7 @@ use super::context::LabState;
 use super::dock::Dock;
 use super::help::Help;
 use super::keyboard;
+use super::lesson::{callouts::DockCallouts, LessonColumn, StartScreen};
 use super::stage::Stage;
 use super::sweep::workers::{WorkerEvent, Workers};
 use super::topbar::TopBar;
@@ -62,6 +63,8 @@ pub struct App {
     /// When the last picture was published, and whether a flush of worker news is due.
     published_ms: f64,
     flush: Option<gloo_timers::callback::Timeout>,
+    /// A lesson is open: the keyboard gives it → and ← (`ui::keyboard`).
+    in_lesson: std::rc::Rc<std::cell::Cell<bool>>,
     _keyboard: Listener,
     _visibility: Listener,
 }
@@ -80,6 +83,7 @@ impl Component for App {
         );
         let dispatch = ctx.link().callback(Msg::Intent);
         let state = LabState::new(session.publish(), dispatch.clone());
+        let in_lesson = std::rc::Rc::new(std::cell::Cell::new(state.lessons.open.is_some()));
         let mut app = Self {
             session,
             state,
@@ -90,7 +94,8 @@ impl Component for App {
             workers: Workers::default(),
             published_ms: 0.0,
             flush: None,
-            _keyboard: keyboard::install(dispatch),
+            _keyboard: keyboard::install(dispatch, in_lesson.clone()),
+            in_lesson,
             _visibility: on_visibility_change(ctx.link().callback(|_| Msg::VisibilityChanged)),
         };
         app.perform(ctx, effect);
@@ -205,6 +210,7 @@ impl Component for App {
                         { for share }
                     </div>
                     <main class="workspace">
+                        <LessonColumn />
                         <Stage />
                         if !lab.presenter {
                             <Dock />
@@ -213,6 +219,8 @@ impl Component for App {
                     if lab.help_open {
                         <Help />
                     }
+                    <DockCallouts />
+                    <StartScreen />
                 </div>
             </ContextProvider<LabState>>
         }
@@ -237,6 +245,7 @@ impl App {
     fn publish(&mut self) {
         self.published_ms = perf_now();
         self.state = LabState::new(self.session.publish(), self.state.dispatch.clone());
+        self.in_lesson.set(self.state.lessons.open.is_some());
     }
 
     fn perform(&mut self, ctx: &Context<Self>, effect: Option<Effect>) {

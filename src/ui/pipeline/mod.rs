@@ -21,6 +21,7 @@ use yew::prelude::*;
 
 use super::browser::perf_now;
 use super::context::LabState;
+use super::lesson::callouts::{place_on_canvas, CalloutLayer};
 use crate::engine::report::format;
 use crate::lab::geometry::{canvas_scale, pick, Hit, SMALLEST_TEXT_PX};
 use crate::lab::intent::{Intent, Selection};
@@ -188,7 +189,13 @@ impl PaintState {
             kg_ref: self.kg_ref.max(1.0),
         };
         let t0 = perf_now();
-        let (hits, cells) = scene::draw(&frame, &lab, &mut self.motion);
+        let (hits, cells, anchors) = scene::draw(&frame, &lab, &mut self.motion);
+        // A lesson's callouts follow what they point at, frame by frame.
+        if lab.lessons.open.is_some() {
+            if let Some(frame_el) = canvas.parent_element() {
+                place_on_canvas(&frame_el, &lab, &anchors, w, h);
+            }
+        }
         if self.perf_log {
             let t1 = perf_now();
             if t1 - t0 > 4.0 {
@@ -318,6 +325,7 @@ impl Component for Pipeline {
                     // A fixed slot for the menu: the canvas beside it must never be
                     // replaced when the menu comes and goes (a new canvas is blank).
                     <div class="stage-menu-slot">{ for menu }</div>
+                    <CalloutLayer />
                 </div>
                 <ul class="pipeline-legend" aria-label="How to read the pipeline">
                     <li>

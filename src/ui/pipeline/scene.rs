@@ -1,6 +1,7 @@
 //! Lays out and draws one frame of the pipeline from the published state: source →
 //! channels → keyed subtasks with their key-group cells → link → store, left to right.
-//! Returns the hit regions of what was drawn, so a click or tap finds what it touched.
+//! Returns the hit regions of what was drawn, so a click or tap finds what it touched,
+//! and where each thing a lesson's callout can point at was drawn (`Anchors`).
 //!
 //! Colour follows the subtask: a record's dot, its key group's cell, the chunks of that
 //! key group on the link and in the store all take the colour of the subtask that owns
@@ -12,7 +13,7 @@ use std::collections::HashMap;
 
 use web_sys::CanvasRenderingContext2d as Ctx;
 
-use crate::engine::report::stats::{CheckpointStatus, JobStatus};
+use crate::engine::report::stats::{CheckpointStatus, Direction, JobStatus};
 use crate::engine::report::view::{SimView, TransferView};
 
 use crate::engine::report::format;
@@ -20,6 +21,7 @@ use crate::lab::geometry::{Hit, Rect};
 use crate::lab::intent::Selection;
 use crate::lab::model::Spot;
 use crate::lab::motion::{ease, Motion, DOT_TRAVEL_MS, FLASH_MS, REWIND_MS, SPOTLIGHT_MS};
+use crate::lessons::anchor::Target;
 use crate::ui::context::LabState;
 
 /// Okabe–Ito without black (black draws the marks): subtask `s` takes colour `s % 7`.
@@ -32,6 +34,9 @@ const LINE: &str = "#c5ccd6";
 const PANEL: &str = "#ffffff";
 const ALERT: &str = "#d55e00";
 const ACCENT: &str = "#0072b2";
+
+/// Where this frame drew each thing a callout can point at (`ui::lesson::callouts`).
+pub type Anchors = Vec<(Target, Rect)>;
 
 pub fn subtask_colour(subtask: u32) -> &'static str {
     SUBTASK_COLOURS[(subtask % 7) as usize]
@@ -184,14 +189,20 @@ fn bin_size(n: usize, area: Rect) -> usize {
     n.div_ceil(capacity).max(1)
 }
 
-/// Draws a frame; returns the hit regions (topmost last) and the key group cell rects.
-pub fn draw(f: &Frame, lab: &LabState, motion: &mut Motion) -> (Vec<Hit>, HashMap<u32, Rect>) {
+/// Draws a frame; returns the hit regions (topmost last), the key group cell rects and
+/// where callouts' targets were drawn.
+pub fn draw(
+    f: &Frame,
+    lab: &LabState,
+    motion: &mut Motion,
+) -> (Vec<Hit>, HashMap<u32, Rect>, Anchors) {
     let ctx = f.ctx;
     let view = &lab.view;
     let mut hits = Vec::new();
+    let mut anchors = Anchors::new();
     ctx.clear_rect(0.0, 0.0, f.w, f.h);
     if f.w < 120.0 || f.h < 80.0 {
-        return (hits, HashMap::new());
+        return (hits, HashMap::new(), anchors);
     }
     let l = layout(f, view);
     let down = !matches!(view.status, JobStatus::Running);
@@ -206,7 +217,19 @@ pub fn draw(f: &Frame, lab: &LabState, motion: &mut Motion) -> (Vec<Hit>, HashMa
     // Barriers are drawn over the boxes, so a tag at a box's edge stays readable.
     let mut marks = Vec::new();
     for (s, b) in view.subtasks.iter().zip(&l.boxes) {
+        anchors.push((Target::Subtask(s.index), *b));
+        let before = marks.len();
         channel(f, lab, s, *b, &l, down, motion, &mut marks);
+        for &(x, cy, channel_h, id, row_h) in &marks[before..] {
+            let r = barrier_rect(f, x, cy, channel_h, row_h);
+            anchors.push((
+                Target::Barrier {
+                    checkpoint: id,
+                    subtask: s.index,
+                },
+                r,
+            ));
+        }
         let flash = motion
             .flashes
             .get(&s.index)
@@ -232,14 +255,26 @@ pub fn draw(f: &Frame, lab: &LabState, motion: &mut Motion) -> (Vec<Hit>, HashMa
     }
     headings(f, &l, max_bin);
     dots(f, lab, &l, motion);
-    link(f, lab, &l, &mut hits);
+    link(f, lab, &l, &mut hits, &mut anchors);
     let columns = store(f, lab, &l, &mut hits);
+    anchors.extend(cell_rects.iter().map(|(k, r)| (Target::KeyGroup(*k), *r)));
+    anchors.extend(
+        columns
+            .iter()
+            .map(|(id, r)| (Target::StoredCheckpoint(*id), *r)),
+    );
+    anchors.push((Target::Source, source_box(f, &l)));
+    anchors.push((
+        Target::Link,
+        Rect::new(l.link_x, l.top, l.link_w, l.bottom - l.top),
+    ));
+    anchors.push((Target::Store, l.store));
     if down {
         status_overlay(f, view, &l);
     }
     footer(f, lab, &l);
     spotlight(f, &l, motion, &columns);
-    (hits, cell_rects)
+    (hits, cell_rects, anchors)
 }
 
 /// A place the model panel pointed at: a thick outline that fades over a few seconds.
@@ -302,16 +337,21 @@ fn headings(f: &Frame, l: &Layout, bin: usize) {
     }
 }
 
-fn source(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
-    let ctx = f.ctx;
-    let view = &lab.view;
+/// The source's box, centred in its column.
+fn source_box(f: &Frame, l: &Layout) -> Rect {
     let r = Rect::new(
         l.source.x,
         l.source.cy() - 60.0 * f.scale,
         l.source.w,
         120.0 * f.scale,
     );
-    let r = Rect::new(r.x, r.y.max(l.top), r.w, r.h.min(l.bottom - l.top));
+    Rect::new(r.x, r.y.max(l.top), r.w, r.h.min(l.bottom - l.top))
+}
+
+fn source(f: &Frame, lab: &LabState, l: &Layout, motion: &Motion) {
+    let ctx = f.ctx;
+    let view = &lab.view;
+    let r = source_box(f, l);
     ctx.set_fill_style_str("#f4f6f9");
     ctx.fill_rect(r.x, r.y, r.w, r.h);
     ctx.set_stroke_style_str(INK);
@@ -470,13 +510,18 @@ fn channel(
     }
 }
 
+/// The bar a barrier is drawn as (its tag above it aside).
+fn barrier_rect(f: &Frame, x: f64, cy: f64, channel_h: f64, row_h: f64) -> Rect {
+    let w = 6.0 * f.scale;
+    let h = (channel_h + 16.0 * f.scale).min(row_h.max(channel_h + 4.0));
+    Rect::new(x - w / 2.0, cy - h / 2.0, w, h)
+}
+
 /// A checkpoint barrier: a dark bar across the channel, large enough to point at, with
 /// its checkpoint's number in a tag above it when the row has room.
 fn barrier_mark(f: &Frame, x: f64, cy: f64, channel_h: f64, id: u64, row_h: f64) {
     let ctx = f.ctx;
-    let w = 6.0 * f.scale;
-    let h = (channel_h + 16.0 * f.scale).min(row_h.max(channel_h + 4.0));
-    let top = cy - h / 2.0;
+    let Rect { w, h, y: top, .. } = barrier_rect(f, x, cy, channel_h, row_h);
     ctx.set_fill_style_str("#ffffff");
     ctx.fill_rect(x - w / 2.0 - 1.5, top - 1.5, w + 3.0, h + 3.0);
     ctx.set_fill_style_str(INK);
@@ -863,7 +908,7 @@ fn flows(f: &Frame, lab: &LabState, l: &Layout) {
 }
 
 /// Chunks on the link: uploads move right along their subtask's row, downloads left.
-fn link(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
+fn link(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>, anchors: &mut Anchors) {
     let ctx = f.ctx;
     let view = &lab.view;
     let x0 = l.link_x + 4.0;
@@ -885,6 +930,7 @@ fn link(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
     let draw_one = |t: &TransferView,
                     upward: bool,
                     hits: &mut Vec<Hit>,
+                    anchors: &mut Anchors,
                     queued_per_row: &mut HashMap<u32, usize>| {
         let row = t.subtask.unwrap_or(0) as usize;
         let Some(b) = l.boxes.get(row).or_else(|| l.boxes.last()) else {
@@ -945,16 +991,28 @@ fn link(f: &Frame, lab: &LabState, l: &Layout, hits: &mut Vec<Hit>) {
             rect: Rect::new(ghost.x - 2.0, ghost.y - 2.0, ghost.w + 4.0, ghost.h + 4.0),
             selection: Selection::KeyGroup(t.key_group),
         });
+        let direction = if upward {
+            Direction::Upload
+        } else {
+            Direction::Download
+        };
+        anchors.push((
+            Target::ChunkOnLink {
+                key_group: t.key_group,
+                direction,
+            },
+            ghost,
+        ));
     };
     // Drawn back to front: waiting chunks first, the ones on the wire on top. At most a
     // few waiting chunks per row are drawn, stacked; the footer counts them all.
     let mut queued = HashMap::new();
     for t in view.uploads.iter().rev() {
-        draw_one(t, true, hits, &mut queued);
+        draw_one(t, true, hits, anchors, &mut queued);
     }
     queued.clear();
     for t in view.downloads.iter().rev() {
-        draw_one(t, false, hits, &mut queued);
+        draw_one(t, false, hits, anchors, &mut queued);
     }
 }
 
