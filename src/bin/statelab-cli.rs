@@ -1320,33 +1320,42 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
         for (file, bytes, groups) in &back.files {
             text.push_str(&format!("  {file}: {bytes} B, {groups} key groups\n"));
         }
-        for (key, value) in entries.iter().take(limit) {
-            text.push_str(&format!("{key}:{}\n", checkpoint::show_value(value)));
+        let lines = entries
+            .iter()
+            .map(|(key, value)| format!("{key}:{}", checkpoint::show_value(value)));
+        push_limited(&mut text, lines, entries.len(), limit);
+        emit(text.trim_end())
+    }
+
+    /// At most `limit` of `total` lines, then a line counting the rest.
+    fn push_limited(
+        text: &mut String,
+        lines: impl Iterator<Item = String>,
+        total: usize,
+        limit: usize,
+    ) {
+        for line in lines.take(limit) {
+            text.push_str(&line);
+            text.push('\n');
         }
-        if entries.len() > limit {
+        if total > limit {
             text.push_str(&format!(
-                "… {} more keys ({} in all; --limit shows more)\n",
-                entries.len() - limit,
-                entries.len()
+                "… {} more keys ({total} in all; --limit shows more)\n",
+                total - limit
             ));
         }
-        emit(text.trim_end())
     }
 
     /// `result`: the job's keyed result after the run, `key:value` sorted (at most `limit`).
     fn print_result(sim: &Simulation, limit: usize) -> Result<(), String> {
         let rows = statelab::engine::report::result::keyed_result(sim);
         let mut text = String::new();
-        for row in rows.iter().take(limit) {
-            text.push_str(&format!("{row}\n"));
-        }
-        if rows.len() > limit {
-            text.push_str(&format!(
-                "… {} more keys ({} in all; --limit shows more)\n",
-                rows.len() - limit,
-                rows.len()
-            ));
-        }
+        push_limited(
+            &mut text,
+            rows.iter().map(ToString::to_string),
+            rows.len(),
+            limit,
+        );
         emit(text.trim_end())
     }
 }

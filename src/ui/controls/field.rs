@@ -94,29 +94,19 @@ pub fn field(props: &FieldProps) -> Html {
 
     let invalid = error.is_some();
     let input = match &spec.kind {
-        Kind::Number { decimal } => {
+        // Numbers and text are the same box; the phone's keyboard is what differs.
+        Kind::Number { .. } | Kind::Text => {
+            let inputmode = match &spec.kind {
+                Kind::Number { decimal: true } => "decimal",
+                Kind::Number { decimal: false } => "numeric",
+                _ => "text",
+            };
             let (oninput, onchange) = text_handlers(check.clone(), commit.clone());
             html! {
                 <input
                     id={id.clone()}
                     type="text"
-                    inputmode={if *decimal { "decimal" } else { "numeric" }}
-                    autocomplete="off"
-                    spellcheck="false"
-                    value={shown.clone()}
-                    aria-invalid={invalid.to_string()}
-                    aria-describedby={msg_id.clone()}
-                    {oninput}
-                    {onchange}
-                />
-            }
-        }
-        Kind::Text => {
-            let (oninput, onchange) = text_handlers(check.clone(), commit.clone());
-            html! {
-                <input
-                    id={id.clone()}
-                    type="text"
+                    {inputmode}
                     autocomplete="off"
                     spellcheck="false"
                     value={shown.clone()}
