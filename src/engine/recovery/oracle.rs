@@ -255,6 +255,7 @@ mod tests {
             limit: None,
             key_format: Default::default(),
             values: Default::default(),
+            sample_every: 1,
         };
         Arc::new(Workload::new(&config, 11, MAX_P, None))
     }

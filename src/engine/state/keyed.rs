@@ -577,6 +577,7 @@ mod tests {
             limit: None,
             key_format: Default::default(),
             values: Default::default(),
+            sample_every: 1,
         };
         Workload::new(&config, 5, max_p, None)
     }
