@@ -30,7 +30,7 @@ use crate::engine::faults::Fault;
 use crate::engine::partitioning::workload::{
     KeyDistribution, RateProfile, SourceConfig, MAX_SAMPLE_EVERY,
 };
-use crate::engine::report::stats::CheckpointStats;
+use crate::engine::report::stats::{CheckpointStats, CheckpointStatus};
 use crate::engine::sim::Simulation;
 use crate::engine::state::flink_heap::HeapLayout;
 use crate::engine::state::snapshot;
@@ -240,6 +240,61 @@ impl Scale {
             format!("≈ {b} ({})", self.label())
         } else {
             b
+        }
+    }
+}
+
+/// A run's figures as the real job's: what the CLI prints and the tests compare with an
+/// unscaled run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Figures {
+    /// "scale model 1:F", or "1:1" for a run of the real job.
+    pub label: String,
+    pub factor: u32,
+    /// Keys in the real job (the model's × F).
+    pub keys: u64,
+    /// The raw (uncompressed, Flink's format) size of every key group's state.
+    pub state_bytes: u64,
+    pub records_processed: u64,
+    pub source_offset: u64,
+    /// The completed checkpoints, in order.
+    pub checkpoints: Vec<ScaledCheckpoint>,
+    /// `≈ 2.01 GiB (scale model 1:64)` for the state and the last completed checkpoint's
+    /// full size, as the front ends show them.
+    pub state_shown: String,
+    pub last_full_shown: Option<String>,
+}
+
+impl Figures {
+    pub fn of(sim: &Simulation) -> Self {
+        let scale = Scale::of(sim);
+        let max_p = sim.partitioning().max_parallelism();
+        let model_state: u64 = (0..max_p)
+            .map(|kg| sim.key_group_state(kg).raw_bytes())
+            .sum();
+        let state_bytes = scale.state_bytes(model_state, u64::from(max_p));
+        let checkpoints: Vec<ScaledCheckpoint> = sim
+            .history()
+            .iter()
+            .filter(|r| matches!(r.status, CheckpointStatus::Completed))
+            .map(|r| scale.checkpoint(r))
+            .collect();
+        Self {
+            label: if scale.is_model() {
+                scale.label()
+            } else {
+                "1:1".into()
+            },
+            factor: scale.factor,
+            keys: scale.count(sim.workload().keys().len() as u64),
+            state_bytes,
+            records_processed: scale.count(sim.records_processed()),
+            source_offset: scale.count(sim.source_offset()),
+            state_shown: scale.show_bytes(state_bytes),
+            last_full_shown: checkpoints
+                .last()
+                .map(|c| scale.show_bytes(c.full_checkpoint_size)),
+            checkpoints,
         }
     }
 }
