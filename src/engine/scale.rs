@@ -160,10 +160,19 @@ pub struct Scale {
 
 impl Scale {
     pub fn of(sim: &Simulation) -> Self {
-        let layout: HeapLayout = snapshot::layout(sim.workload());
-        let compression = snapshot::compression(sim.config().checkpointing.codec);
+        Self::with(snapshot::layout(sim.workload()), sim.config())
+    }
+
+    /// From the config alone (a scale model's source is generated, so its layout is in
+    /// its config): for the front end, which has the config and the view, not the run.
+    pub fn for_config(config: &Config) -> Self {
+        Self::with(snapshot::layout_of(&config.workload, false), config)
+    }
+
+    fn with(layout: HeapLayout, config: &Config) -> Self {
+        let compression = snapshot::compression(config.checkpointing.codec);
         Self {
-            factor: factor(sim.config()),
+            factor: factor(config),
             key_group_fixed: layout.empty_key_group_len(compression) as u64,
             key_group_fixed_raw: layout.key_group_fixed_len() as u64,
             header: layout.header_len() as u64,

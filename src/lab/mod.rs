@@ -32,6 +32,7 @@
 //!   so the two say the same sizes the same way.
 //! - [`recovery`]: the recovery readout as text (phase, checkpoint, replay counter).
 //! - [`model`]: the state-transfer model panel's formulas and numbers, one symbol each.
+//! - [`scale`]: the scale model's marker: "scale model 1:F" with the real job's sizes.
 //! - [`prefs`]: what the page remembers between visits (slow motion, the dock's tab …).
 
 pub mod driver;
@@ -50,6 +51,7 @@ pub mod pacing;
 pub mod prefs;
 pub mod publish;
 pub mod recovery;
+pub mod scale;
 pub mod session;
 pub mod slowmo;
 pub mod stepping;
