@@ -191,3 +191,52 @@ fn a_model_holds_every_fth_real_key_in_its_real_key_group() {
     // Every key group holds some of the sample, as the real keys spread over them.
     assert!((0..128).all(|kg| !keys.members(kg).is_empty()));
 }
+
+fn two_gb_job() -> Config {
+    let text = std::fs::read_to_string("tests/data/scale/two-gb-job.json").unwrap();
+    Config::from_value_unvalidated(&statelab::engine::config::parse_json(&text).unwrap()).unwrap()
+}
+
+/// Aim (a)'s memory: the 2 GB-state job does not fit a tab, its 1:64 model fits 500 MB by
+/// the estimate the browser checks before it runs (`benches/scale.rs` measures the peak).
+#[test]
+fn the_two_gb_job_at_1_to_64_fits_500_mb_by_the_estimate() {
+    use statelab::engine::memory::{estimate, BROWSER_LIMIT_BYTES};
+    let real = two_gb_job();
+    let e = estimate(&real, None);
+    assert!(e.logical_state_bytes > 2_000_000_000, "{e:?}");
+    assert!(e.bytes > BROWSER_LIMIT_BYTES, "{e:?}");
+    // As a run of its own it is refused by field: more keys than a run holds.
+    assert!(real.validate().is_err());
+    let model = rescaled(&real, 64).unwrap();
+    let m = estimate(&model, None);
+    assert!(m.bytes < 500 << 20, "{} MiB", m.bytes >> 20);
+}
+
+/// The browser test opens the model by its link (e2e/scale-job.mjs): every setting there
+/// is the one `rescaled` gives, so the page runs the same model as the CLI and the bench.
+#[test]
+fn the_browser_tests_link_is_the_model_rescaled_writes() {
+    let model = rescaled(&two_gb_job(), 64).unwrap();
+    let query = statelab::lab::url::to_query(&model);
+    let ours: std::collections::BTreeMap<String, String> = query
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let js = std::fs::read_to_string("e2e/scale-job.mjs").unwrap();
+    let mut theirs = std::collections::BTreeMap::new();
+    for line in js.lines().map(str::trim) {
+        let Some(rest) = line.strip_suffix("',") else {
+            continue;
+        };
+        let Some((k, v)) = rest.split_once(": '") else {
+            continue;
+        };
+        let k = k.trim_matches('\'');
+        if k != "slowmo" {
+            theirs.insert(k.to_string(), v.to_string());
+        }
+    }
+    assert_eq!(ours, theirs);
+}
