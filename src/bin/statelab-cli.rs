@@ -167,6 +167,10 @@ a size misses the ±2 % aim.")]
             /// value_model); it replaces the estimates, the rest stays calibrated.
             #[arg(long)]
             workload: Option<PathBuf>,
+            /// Run the calibrated config as a scale model 1:F (see `simulate --scale`); the
+            /// simulated sizes are then the model's scaled back up, and say so.
+            #[arg(long, value_name = "F")]
+            scale: Option<u32>,
         },
         /// Write a runnable Flink job (Java DataStream) for a config's workload and checkpoint
         /// settings, with its arguments, cluster settings and a submit script.
@@ -280,6 +284,7 @@ a size misses the ±2 % aim.")]
                 save,
                 check_aims,
                 workload,
+                scale,
             } => calibrate(
                 &source,
                 &CalibrateOptions {
@@ -289,6 +294,7 @@ a size misses the ±2 % aim.")]
                     save: save.as_deref(),
                     check_aims,
                     workload: workload.as_deref(),
+                    scale,
                 },
                 &mut progress,
             ),
@@ -1103,6 +1109,7 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
         save: Option<&'a Path>,
         check_aims: bool,
         workload: Option<&'a Path>,
+        scale: Option<u32>,
     }
 
     /// `calibrate`: load, derive, run, compare; all errors name their file and field.
@@ -1119,6 +1126,7 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
             save,
             check_aims,
             workload,
+            scale,
         } = options;
         // Read before anything is fetched: a bad file is refused before the network.
         let known = match workload {
@@ -1151,6 +1159,10 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
         let mut cal = flink::calibrate(&answers).map_err(|e| e.to_string())?;
         if let Some((value, path)) = &known {
             cal = flink::known::apply(&cal, value, path).map_err(|e| e.to_string())?;
+        }
+        if let Some(f) = scale {
+            cal.config = statelab::engine::scale::rescaled(&cal.config, f)
+                .map_err(|e| format!("--scale {f}: {e}"))?;
         }
         let secs = seconds.unwrap_or(cal.real.running_s);
         let until = seconds_to_us("--seconds", secs)?;
