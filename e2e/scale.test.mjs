@@ -65,12 +65,14 @@ test('the 2 GB job as a 1:64 model runs in a tab, marked with the real job sizes
   const field = page.locator('#cfg-workload-sample-every');
   assert.equal(await field.inputValue(), '64');
   await screenshot(page, 'scale-model-settings-1280x720');
-  // The real job does not fit a tab: refused, the model runs on.
+  // The real job is more than a run holds: refused at the field, by the field it breaks,
+  // and the model runs on.
   await field.fill('1');
   await field.press('Enter');
-  const notice = page.locator('#notice');
-  await notice.waitFor({ state: 'visible', timeout: 10000 });
-  assert.match(await notice.innerText(), /needs about [\d.]+ GiB of memory/);
+  const message = page.locator('[data-field="workload.sample_every"] .field-msg.error');
+  await message.waitFor({ state: 'visible', timeout: 10000 });
+  assert.match(await message.innerText(), /Key space: must be between 1 and 16777216 keys, got 90000000/);
+  await screenshot(page, 'scale-model-refused-1280x720');
   const before = await clockUs(page);
   await page.waitForFunction((t) => Number(document.querySelector('#clock')?.dataset.us) > t, before);
   assert.equal(new URL(page.url()).searchParams.get('workload.sample_every'), '64');

@@ -59,6 +59,37 @@ pub fn mark(config: &Config, view: &SimView, history: &[CheckpointStats]) -> Opt
     })
 }
 
+/// A subtask's state as the pipeline labels it: for a model the real job's, with `≈`
+/// (the caption says "scale model 1:F"); as measured otherwise.
+pub fn subtask_bytes(config: &Config, model_bytes: u64, key_groups: u32) -> String {
+    let scale = Scale::for_config(config);
+    if scale.is_model() {
+        format!(
+            "≈ {}",
+            format::bytes(scale.state_bytes(model_bytes, u64::from(key_groups)))
+        )
+    } else {
+        format::bytes(model_bytes)
+    }
+}
+
+/// The store's bytes as the pipeline labels them: for a model the real job's, with `≈`,
+/// its chunks' fixed parts counted once (a header for each subtask of the job).
+pub fn store_bytes(config: &Config, model_bytes: u64, chunks: u64) -> String {
+    let scale = Scale::for_config(config);
+    if scale.is_model() {
+        let real = scale.bytes(
+            model_bytes,
+            chunks,
+            scale.key_group_fixed,
+            u64::from(config.job.parallelism),
+        );
+        format!("≈ {}", format::bytes(real))
+    } else {
+        format::bytes(model_bytes)
+    }
+}
+
 fn model_keys(config: &Config) -> u64 {
     match &config.workload.source {
         crate::engine::partitioning::workload::SourceConfig::Generated { key_space, .. } => {
@@ -71,6 +102,21 @@ fn model_keys(config: &Config) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pipeline_labels_scale_a_model_and_leave_a_real_run_as_measured() {
+        let real = Config::default();
+        assert_eq!(subtask_bytes(&real, 2_048, 32), "2.00 KiB");
+        assert_eq!(store_bytes(&real, 2_048, 32), "2.00 KiB");
+        let model = crate::engine::scale::rescaled(&real, 10).unwrap();
+        // 32 key groups' fixed raw bytes (22 each) once, the rest ×10.
+        let fixed = 32 * 22;
+        assert_eq!(
+            subtask_bytes(&model, 2_048, 32),
+            format!("≈ {}", format::bytes(fixed + 10 * (2_048 - fixed)))
+        );
+        assert!(store_bytes(&model, 200_000, 128).starts_with("≈ "));
+    }
     use crate::engine::scale::rescaled;
     use crate::engine::sim::Simulation;
 
