@@ -71,7 +71,7 @@ test('the 2 GB job as a 1:64 model runs in a tab, marked with the real job sizes
   await field.press('Enter');
   const message = page.locator('[data-field="workload.sample_every"] .field-msg.error');
   await message.waitFor({ state: 'visible', timeout: 10000 });
-  assert.match(await message.innerText(), /Key space: must be between 1 and 16777216 keys, got 90000000/);
+  assert.match(await message.innerText(), /at 1:1, Key space: must be between 1 and 16777216 keys, got 90000000/);
   await screenshot(page, 'scale-model-refused-1280x720');
   const before = await clockUs(page);
   await page.waitForFunction((t) => Number(document.querySelector('#clock')?.dataset.us) > t, before);

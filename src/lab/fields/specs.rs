@@ -114,16 +114,15 @@ pub static SCALE_MODEL: Spec = Spec {
     set: |c, v| {
         let f = parse_u32(v)?;
         *c = crate::engine::scale::rescaled(c, f).map_err(|e| {
-            e.0.iter()
-                .map(|f| {
-                    if f.field == "workload.sample_every" {
-                        f.message.clone()
-                    } else {
-                        f.to_string()
-                    }
+            let why: Vec<String> = e
+                .0
+                .iter()
+                .map(|e| match e.field.as_str() {
+                    "workload.sample_every" => e.message.clone(),
+                    field => format!("{}: {}", label_of(field).unwrap_or(field), e.message),
                 })
-                .collect::<Vec<_>>()
-                .join("; ")
+                .collect();
+            format!("at 1:{f}, {}", why.join("; "))
         })?;
         Ok(())
     },
