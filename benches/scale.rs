@@ -28,8 +28,8 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_400);
     let text = include_str!("../tests/data/scale/two-gb-job.json");
-    let real = Config::from_value_unvalidated(&parse_json(text).expect("JSON"))
-        .expect("the job's config");
+    let real =
+        Config::from_value_unvalidated(&parse_json(text).expect("JSON")).expect("the job's config");
     let model = rescaled(&real, factor).expect("a valid model");
     let mib = |b: u64| b as f64 / (1u64 << 20) as f64;
     let real_estimate = memory::estimate(&real, None);
@@ -61,7 +61,9 @@ fn main() {
                 .find(|l| l.starts_with("VmHWM:"))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         })
-        .map_or("unknown".to_string(), |kb| format!("{:.0} MiB", kb as f64 / 1024.0));
+        .map_or("unknown".to_string(), |kb| {
+            format!("{:.0} MiB", kb as f64 / 1024.0)
+        });
     let durations: Vec<f64> = figures
         .checkpoints
         .iter()

@@ -62,7 +62,10 @@ fn errors(real: &Figures, model: &Figures) -> Vec<(&'static str, f64)> {
     };
     let (rd, md) = (durations(real), durations(model));
     assert!(!rd.is_empty() && !md.is_empty(), "checkpoints completed");
-    let (rl, ml) = (real.checkpoints.last().unwrap(), model.checkpoints.last().unwrap());
+    let (rl, ml) = (
+        real.checkpoints.last().unwrap(),
+        model.checkpoints.last().unwrap(),
+    );
     vec![
         (
             "state bytes",
@@ -70,7 +73,10 @@ fn errors(real: &Figures, model: &Figures) -> Vec<(&'static str, f64)> {
         ),
         (
             "records processed",
-            error(model.records_processed as f64, real.records_processed as f64),
+            error(
+                model.records_processed as f64,
+                real.records_processed as f64,
+            ),
         ),
         (
             "last full checkpoint size",
@@ -138,7 +144,11 @@ fn one_million_keys_at_1_to_16_within_ten_percent() {
     let (r, m) = (run(real, 30), run(model, 30));
     assert_eq!(m.keys, r.keys);
     assert!(m.label.contains("1:16"), "{}", m.label);
-    assert!(m.state_shown.contains("scale model 1:16"), "{}", m.state_shown);
+    assert!(
+        m.state_shown.contains("scale model 1:16"),
+        "{}",
+        m.state_shown
+    );
     assert_within(&r, &m, 0.10);
 }
 
@@ -210,6 +220,11 @@ fn the_two_gb_job_at_1_to_64_fits_500_mb_by_the_estimate() {
     assert!(real.validate().is_err());
     let model = rescaled(&real, 64).unwrap();
     let m = estimate(&model, None);
+    println!(
+        "memory estimate: real job {} MiB, 1:64 model {} MiB",
+        e.bytes >> 20,
+        m.bytes >> 20
+    );
     assert!(m.bytes < 500 << 20, "{} MiB", m.bytes >> 20);
 }
 

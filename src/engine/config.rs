@@ -762,7 +762,13 @@ impl Config {
                 Fault::SetBandwidth { mbit_s } => {
                     // A scale model's bandwidths are divided by its factor (`engine::scale`).
                     let per = 1.0 / f64::from(self.workload.sample_every.max(1));
-                    c.range(&field("mbit_s"), *mbit_s, 0.001 * per, 1_000_000.0, " Mbit/s")
+                    c.range(
+                        &field("mbit_s"),
+                        *mbit_s,
+                        0.001 * per,
+                        1_000_000.0,
+                        " Mbit/s",
+                    )
                 }
                 Fault::CorruptChunk { key_group } | Fault::LoseChunk { key_group } => {
                     let groups = max_p.unwrap_or(UPPER_BOUND_MAX_PARALLELISM);

@@ -365,7 +365,10 @@ mod tests {
         assert_eq!(m.job.records_per_s_per_subtask, 1_250.0);
         assert_eq!(m.job.channel_capacity, 125);
         assert_eq!(m.link.bandwidth_mbit_s, r.link.bandwidth_mbit_s / 16.0);
-        assert_eq!(m.costs.restore_decode_mb_s, r.costs.restore_decode_mb_s / 16.0);
+        assert_eq!(
+            m.costs.restore_decode_mb_s,
+            r.costs.restore_decode_mb_s / 16.0
+        );
         assert_eq!(m.checkpointing, r.checkpointing);
         assert_eq!(m.job.parallelism, r.job.parallelism);
         assert_eq!(m.link.latency_ms, r.link.latency_ms);
@@ -389,7 +392,10 @@ mod tests {
         // The field itself, written by hand on a trace, is refused by validation.
         c.workload.sample_every = 4;
         let e = c.validate().unwrap_err();
-        assert!(e.0.iter().any(|f| f.field == "workload.sample_every"), "{e}");
+        assert!(
+            e.0.iter().any(|f| f.field == "workload.sample_every"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -151,7 +151,10 @@ mod field_tests {
         let real = Config::default();
         let model = try_edit(&SCALE_MODEL, &real, "10").unwrap();
         assert_eq!((SCALE_MODEL.get)(&model), "10");
-        assert_eq!(model.workload.rate.peak_rate(), real.workload.rate.peak_rate() / 10.0);
+        assert_eq!(
+            model.workload.rate.peak_rate(),
+            real.workload.rate.peak_rate() / 10.0
+        );
         assert_eq!(try_edit(&SCALE_MODEL, &model, "1").unwrap(), real);
         // Refused with what is allowed; nothing applied.
         let e = try_edit(&SCALE_MODEL, &real, "0").unwrap_err();

@@ -591,9 +591,8 @@ impl KeySpace {
             stride,
         };
         if stride > 1 {
-            let widest = crate::engine::decimal::len_u64(
-                u64::from(n.saturating_sub(1)) * u64::from(stride),
-            );
+            let widest =
+                crate::engine::decimal::len_u64(u64::from(n.saturating_sub(1)) * u64::from(stride));
             return if kind == KeyKind::Integer || widest <= usize::from(format.digits) {
                 // Numbers, or text all padded to one width: text order is numeric order.
                 Self::build(names, 0..n, max_parallelism)

@@ -114,14 +114,13 @@ pub static SCALE_MODEL: Spec = Spec {
     set: |c, v| {
         let f = parse_u32(v)?;
         *c = crate::engine::scale::rescaled(c, f).map_err(|e| {
-            let why: Vec<String> = e
-                .0
-                .iter()
-                .map(|e| match e.field.as_str() {
-                    "workload.sample_every" => e.message.clone(),
-                    field => format!("{}: {}", label_of(field).unwrap_or(field), e.message),
-                })
-                .collect();
+            let why: Vec<String> =
+                e.0.iter()
+                    .map(|e| match e.field.as_str() {
+                        "workload.sample_every" => e.message.clone(),
+                        field => format!("{}: {}", label_of(field).unwrap_or(field), e.message),
+                    })
+                    .collect();
             format!("at 1:{f}, {}", why.join("; "))
         })?;
         Ok(())
