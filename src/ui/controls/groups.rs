@@ -415,7 +415,7 @@ fn scale_note(c: &Config) -> String {
             .into(),
         f => format!(
             "A model 1:{f}: the key space, rates, bandwidth and costs here are the model's (÷{f}); \
-             the caption shows the real job's sizes. 1 returns to the real job."
+             the caption and the pipeline's ≈ sizes are the real job's. 1 returns to the real job."
         ),
     }
 }
