@@ -71,7 +71,7 @@ fn main() {
         .map(|us| us as f64 / 1e6)
         .collect();
     println!(
-        "scale/two_gb_job 1:{factor}: {virtual_s} virtual s in {wall:.1} wall s = {:.0}x real time (slowest {window} s window {:.0}x); peak resident {peak}; state {} , last full checkpoint {}, {} checkpoints, last durations {:?} s, {} real records",
+        "scale/two_gb_job 1:{factor}: {virtual_s} virtual s in {wall:.1} wall s = {:.0}x real time (slowest {window} s window {:.0}x); peak resident {peak}; state {}, last full checkpoint {}, {} checkpoints, last durations {:?} s, {} real records",
         virtual_s as f64 / wall,
         slowest,
         figures.state_shown,
