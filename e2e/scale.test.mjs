@@ -80,6 +80,27 @@ test('the 2 GB job as a 1:64 model runs in a tab, marked with the real job sizes
   await s.finish();
 });
 
+test('the Settings field turns the running job into its model, marked', async () => {
+  const s = await lab.open('/?seed=4', { viewport: DESKTOP });
+  const { page } = s;
+  await waitForShell(page);
+  await openTab(page, 'settings');
+  const field = page.locator('#cfg-workload-sample-every');
+  assert.equal(await field.inputValue(), '1');
+  await field.fill('10');
+  await field.press('Enter');
+  const chip = page.locator('[data-testid="scale-model"]');
+  await chip.waitFor({ state: 'visible', timeout: 20000 });
+  assert.match(await chip.innerText(), /^scale model 1:10 · state ≈ /);
+  // The whole config became the model's: the default 10,000 keys at 100 records/s are
+  // 1,000 keys at 10 records/s, and the link says so.
+  const url = new URL(page.url()).searchParams;
+  assert.equal(url.get('workload.sample_every'), '10');
+  assert.equal(url.get('workload.source.key_space'), '1000');
+  assert.equal(url.get('workload.rate.records_per_s'), '10');
+  await s.finish();
+});
+
 test('a run of the real job is not marked', async () => {
   const s = await lab.open('/?seed=3', { viewport: DESKTOP });
   const { page } = s;
