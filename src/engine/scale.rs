@@ -76,9 +76,11 @@ pub fn rescaled(config: &Config, to: u32) -> Result<Config, ConfigErrors> {
             "{real_keys} keys at 1:{to} leave {model_keys} keys in the model, more than it can index; take a larger factor"
         ));
     };
-    // Every per-record and per-byte quantity goes from 1/from of the real job's to 1/to.
-    let k = f64::from(from) / f64::from(to);
-    let ki = |n: u64| ((n as f64) * k).ceil().max(1.0) as u64;
+    // Every per-record and per-byte quantity goes from 1/from of the real job's to 1/to:
+    // multiplied, then divided once, so `x / F` is the correctly rounded quotient that
+    // reads back from a link's decimal text as the same number.
+    let k = |x: f64| x * f64::from(from) / f64::from(to);
+    let ki = |n: u64| k(n as f64).ceil().max(1.0) as u64;
     c.workload.sample_every = to;
     if let SourceConfig::Generated {
         key_space,
@@ -94,15 +96,15 @@ pub fn rescaled(config: &Config, to: u32) -> Result<Config, ConfigErrors> {
     }
     c.workload.rate = match c.workload.rate {
         RateProfile::Constant { records_per_s } => RateProfile::Constant {
-            records_per_s: records_per_s * k,
+            records_per_s: k(records_per_s),
         },
         RateProfile::Ramp {
             from_per_s,
             to_per_s,
             over_s,
         } => RateProfile::Ramp {
-            from_per_s: from_per_s * k,
-            to_per_s: to_per_s * k,
+            from_per_s: k(from_per_s),
+            to_per_s: k(to_per_s),
             over_s,
         },
         RateProfile::Bursts {
@@ -111,18 +113,18 @@ pub fn rescaled(config: &Config, to: u32) -> Result<Config, ConfigErrors> {
             period_s,
             burst_s,
         } => RateProfile::Bursts {
-            base_per_s: base_per_s * k,
-            burst_per_s: burst_per_s * k,
+            base_per_s: k(base_per_s),
+            burst_per_s: k(burst_per_s),
             period_s,
             burst_s,
         },
     };
     c.workload.limit = c.workload.limit.map(ki);
-    c.job.records_per_s_per_subtask *= k;
+    c.job.records_per_s_per_subtask = k(c.job.records_per_s_per_subtask);
     c.job.channel_capacity = ki(u64::from(c.job.channel_capacity)).min(u64::from(u32::MAX)) as u32;
-    c.link.bandwidth_mbit_s *= k;
-    c.costs.sync_snapshot_mb_s *= k;
-    c.costs.restore_decode_mb_s *= k;
+    c.link.bandwidth_mbit_s = k(c.link.bandwidth_mbit_s);
+    c.costs.sync_snapshot_mb_s = k(c.costs.sync_snapshot_mb_s);
+    c.costs.restore_decode_mb_s = k(c.costs.restore_decode_mb_s);
     if let PolicyConfig::Adaptive {
         change_budget_bytes,
         ship_threshold_bytes,
@@ -138,7 +140,7 @@ pub fn rescaled(config: &Config, to: u32) -> Result<Config, ConfigErrors> {
     }
     for f in &mut c.faults {
         if let Fault::SetBandwidth { mbit_s } = &mut f.fault {
-            *mbit_s *= k;
+            *mbit_s = k(*mbit_s);
         }
     }
     c.validate()?;
