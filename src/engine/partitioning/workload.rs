@@ -705,6 +705,15 @@ impl KeySpace {
         self.starts.len() as u32 - 1
     }
 
+    /// A scale model's F (`workload.sample_every`): key `i` is the real key `i × F`, and
+    /// record `o` stands for the real job's record `o × F`. 1 otherwise.
+    pub fn sample_every(&self) -> u32 {
+        match &self.names {
+            KeyNames::Generated { stride, .. } => *stride,
+            KeyNames::Table { .. } => 1,
+        }
+    }
+
     /// The key at `index`, without allocating.
     #[inline]
     pub fn key_ref(&self, index: u32) -> KeyRef<'_> {
