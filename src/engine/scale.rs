@@ -20,10 +20,14 @@
 //!
 //! Figures go back up by F with the parts that do not scale counted once: each key group's
 //! fixed bytes in Flink's heap format (its id and section headers, 22 B uncompressed) and
-//! each subtask's serialization-proxy header. What the model cannot keep: a key's own rate
-//! (a key gets F times fewer records, so a skewed key's value model saturates later, and a
-//! key group that changes rarely in the real job changes F times more rarely in the
-//! model). A scaled number is an estimate and every front end says so ([`Scale::label`]).
+//! each subtask's serialization-proxy header. A model's record `o` stands for the real
+//! record `o × F`, so an event's text carries that offset (`state/keyed.rs`). What the
+//! model cannot keep: a skewed key's share of F times fewer records (a key group that
+//! changes rarely in the real job changes more rarely in the model); how every F-th key
+//! name compresses beside its neighbours; and the fixed bytes, which cross a link of 1/F
+//! the bandwidth unscaled, adding `(F − 1) × fixed / size` to a transfer (negligible for
+//! gigabytes, measured in `tests/scale_model.rs` for a small model). A scaled number is an
+//! estimate and every front end says so ([`Scale::label`]).
 
 use crate::engine::config::{Config, ConfigErrors, FieldError};
 use crate::engine::faults::Fault;
