@@ -35,6 +35,7 @@ mod bench {
             limit: None,
             key_format: Default::default(),
             values: Default::default(),
+            sample_every: 1,
         };
         Workload::new(&config, 7, MAX_P, None)
     }

@@ -93,7 +93,7 @@ fn unknown_fields_are_refused_at_every_level_with_their_path() {
         ),
         (
             r#"{"workload":{"limits":5}}"#,
-            "workload: unknown field `limits`, expected one of `key_format`, `limit`, `rate`, `source`, `value_model`, `values`",
+            "workload: unknown field `limits`, expected one of `key_format`, `limit`, `rate`, `sample_every`, `source`, `value_model`, `values`",
         ),
         (
             r#"{"jobs":{}}"#,

@@ -30,6 +30,7 @@ fn spelled(model: ValueModel, kind: KeyKind, seed: u64, key_format: KeyFormat) -
         limit: None,
         key_format,
         values: Default::default(),
+        sample_every: 1,
     };
     Workload::new(&config, seed, 16, None)
 }
@@ -125,6 +126,7 @@ fn chunks_are_the_bytes_of_the_flink_format_module() {
             limit: None,
             key_format: Default::default(),
             values: Default::default(),
+            sample_every: 1,
         };
         let w = Workload::new(&config, 9, 2, None);
         let keys = w.keys();

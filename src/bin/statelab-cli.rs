@@ -189,6 +189,10 @@ a size misses the ±2 % aim.")]
             /// value_model); it replaces the estimates, the rest stays calibrated.
             #[arg(long)]
             workload: Option<PathBuf>,
+            /// Run the calibrated config as a scale model 1:F (see `simulate --scale`); the
+            /// simulated sizes are then the model's scaled back up, and say so.
+            #[arg(long, value_name = "F")]
+            scale: Option<u32>,
         },
         /// Write a runnable Flink job (Java DataStream) for a config's workload and checkpoint
         /// settings, with its arguments, cluster settings and a submit script.
@@ -239,6 +243,11 @@ a size misses the ±2 % aim.")]
         /// column of integers).
         #[arg(long, requires = "trace")]
         value_column: Option<String>,
+        /// Run the config as a scale model 1:F (`workload.sample_every`): every F-th key of
+        /// its key space, rates, bandwidth and costs ÷F, so durations stay the real job's
+        /// while bytes are 1/F; sizes and counts are scaled back up under `scale_model`.
+        #[arg(long, value_name = "F")]
+        scale: Option<u32>,
     }
 
     pub fn main() -> ExitCode {
@@ -263,7 +272,19 @@ a size misses the ±2 % aim.")]
             } => keygroup(max_parallelism, parallelism, long, keys),
             Command::Simulate(args) => {
                 let sim = simulate(&args, &mut progress)?;
-                emit(&to_json(&Summary::of(&sim))?)
+                let summary = Summary::of(&sim);
+                if let Some(f) = &summary.scale_model {
+                    eprintln!(
+                        "statelab-cli: {}: state {}, last full checkpoint {}; `scale_model` has \
+                         the real job's estimates (sizes and counts ×{}, fixed parts once), the \
+                         other figures are the model's",
+                        f.label,
+                        f.state_shown,
+                        f.last_full_shown.as_deref().unwrap_or("none completed"),
+                        f.factor
+                    );
+                }
+                emit(&to_json(&summary)?)
             }
             Command::ExportCheckpoint { run, out } => export(&simulate(&run, &mut progress)?, &out),
             Command::ReadCheckpoint { dir, limit } => read_checkpoint(&dir, limit),
@@ -295,6 +316,7 @@ a size misses the ±2 % aim.")]
                 save,
                 check_aims,
                 workload,
+                scale,
             } => calibrate(
                 &source,
                 &CalibrateOptions {
@@ -304,6 +326,7 @@ a size misses the ±2 % aim.")]
                     save: save.as_deref(),
                     check_aims,
                     workload: workload.as_deref(),
+                    scale,
                 },
                 &mut progress,
             ),
@@ -679,11 +702,23 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
         then_us: u64,
         progress: &mut Progress,
     ) -> Result<Simulation, String> {
-        let config = match &args.config {
-            Some(path) => read_config(path)?,
-            None => Config::default(),
+        let config = match (&args.config, args.scale) {
+            // The real job a model stands for may be larger than a run holds (more keys
+            // than `workload.source.key_space` allows): only the model is validated.
+            (Some(path), Some(_)) => Config::from_value_unvalidated(
+                &statelab::engine::config::parse_json(&read(path)?)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+            )
+            .map_err(|e| format!("{}: {e}", path.display()))?,
+            (Some(path), None) => read_config(path)?,
+            (None, _) => Config::default(),
         };
         let (config, trace) = with_trace(config, args)?;
+        let config = match args.scale {
+            Some(f) => statelab::engine::scale::rescaled(&config, f)
+                .map_err(|e| format!("--scale {f}: {e}"))?,
+            None => config,
+        };
         let until = seconds_to_us("--seconds", args.seconds)?;
         let faults = config.faults.clone();
         let mut sim = Simulation::new(config, trace.as_ref()).map_err(|e| e.to_string())?;
@@ -1125,6 +1160,7 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
         save: Option<&'a Path>,
         check_aims: bool,
         workload: Option<&'a Path>,
+        scale: Option<u32>,
     }
 
     /// `calibrate`: load, derive, run, compare; all errors name their file and field.
@@ -1141,6 +1177,7 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
             save,
             check_aims,
             workload,
+            scale,
         } = options;
         // Read before anything is fetched: a bad file is refused before the network.
         let known = match workload {
@@ -1173,6 +1210,10 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
         let mut cal = flink::calibrate(&answers).map_err(|e| e.to_string())?;
         if let Some((value, path)) = &known {
             cal = flink::known::apply(&cal, value, path).map_err(|e| e.to_string())?;
+        }
+        if let Some(f) = scale {
+            cal.config = statelab::engine::scale::rescaled(&cal.config, f)
+                .map_err(|e| format!("--scale {f}: {e}"))?;
         }
         let secs = seconds.unwrap_or(cal.real.running_s);
         let until = seconds_to_us("--seconds", secs)?;
@@ -1248,6 +1289,10 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
         policy: statelab::engine::report::view::PolicyView,
         seed_model: statelab::engine::report::view::SeedModel,
         samples: Vec<&'a statelab::engine::report::metrics::Sample>,
+        /// A scale model's figures as the real job's (absent for a run at 1:1): the other
+        /// figures are the model's own.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        scale_model: Option<statelab::engine::scale::Figures>,
     }
 
     impl<'a> Summary<'a> {
@@ -1271,6 +1316,8 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
                 seed_model: sim.seed_model(64 * 1024 * 1024),
                 // One sample per virtual second keeps the summary readable.
                 samples: sim.samples().step_by(10).collect(),
+                scale_model: (statelab::engine::scale::factor(sim.config()) > 1)
+                    .then(|| statelab::engine::scale::Figures::of(sim)),
             }
         }
     }

@@ -133,6 +133,7 @@ impl Default for WorkloadConfig {
             limit: None,
             key_format: Default::default(),
             values: Default::default(),
+            sample_every: 1,
         }
     }
 }
@@ -511,6 +512,9 @@ impl Config {
             }
         }
         let j = &self.job;
+        // A scale model 1:F divides per-record and per-byte rates by F (`engine::scale`):
+        // their lower bounds are the real job's, divided likewise.
+        let per = 1.0 / f64::from(w.sample_every.max(1));
         c.range(
             "job.parallelism",
             j.parallelism,
@@ -534,7 +538,7 @@ impl Config {
         c.range(
             "job.records_per_s_per_subtask",
             j.records_per_s_per_subtask,
-            1.0,
+            per,
             MAX_RATE,
             " records/s",
         );
@@ -582,7 +586,7 @@ impl Config {
         c.range(
             "link.bandwidth_mbit_s",
             self.link.bandwidth_mbit_s,
-            0.001,
+            0.001 * per,
             1_000_000.0,
             " Mbit/s",
         );
@@ -596,14 +600,14 @@ impl Config {
         c.range(
             "costs.sync_snapshot_mb_s",
             self.costs.sync_snapshot_mb_s,
-            1.0,
+            per,
             1_000_000.0,
             " MB/s",
         );
         c.range(
             "costs.restore_decode_mb_s",
             self.costs.restore_decode_mb_s,
-            1.0,
+            per,
             1_000_000.0,
             " MB/s",
         );
@@ -756,7 +760,15 @@ impl Config {
                     c.range(&field("duration_ms"), *duration_ms, 1, 3_600_000, " ms");
                 }
                 Fault::SetBandwidth { mbit_s } => {
-                    c.range(&field("mbit_s"), *mbit_s, 0.001, 1_000_000.0, " Mbit/s")
+                    // A scale model's bandwidths are divided by its factor (`engine::scale`).
+                    let per = 1.0 / f64::from(self.workload.sample_every.max(1));
+                    c.range(
+                        &field("mbit_s"),
+                        *mbit_s,
+                        0.001 * per,
+                        1_000_000.0,
+                        " Mbit/s",
+                    )
                 }
                 Fault::CorruptChunk { key_group } | Fault::LoseChunk { key_group } => {
                     let groups = max_p.unwrap_or(UPPER_BOUND_MAX_PARALLELISM);

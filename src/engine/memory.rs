@@ -203,7 +203,12 @@ pub fn estimate(config: &Config, trace: Option<&Trace>) -> MemoryEstimate {
             // In Flink's format: the namespace, then a `String` (a one-byte length for
             // `user-N`, then its characters) or a `Long`.
             let key_len = match key_kind {
-                KeyKind::String => (1 + 1 + 5) * n + total_digits(n),
+                // A scale model's keys are every F-th real key: their digits on average
+                // are those of the real key space's.
+                KeyKind::String => {
+                    let f = u64::from(config.workload.sample_every.max(1));
+                    (1 + 1 + 5) * n + total_digits(n * f) / f
+                }
                 KeyKind::Integer => (1 + 8) * n,
             };
             let sampler = match distribution {

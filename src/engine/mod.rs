@@ -18,6 +18,7 @@ pub mod presets;
 pub mod recovery;
 pub mod report;
 pub mod rng;
+pub mod scale;
 pub mod selfcheck;
 pub mod sim;
 pub mod state;

@@ -10,6 +10,7 @@
 
 use super::calibrate::{Calibration, RealCheckpoint, Source};
 use crate::engine::report::stats::CheckpointStatus;
+use crate::engine::scale::Scale;
 use crate::engine::sim::Simulation;
 use crate::engine::state::codec::Codec;
 use serde::Serialize;
@@ -140,15 +141,21 @@ fn real_points(r: &[RealCheckpoint]) -> Vec<Point> {
         .collect()
 }
 
+/// The run's checkpoints as the real job's: a scale model's sizes scaled back up
+/// (`engine::scale`; at 1:1 they are as measured), durations as they are.
 fn sim_points(sim: &Simulation) -> Vec<Point> {
+    let scale = Scale::of(sim);
     sim.history()
         .iter()
         .filter(|h| h.status == CheckpointStatus::Completed)
-        .map(|h| Point {
-            at_s: Some(h.trigger_time_us as f64 / 1e6),
-            state: h.full_checkpoint_size as f64,
-            checkpointed: h.checkpointed_data_size as f64,
-            duration_ms: h.end_to_end_duration_us.unwrap_or(0) as f64 / 1000.0,
+        .map(|h| {
+            let real = scale.checkpoint(h);
+            Point {
+                at_s: Some(h.trigger_time_us as f64 / 1e6),
+                state: real.full_checkpoint_size as f64,
+                checkpointed: real.checkpointed_data_size as f64,
+                duration_ms: h.end_to_end_duration_us.unwrap_or(0) as f64 / 1000.0,
+            }
         })
         .collect()
 }
@@ -205,6 +212,15 @@ pub fn compare_with(cal: &Calibration, sim: &Simulation, seconds: f64) -> Compar
         size_aim: false,
     });
     let mut notes = Vec::new();
+    let scale = Scale::of(sim);
+    if scale.is_model() {
+        notes.push(format!(
+            "{}: the simulated sizes are a model's holding every {}th key, scaled back up ×{} (each key group's and subtask's fixed bytes once): estimates; its durations are its own",
+            scale.label(),
+            scale.factor,
+            scale.factor
+        ));
+    }
     // An exported job's workload is the lab's own, a given one the engineer's; otherwise
     // the job's keys are guessed.
     let told = cal.provenance.iter().any(|p| {

@@ -34,6 +34,7 @@
 //!   so the two say the same sizes the same way.
 //! - [`recovery`]: the recovery readout as text (phase, checkpoint, replay counter).
 //! - [`model`]: the state-transfer model panel's formulas and numbers, one symbol each.
+//! - [`scale`]: the scale model's marker: "scale model 1:F" with the real job's sizes.
 //! - [`prefs`]: what the page remembers between visits (slow motion, the dock's tab …).
 //! - [`lesson`]: the lessons in the page: the panel's picture, deep links, their keys,
 //!   where callouts go, how long each lesson takes.
@@ -59,6 +60,7 @@ pub mod prefs;
 pub mod publish;
 pub mod recovery;
 pub mod result;
+pub mod scale;
 pub mod session;
 pub mod slowmo;
 pub mod stepping;

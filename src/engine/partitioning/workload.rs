@@ -180,7 +180,19 @@ pub struct WorkloadConfig {
     /// The values a generated source draws, uniformly, inclusive.
     #[serde(default)]
     pub values: ValueRange,
+    /// 1: every key. `F` > 1: this run is a scale model 1:F (`engine::scale`): key `i` of
+    /// the run is key `i × F` of the real job, so the keys it holds are every F-th of a key
+    /// space F times larger, with their real names, lengths and key groups.
+    #[serde(default = "every_key")]
+    pub sample_every: u32,
 }
+
+fn every_key() -> u32 {
+    1
+}
+
+/// The largest scale factor a model takes (`workload.sample_every`).
+pub const MAX_SAMPLE_EVERY: u32 = 4096;
 
 /// How generated `String` keys are spelled: `{prefix}{n}`, `n` zero-padded to `digits`
 /// places (0: no padding). The default is `user-{n}`; a job that names its keys
@@ -328,6 +340,15 @@ impl WorkloadConfig {
     /// message)`.
     pub fn check_generation(&self) -> Vec<(String, String)> {
         let mut errors = Vec::new();
+        if !(1..=MAX_SAMPLE_EVERY).contains(&self.sample_every) {
+            errors.push((
+                "sample_every".into(),
+                format!(
+                    "must be between 1 (every key: no scale model) and {MAX_SAMPLE_EVERY}, got {}",
+                    self.sample_every
+                ),
+            ));
+        }
         if let Err((field, e)) = self.key_format.check() {
             errors.push((format!("key_format.{field}"), e));
         }
@@ -336,6 +357,22 @@ impl WorkloadConfig {
         }
         match &self.source {
             SourceConfig::Generated { key_kind, .. } => {
+                if let SourceConfig::Generated { key_space, .. } = &self.source {
+                    // Key `i` is the real key `i × F`: the largest must be a `u32`.
+                    let largest =
+                        u64::from(key_space.saturating_sub(1)) * u64::from(self.sample_every);
+                    if largest > u64::from(u32::MAX) {
+                        errors.push((
+                            "sample_every".into(),
+                            format!(
+                                "{} keys sampled every {} would name keys beyond {}",
+                                key_space,
+                                self.sample_every,
+                                u32::MAX
+                            ),
+                        ));
+                    }
+                }
                 if *key_kind == KeyKind::Integer && !self.key_format.is_default() {
                     errors.push((
                         "key_format".into(),
@@ -359,6 +396,14 @@ impl WorkloadConfig {
                     errors.push((
                         "values".into(),
                         format!("is for a generated source; {kind} brings its own values"),
+                    ));
+                }
+                if self.sample_every != 1 {
+                    errors.push((
+                        "sample_every".into(),
+                        format!(
+                            "a scale model samples a generated key space; {kind} brings its own keys (leave it at 1)"
+                        ),
                     ));
                 }
             }
@@ -402,6 +447,8 @@ enum KeyNames {
         kind: KeyKind,
         len: u32,
         format: KeyFormat,
+        /// Key `i` is the real key `i × stride` (a scale model's sample; 1 otherwise).
+        stride: u32,
     },
     /// Keys read from a trace, looked up by value.
     Table {
@@ -508,13 +555,57 @@ fn in_text_order(n: u32) -> impl Iterator<Item = u32> {
     })
 }
 
+/// Key `n`'s digits (zero-padded to `digits`) as bytes followed by zero bytes: arrays that
+/// compare as the digit texts do.
+fn digits_in_text_order(n: u64, digits: u8) -> [u8; 20] {
+    let mut buf = [0u8; 20];
+    let start = crate::engine::decimal::write_u64(&mut buf, n);
+    let len = 20 - start;
+    let pad = usize::from(digits).saturating_sub(len);
+    let mut out = [0u8; 20];
+    out[..pad].fill(b'0');
+    out[pad..pad + len].copy_from_slice(&buf[start..]);
+    out
+}
+
 impl KeySpace {
     pub fn generated(n: u32, kind: KeyKind, format: &KeyFormat, max_parallelism: u32) -> Self {
+        Self::sampled(n, 1, kind, format, max_parallelism)
+    }
+
+    /// `n` keys, key `i` being the real key `i × stride`: a scale model's every
+    /// `stride`-th key of a key space `stride` times larger (`stride` 1: every key).
+    /// `(n - 1) × stride` must be a `u32` (`WorkloadConfig::check_generation` says so).
+    pub fn sampled(
+        n: u32,
+        stride: u32,
+        kind: KeyKind,
+        format: &KeyFormat,
+        max_parallelism: u32,
+    ) -> Self {
+        let stride = stride.max(1);
         let names = KeyNames::Generated {
             kind,
             len: n,
             format: format.clone(),
+            stride,
         };
+        if stride > 1 {
+            let widest =
+                crate::engine::decimal::len_u64(u64::from(n.saturating_sub(1)) * u64::from(stride));
+            return if kind == KeyKind::Integer || widest <= usize::from(format.digits) {
+                // Numbers, or text all padded to one width: text order is numeric order.
+                Self::build(names, 0..n, max_parallelism)
+            } else {
+                // The prefix is common to all: the order of their digits is the keys'
+                // (a key that is a prefix of another sorts first, as a zero byte does).
+                let mut order: Vec<u32> = (0..n).collect();
+                order.sort_unstable_by_key(|i| {
+                    digits_in_text_order(u64::from(*i) * u64::from(stride), format.digits)
+                });
+                Self::build(names, order, max_parallelism)
+            };
+        }
         let widest = crate::engine::decimal::len_u64(u64::from(n.saturating_sub(1)));
         match kind {
             KeyKind::String if format.digits == 0 => {
@@ -614,6 +705,15 @@ impl KeySpace {
         self.starts.len() as u32 - 1
     }
 
+    /// A scale model's F (`workload.sample_every`): key `i` is the real key `i × F`, and
+    /// record `o` stands for the real job's record `o × F`. 1 otherwise.
+    pub fn sample_every(&self) -> u32 {
+        match &self.names {
+            KeyNames::Generated { stride, .. } => *stride,
+            KeyNames::Table { .. } => 1,
+        }
+    }
+
     /// The key at `index`, without allocating.
     #[inline]
     pub fn key_ref(&self, index: u32) -> KeyRef<'_> {
@@ -621,12 +721,17 @@ impl KeySpace {
             KeyNames::Generated {
                 kind: KeyKind::String,
                 format,
+                stride,
                 ..
-            } => KeyRef::Generated { format, n: index },
+            } => KeyRef::Generated {
+                format,
+                n: index.wrapping_mul(*stride),
+            },
             KeyNames::Generated {
                 kind: KeyKind::Integer,
+                stride,
                 ..
-            } => KeyRef::Long(i64::from(index)),
+            } => KeyRef::Long(i64::from(index) * i64::from(*stride)),
             KeyNames::Table { keys, .. } => match &keys[index as usize] {
                 Key::Str(s) => KeyRef::Str(s),
                 Key::Long(v) => KeyRef::Long(*v),
@@ -695,6 +800,15 @@ impl KeySpace {
             ) => u32::try_from(v).ok()?,
             _ => return None,
         };
+        // A scale model holds every stride-th real key: the rest are not in its key space.
+        let stride = match &self.names {
+            KeyNames::Generated { stride, .. } => *stride,
+            KeyNames::Table { .. } => 1,
+        };
+        if index % stride != 0 {
+            return None;
+        }
+        let index = index / stride;
         (index < self.len() as u32).then_some(index)
     }
 
@@ -850,7 +964,13 @@ impl Workload {
                 distribution,
                 key_kind,
             } => (
-                KeySpace::generated(*key_space, *key_kind, &config.key_format, max_parallelism),
+                KeySpace::sampled(
+                    *key_space,
+                    config.sample_every,
+                    *key_kind,
+                    &config.key_format,
+                    max_parallelism,
+                ),
                 Origin::Generated(KeySampler::new(*key_space, distribution)),
             ),
             SourceConfig::SeedExample => {
@@ -943,6 +1063,7 @@ mod tests {
             limit: None,
             key_format: Default::default(),
             values: Default::default(),
+            sample_every: 1,
         }
     }
 

@@ -167,7 +167,8 @@ impl Oracle {
 
     fn event(&self, offset: u64) -> Event {
         Event {
-            offset,
+            // As the state writes it: a scale model's offsets are the real job's (×F).
+            offset: offset * u64::from(self.workload.keys().sample_every()),
             value: self.workload.record(offset).value,
         }
     }
@@ -255,6 +256,7 @@ mod tests {
             limit: None,
             key_format: Default::default(),
             values: Default::default(),
+            sample_every: 1,
         };
         Arc::new(Workload::new(&config, 11, MAX_P, None))
     }

@@ -285,6 +285,7 @@ impl Page {
         record: &Record,
         model: ValueModel,
         seed: u64,
+        sample_every: u32,
     ) -> (Option<usize>, usize) {
         let bit = 1u64 << i;
         let had = self.present() & bit != 0;
@@ -299,8 +300,11 @@ impl Page {
                     ValueModel::Events { keep } => usize::from(keep).max(1),
                     _ => 1,
                 };
+                // A scale model's record `o` stands for the real job's record `o × F`
+                // (`engine::scale`): its event says so, so the text (and how it compresses)
+                // is the real job's.
                 let event = Event {
-                    offset: record.offset,
+                    offset: record.offset * u64::from(sample_every),
                     value: record.value,
                 };
                 let before = lens[i] as usize;
@@ -478,7 +482,8 @@ impl KeyGroupState {
         let (p, i) = (slot / PAGE, slot % PAGE);
         let slots = self.page_slots(p);
         let page = self.pages[p].get_or_insert_with(|| Arc::new(Page::new(model, slots)));
-        let (before, after) = Arc::make_mut(page).apply(i, record, model, seed);
+        let (before, after) =
+            Arc::make_mut(page).apply(i, record, model, seed, keys.sample_every());
         let after = key_len + after as u64;
         match before {
             Some(before) => self.raw_bytes = self.raw_bytes - (key_len + before as u64) + after,
@@ -577,6 +582,7 @@ mod tests {
             limit: None,
             key_format: Default::default(),
             values: Default::default(),
+            sample_every: 1,
         };
         Workload::new(&config, 5, max_p, None)
     }

@@ -18,7 +18,9 @@
 //! uncompressed in full (with one key group, that would be the whole state again).
 
 use crate::engine::partitioning::keygroups::KeyKind;
-use crate::engine::partitioning::workload::{KeyRef, KeySpace, SourceConfig, ValueModel, Workload};
+use crate::engine::partitioning::workload::{
+    KeyRef, KeySpace, SourceConfig, ValueModel, Workload, WorkloadConfig,
+};
 use crate::engine::state::codec::Codec;
 use crate::engine::state::flink_heap::{
     self, Compression, FormatError, HeapLayout, KeySerializer, SectionSink, StateType, Value,
@@ -30,22 +32,23 @@ use std::fmt;
 
 /// The job's heap layout: its key serializer and its one keyed state.
 pub fn layout(workload: &Workload) -> HeapLayout {
-    let config = workload.config();
+    // A trace's keys are all of one kind.
+    let keys = workload.keys();
+    let long_trace = !keys.is_empty() && matches!(keys.key_ref(0), KeyRef::Long(_));
+    layout_of(workload.config(), long_trace)
+}
+
+/// The heap layout a workload config gives, `long_trace` saying whether a trace's keys are
+/// `Long`s (a generated source's key kind is in its config).
+pub fn layout_of(config: &WorkloadConfig, long_trace: bool) -> HeapLayout {
     let key = match &config.source {
         SourceConfig::Generated {
             key_kind: KeyKind::Integer,
             ..
         } => KeySerializer::Long,
         SourceConfig::Generated { .. } | SourceConfig::SeedExample => KeySerializer::String,
-        // A trace's keys are all of one kind.
-        SourceConfig::Trace => {
-            let keys = workload.keys();
-            if !keys.is_empty() && matches!(keys.key_ref(0), KeyRef::Long(_)) {
-                KeySerializer::Long
-            } else {
-                KeySerializer::String
-            }
-        }
+        SourceConfig::Trace if long_trace => KeySerializer::Long,
+        SourceConfig::Trace => KeySerializer::String,
     };
     let (name, state) = match config.value_model {
         ValueModel::Counter if matches!(config.source, SourceConfig::SeedExample) => {

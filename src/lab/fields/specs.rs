@@ -103,6 +103,33 @@ pub static KEY_SPACE: Spec = Spec {
     kind: NUMBER,
 };
 
+/// The scale model's factor: setting it turns the whole config into the model 1:F of the
+/// real job it stands for (`engine::scale::rescaled`: the key space, the rates, the
+/// bandwidth and the costs divided by F; back to the real job with 1), never just the one
+/// number, so a model is always consistent.
+pub static SCALE_MODEL: Spec = Spec {
+    path: "workload.sample_every",
+    label: "Scale model 1:",
+    option: None,
+    unit: Some("(1: the real job)"),
+    get: |c| c.workload.sample_every.to_string(),
+    set: |c, v| {
+        let f = parse_u32(v)?;
+        *c = crate::engine::scale::rescaled(c, f).map_err(|e| {
+            let why: Vec<String> =
+                e.0.iter()
+                    .map(|e| match e.field.as_str() {
+                        "workload.sample_every" => e.message.clone(),
+                        field => format!("{}: {}", label_of(field).unwrap_or(field), e.message),
+                    })
+                    .collect();
+            format!("at 1:{f}, {}", why.join("; "))
+        })?;
+        Ok(())
+    },
+    kind: NUMBER,
+};
+
 pub static DISTRIBUTION: Spec = Spec {
     path: "workload.source.distribution",
     label: "Key distribution",
@@ -926,6 +953,7 @@ pub static RESTART_DELAY: Spec = Spec {
 pub static ALL: &[&Spec] = &[
     &SOURCE,
     &KEY_SPACE,
+    &SCALE_MODEL,
     &DISTRIBUTION,
     &ZIPF_EXPONENT,
     &HOT_KEYS,

@@ -54,6 +54,7 @@ pub fn groups(props: &GroupsProps) -> Html {
             } => html! {
                 <>
                     { field(&KEY_SPACE) }
+                    { field_note(&SCALE_MODEL, scale_note(c)) }
                     { field(&DISTRIBUTION) }
                     {
                         match distribution {
@@ -419,5 +420,19 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
             </button>
             <p class="field-msg" data-testid="trace-message">{ (*message).clone().unwrap_or_default() }</p>
         </div>
+    }
+}
+
+/// What the scale model field does, and for a model which numbers in the panels are its own.
+fn scale_note(c: &Config) -> String {
+    match c.workload.sample_every {
+        0 | 1 => "For a job too large for a tab: 1:F keeps every key group but every F-th key, \
+                  and divides the rate, capacity, bandwidth and costs by F, so durations stay \
+                  the real job's while bytes are 1/F."
+            .into(),
+        f => format!(
+            "A model 1:{f}: the key space, rates, bandwidth and costs here are the model's (÷{f}); \
+             the caption and the pipeline's ≈ sizes are the real job's. 1 returns to the real job."
+        ),
     }
 }

@@ -584,7 +584,12 @@ fn subtask_box(
     // Label: a strip on top when there is room, else a column on the left.
     let label_px = 10.0;
     let tall = b.h >= 34.0 * f.scale;
-    let label = format!("#{} · {}", s.index, format::bytes(s.state_bytes));
+    // A scale model's sizes read as the real job's, with ≈ (`lab::scale`).
+    let label = format!(
+        "#{} · {}",
+        s.index,
+        crate::lab::scale::subtask_bytes(&lab.config, s.state_bytes, s.key_groups.len())
+    );
     let cells_area = if tall {
         ctx.set_font(&font(f, label_px, true));
         ctx.set_fill_style_str(INK);
@@ -1317,14 +1322,15 @@ fn footer(f: &Frame, lab: &LabState, l: &Layout) {
             text(ctx, &t, l.link_x + 2.0, y);
         }
     }
+    let stored = crate::lab::scale::store_bytes(
+        &lab.config,
+        view.store.stored_bytes,
+        u64::from(view.store.chunk_count),
+    );
     let store = if l.narrow {
-        format::bytes(view.store.stored_bytes)
+        stored
     } else {
-        format!(
-            "{} chunks · {}",
-            view.store.chunk_count,
-            format::bytes(view.store.stored_bytes)
-        )
+        format!("{} chunks · {stored}", view.store.chunk_count)
     };
     ctx.set_text_align("right");
     if let Some(t) = fit(&store, l.store.w, 9.5 * f.scale) {

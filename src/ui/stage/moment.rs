@@ -1,7 +1,8 @@
 //! The stage's caption, one line above the pipeline: what is happening now and how far
 //! it has come (`lab::moments`), "slow motion around checkpoint 3" while slow motion holds
 //! the run, "running at 0.6×, not the 1× asked" when the engine really cannot keep up,
-//! and the last recovery's exactly-once verdict. Its height is fixed, so the pipeline
+//! the last recovery's exactly-once verdict, and for a scale model "scale model 1:F" with
+//! the real job's sizes. Its height is fixed, so the pipeline
 //! under it never moves.
 
 use yew::prelude::*;
@@ -72,9 +73,18 @@ pub fn moment_bar(props: &MomentBarProps) -> Html {
                 </span>
             }
         });
+    // A scale model says so where its sizes are read, with the real job's (`lab::scale`).
+    let scale = crate::lab::scale::mark(&lab.config, view, &lab.history).map(|m| {
+        html! {
+            <span class="scale-chip" data-testid="scale-model" title={m.explanation}>
+                <strong>{ m.label }</strong>{ " · " }{ m.figures }
+            </span>
+        }
+    });
     html! {
         <div class="moment-bar" data-testid="moment" data-kind={kind}>
             <span class="moment-text" title={text.clone()}>{ text }</span>
+            { for scale }
             { for slowed }
             { for behind }
             { for verdict }
