@@ -264,7 +264,8 @@ pub fn estimate(config: &Config, trace: Option<&Trace>) -> MemoryEstimate {
     let chunk_buffers = (largest_keys * logical as f64 / keys.max(1) as f64) as u64 + (64 << 10);
     let oracle = keys
         * match model {
-            ValueModel::Counter | ValueModel::RandomBytes { .. } => 16,
+            // A sum or an offset, and a bit saying the key has state.
+            ValueModel::Counter | ValueModel::RandomBytes { .. } => 9,
             // Offsets of 8 bytes in shared lists, as the state keeps its events.
             ValueModel::Events { keep } => 9 * u64::from(keep) + 3,
         };

@@ -4,17 +4,17 @@
 //! It does not keep a second copy of the state. Every value is a pure function of the
 //! records applied to its key, and every record a function of its offset, so per key it
 //! keeps only what decides the value:
-//! - counter: (count, sum): the sum is the value, the count says whether the key has state;
+//! - counter: the sum, and one bit saying whether the key has state;
 //! - events: the offsets of the key's last `keep` records (an event's value is the
 //!   record's at that offset);
-//! - random bytes: (count, offset of the last record) (the bytes are drawn from it; the
-//!   count says whether the key has state).
+//! - random bytes: the offset of the last record (the bytes are drawn from it) and one bit
+//!   saying whether the key has state.
 //!
 //! The check rebuilds each expected value from that and compares it with the real state
 //! exactly, byte for byte in effect: a hash per key would be smaller but could, however
 //! rarely, call two different states equal, and this verdict is what the lab teaches
 //! exactly-once with. The memory is allocated on the first check, so a run that never
-//! recovers never pays for it: 16 bytes per key, or for events 8 per kept event and 2 per
+//! recovers never pays for it: 8 bytes and a bit per key, or for events 8 per kept event and 2 per
 //! key (the lists of 64 keys share an allocation, as a page of state does).
 
 use crate::engine::partitioning::workload::{ValueModel, Workload};
@@ -37,19 +37,49 @@ pub struct Oracle {
 enum Expected {
     /// Nothing applied yet: every key is without state.
     Nothing,
-    /// (count, sum); count 0: no state.
-    Counter(Vec<(u64, i64)>),
+    /// Which keys have state, and each key's sum.
+    Counter { seen: Seen, sums: Vec<i64> },
     /// Offsets of the last records, oldest first, for keys `PAGE * b..PAGE * (b + 1)` in
     /// block `b`; an empty list: no state.
     Events { keep: usize, last: Vec<Lists<u64>> },
-    /// (count, offset of the last record); count 0: no state.
-    Bytes { len: usize, last: Vec<(u64, u64)> },
+    /// Which keys have state, and the offset of each key's last record.
+    Bytes {
+        len: usize,
+        seen: Seen,
+        last: Vec<u64>,
+    },
+}
+
+/// One bit per key: whether any record reached it (a key without state writes nothing,
+/// one with a zero sum writes its zero).
+#[derive(Clone, Debug)]
+struct Seen(Vec<u64>);
+
+impl Seen {
+    fn new(keys: usize) -> Self {
+        Seen(vec![0; keys.div_ceil(64)])
+    }
+
+    fn set(&mut self, key: usize) {
+        self.0[key / 64] |= 1 << (key % 64);
+    }
+
+    fn get(&self, key: usize) -> bool {
+        self.0[key / 64] & (1 << (key % 64)) != 0
+    }
+
+    fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&self.0[..])
+    }
 }
 
 impl Expected {
     fn new(model: ValueModel, keys: usize) -> Self {
         match model {
-            ValueModel::Counter => Expected::Counter(vec![(0, 0); keys]),
+            ValueModel::Counter => Expected::Counter {
+                seen: Seen::new(keys),
+                sums: vec![0; keys],
+            },
             ValueModel::Events { keep } => Expected::Events {
                 keep: usize::from(keep).max(1),
                 last: (0..keys.div_ceil(PAGE))
@@ -58,7 +88,8 @@ impl Expected {
             },
             ValueModel::RandomBytes { len } => Expected::Bytes {
                 len: usize::from(len),
-                last: vec![(0, 0); keys],
+                seen: Seen::new(keys),
+                last: vec![0; keys],
             },
         }
     }
@@ -66,11 +97,15 @@ impl Expected {
     fn heap_bytes(&self) -> u64 {
         (match self {
             Expected::Nothing => 0,
-            Expected::Counter(v) => std::mem::size_of_val(&v[..]),
+            Expected::Counter { seen, sums } => {
+                seen.heap_bytes() + std::mem::size_of_val(&sums[..])
+            }
             Expected::Events { last, .. } => {
                 std::mem::size_of_val(&last[..]) + last.iter().map(Lists::heap_bytes).sum::<usize>()
             }
-            Expected::Bytes { last, .. } => std::mem::size_of_val(&last[..]),
+            Expected::Bytes { seen, last, .. } => {
+                seen.heap_bytes() + std::mem::size_of_val(&last[..])
+            }
         }) as u64
     }
 }
@@ -100,18 +135,16 @@ impl Oracle {
             let key = record.key as usize;
             match expected {
                 Expected::Nothing => {}
-                Expected::Counter(v) => {
-                    let (count, sum) = &mut v[key];
-                    *count += 1;
-                    *sum = sum.wrapping_add(record.value);
+                Expected::Counter { seen, sums } => {
+                    seen.set(key);
+                    sums[key] = sums[key].wrapping_add(record.value);
                 }
                 Expected::Events { keep, last } => {
                     last[key / PAGE].push_keeping(key % PAGE, record.offset, *keep);
                 }
-                Expected::Bytes { last, .. } => {
-                    let (count, at) = &mut last[key];
-                    *count += 1;
-                    *at = record.offset;
+                Expected::Bytes { seen, last, .. } => {
+                    seen.set(key);
+                    last[key] = record.offset;
                 }
             }
             self.applied += 1;
@@ -133,9 +166,9 @@ impl Oracle {
         let key = index as usize;
         match (&*self.expected, actual) {
             (Expected::Nothing, actual) => actual.is_none(),
-            (Expected::Counter(v), actual) => match (v[key], actual) {
-                ((0, _), None) => true,
-                ((count, sum), Some(KeyValue::Counter { sum: s })) => count != 0 && sum == s,
+            (Expected::Counter { seen, sums }, actual) => match (seen.get(key), actual) {
+                (false, None) => true,
+                (true, Some(KeyValue::Counter { sum })) => sums[key] == sum,
                 _ => false,
             },
             (Expected::Events { last, .. }, actual) => {
@@ -152,13 +185,13 @@ impl Oracle {
                     _ => false,
                 }
             }
-            (Expected::Bytes { len, last }, actual) => match (last[key], actual) {
-                ((0, _), None) => true,
-                ((count, at), Some(KeyValue::Bytes { bytes })) => {
+            (Expected::Bytes { len, seen, last }, actual) => match (seen.get(key), actual) {
+                (false, None) => true,
+                (true, Some(KeyValue::Bytes { bytes })) => {
                     scratch.clear();
                     scratch.resize(*len, 0);
-                    fill_random(scratch, draw(self.seed, Stream::Payload, at));
-                    count != 0 && bytes == &scratch[..]
+                    fill_random(scratch, draw(self.seed, Stream::Payload, last[key]));
+                    bytes == &scratch[..]
                 }
                 _ => false,
             },
@@ -204,9 +237,9 @@ impl Oracle {
             let events: Vec<Event>;
             let value = match &*self.expected {
                 Expected::Nothing => None,
-                Expected::Counter(v) => {
-                    (v[key].0 != 0).then_some(KeyValue::Counter { sum: v[key].1 })
-                }
+                Expected::Counter { seen, sums } => seen
+                    .get(key)
+                    .then_some(KeyValue::Counter { sum: sums[key] }),
                 Expected::Events { last, .. } => {
                     events = last[key / PAGE]
                         .get(key % PAGE)
@@ -215,12 +248,11 @@ impl Oracle {
                         .collect();
                     (!events.is_empty()).then_some(KeyValue::Events(&events))
                 }
-                Expected::Bytes { len, last } => {
-                    let (count, at) = last[key];
+                Expected::Bytes { len, seen, last } => {
                     bytes.clear();
                     bytes.resize(*len, 0);
-                    fill_random(&mut bytes, draw(self.seed, Stream::Payload, at));
-                    (count != 0).then_some(KeyValue::Bytes { bytes: &bytes })
+                    fill_random(&mut bytes, draw(self.seed, Stream::Payload, last[key]));
+                    seen.get(key).then_some(KeyValue::Bytes { bytes: &bytes })
                 }
             };
             if let Some(v) = value {
