@@ -161,11 +161,13 @@ impl Driver {
     }
 
     /// The simulation was replaced through [`Self::sim_slot`] (a lesson moved to another
-    /// step): no goal or view carries over, and the chunks its run corrupted (the engine
+    /// step, or closed): no goal, view or timeline carries over, and the chunks its run corrupted (the engine
     /// logs each one) are marked as if corrupted from this page.
     pub(crate) fn replaced(&mut self) {
         self.goal = None;
         self.generation += 1;
+        // The timeline's past is another run's: this one's starts here.
+        self.travel = Travel::new(&self.sim);
         let store = self.sim.store();
         self.corrupted = self
             .sim

@@ -116,6 +116,16 @@ impl Session {
             Intent::Play | Intent::TogglePlay if status == StepStatus::Asking => {
                 return Routed::Done(self.lesson_intent(LessonIntent::SkipPrediction));
             }
+            // A lesson moves its own run step by step (Back restores a kept clone), past
+            // the timeline's keyframes: travelling it would show another run's past.
+            Intent::Travel(_) => {
+                self.lesson_message(
+                    "time travel is off while a lesson is open: Back and Again return to \
+                     earlier steps; close the lesson to scrub the run"
+                        .into(),
+                );
+                return Routed::Done(None);
+            }
             _ => {}
         }
         if changes_run(&intent) {
@@ -262,6 +272,8 @@ impl Session {
     /// bar names the run's settings again.
     fn close_lesson(&mut self) -> Option<Effect> {
         self.lessons.open.take()?;
+        // The lab goes on from the lesson's run; its timeline starts at this moment.
+        self.driver.replaced();
         self.set_playing(false);
         self.set_speed(1.0);
         Some(Effect::ReplaceQuery(url::to_query(self.driver.config())))

@@ -34,7 +34,10 @@ pub fn stage() -> Html {
         <section class="stage" aria-label="The pipeline and what acts on it">
             <MomentBar lab={lab.clone()} />
             <Pipeline />
-            <TimelineStrip lab={lab.clone()} />
+            // A lesson moves its own run (its Back and Again travel instead).
+            if lab.lessons.open.is_none() {
+                <TimelineStrip lab={lab.clone()} />
+            }
             <ActionBar lab={lab} />
         </section>
     }

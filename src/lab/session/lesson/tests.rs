@@ -189,8 +189,16 @@ fn the_lab_acts_on_the_lessons_run_and_closing_keeps_it() {
     let digest = s.driver().sim().digest();
     // The run shown is the lesson's: its virtual time is where the lesson's step ended.
     assert_eq!(lesson(&mut s).end_digest, Some(digest));
+    // Time travel is refused while the lesson moves its own run, and changes nothing.
+    s.handle(Intent::Travel(crate::lab::travel::TravelIntent::StepBack));
+    assert_eq!(s.driver().sim().digest(), digest);
+    assert!(lesson(&mut s)
+        .message
+        .is_some_and(|m| m.starts_with("time travel is off while a lesson is open")));
     let effect = s.handle(Intent::Lesson(LessonIntent::Close));
     assert!(matches!(effect, Some(Effect::ReplaceQuery(q)) if q.contains("seed=")));
+    // The timeline starts where the lesson left the run: its past is not the old run's.
+    assert_eq!(s.publish().timeline.head_us, at);
     assert!(s.publish().lessons.open.is_none());
     assert_eq!(
         s.driver().sim().now_us(),
