@@ -44,3 +44,27 @@ test('the document\'s lines pasted give its output, key by key', async () => {
     await s.finish();
   }
 });
+
+test('a wider trace loads with its columns chosen by name, and a wrong name is named', async () => {
+  const s = await lab.open('/?workload.value_model.kind=counter', { viewport: DESKTOP });
+  const { page } = s;
+  await waitForShell(page);
+  await openTab(page, 'settings');
+  const paste = page.locator('[data-testid="trace-paste"]');
+  await paste.scrollIntoViewIfNeeded();
+  await paste.fill('ts,user,clicks\n17,ann,3\n18,bob,5\n19,ann,1\n');
+  await page.locator('[data-testid="trace-key-column"]').fill('name');
+  await page.locator('[data-testid="trace-value-column"]').fill('clicks');
+  await page.locator('[data-testid="trace-paste-load"]').click();
+  // The notice draws `name` as code: the words are what is read.
+  await page.getByText(/no column named\s*name\s*for the key/).first().waitFor({ timeout: 10000 });
+  await page.locator('[data-testid="trace-key-column"]').fill('user');
+  await page.locator('[data-testid="trace-paste-load"]').click();
+  await openTab(page, 'inspector');
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('[data-testid="result-row"] code')].map((c) => c.textContent).join(' ') === 'ann:4 bob:5',
+    null,
+    { timeout: 20000 },
+  );
+  await s.finish();
+});

@@ -13,7 +13,7 @@ use crate::engine::config::Config;
 use crate::engine::faults::Fault;
 use crate::engine::memory::{self, BROWSER_LIMIT_BYTES};
 use crate::engine::partitioning::keygroups::KeyKind;
-use crate::engine::partitioning::trace::Trace;
+use crate::engine::partitioning::trace::{Trace, TraceFormat};
 use crate::engine::partitioning::workload::SourceConfig;
 use crate::engine::report::stats::{CheckpointStatus, JobStatus};
 use crate::engine::sim::{Reconfigured, Simulation};
@@ -281,8 +281,8 @@ impl Driver {
 
     /// Parses a `key,value` CSV; on success the job restarts from scratch on the trace,
     /// on failure nothing changes and the line-numbered reason comes back.
-    pub fn load_trace(&mut self, text: &str) -> Result<String, String> {
-        let (trace, layout) = Trace::parse(text, KeyKind::String, &Default::default())
+    pub fn load_trace(&mut self, text: &str, format: &TraceFormat) -> Result<String, String> {
+        let (trace, layout) = Trace::parse(text, KeyKind::String, format)
             .map_err(|e| format!("trace refused: {e}"))?;
         let (records, keys) = (trace.len(), trace.keys().len());
         let mut config = self.sim.config().clone();

@@ -40,6 +40,13 @@ pub enum Intent {
     ApplyConfig(Box<Config>),
     /// `key,value` CSV text for a trace source.
     LoadTrace(String),
+    /// A trace with its key and value columns chosen: a header name, a position from 1,
+    /// or empty for detection.
+    LoadTraceColumns {
+        text: String,
+        key: String,
+        value: String,
+    },
     TriggerCheckpoint,
     CrashJob,
     CrashSubtask(u32),

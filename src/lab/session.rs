@@ -30,6 +30,7 @@ use super::stepping::StepKind;
 use super::sweep::{Order, Sweep, SweepIntent};
 use super::url;
 use super::view::LabView;
+use crate::engine::partitioning::trace::{Column, TraceFormat};
 
 /// A wall clock in ms (the page's `performance.now()`); tests pass their own.
 pub type Clock = Box<dyn Fn() -> f64>;
@@ -260,7 +261,25 @@ impl Session {
                 return Some(self.query());
             }
             Intent::LoadTrace(text) => {
-                let result = self.driver.load_trace(&text);
+                return self.handle(Intent::LoadTraceColumns {
+                    text,
+                    key: String::new(),
+                    value: String::new(),
+                })
+            }
+            Intent::LoadTraceColumns { text, key, value } => {
+                let columns = |what: &str, text: &str| {
+                    Column::parse(text)
+                        .map_err(|e| format!("trace refused: the {what} column: {e}"))
+                };
+                let result = columns("key", &key)
+                    .and_then(|key| {
+                        Ok(TraceFormat {
+                            key,
+                            value: columns("value", &value)?,
+                        })
+                    })
+                    .and_then(|format| self.driver.load_trace(&text, &format));
                 let loaded = result.is_ok();
                 self.say(result.map(Some));
                 if loaded {

@@ -130,13 +130,13 @@ fn traces_load_or_are_refused_with_their_line() {
         ("alice,one\n", "line 1"),
     ];
     for (text, words) in cases {
-        let why = d.load_trace(text).unwrap_err();
+        let why = d.load_trace(text, &Default::default()).unwrap_err();
         assert!(why.starts_with("trace refused"), "{why}");
         assert!(why.contains(words), "{text:?}: {why:?} lacks {words:?}");
     }
     assert_eq!(d.generation(), 0, "a refused trace changes nothing");
     let message = d
-        .load_trace("key,value\nalice,1\nbob,2\nalice,3\n")
+        .load_trace("key,value\nalice,1\nbob,2\nalice,3\n", &Default::default())
         .unwrap();
     assert!(message.contains("3 records over 2 keys"), "{message}");
     assert_eq!(d.config().workload.source, SourceConfig::Trace);

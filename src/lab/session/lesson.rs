@@ -48,6 +48,7 @@ fn changes_run(intent: &Intent) -> bool {
             | Intent::SetSeed(_)
             | Intent::ApplyConfig(_)
             | Intent::LoadTrace(_)
+            | Intent::LoadTraceColumns { .. }
             | Intent::TriggerCheckpoint
             | Intent::CrashJob
             | Intent::CrashSubtask(_)

@@ -265,6 +265,43 @@ fn run_intents_put_the_running_configuration_in_the_address_bar() {
 }
 
 #[test]
+fn a_trace_loads_with_its_columns_chosen_and_a_bad_choice_is_named() {
+    let mut s = paused();
+    let text = "ts,user,clicks\n1,ann,3\n2,bob,5\n";
+    let load = |key: &str, value: &str| Intent::LoadTraceColumns {
+        text: text.into(),
+        key: key.into(),
+        value: value.into(),
+    };
+    // Three columns and nothing chosen: refused, the run unchanged.
+    s.handle(load("", ""));
+    let view = s.publish();
+    assert!(
+        view.notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("3 columns: choose"),
+        "{:?}",
+        view.notice
+    );
+    assert_ne!(view.config.workload.source, SourceConfig::Trace);
+    s.handle(load("name", "clicks"));
+    let notice = s.publish().notice.clone().unwrap_or_default();
+    assert!(
+        notice.contains("no column named `name` for the key"),
+        "{notice}"
+    );
+    s.handle(load("user", "3"));
+    let view = s.publish();
+    let notice = view.notice.clone().unwrap_or_default();
+    assert!(
+        notice.contains("key: column 2 `user`, value: column 3 `clicks`"),
+        "{notice}"
+    );
+    assert_eq!(view.config.workload.source, SourceConfig::Trace);
+}
+
+#[test]
 fn a_new_run_forgets_the_old_selection() {
     let mut s = paused();
     s.handle(Intent::Select(Some(Selection::KeyGroup(2))));

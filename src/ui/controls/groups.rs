@@ -352,9 +352,24 @@ struct TraceUploadProps {
 #[function_component(TraceUpload)]
 fn trace_upload(props: &TraceUploadProps) -> Html {
     let message = use_state(|| None::<String>);
+    // The key and value columns: a header name, a position from 1, or empty to detect.
+    let key_column = use_node_ref();
+    let value_column = use_node_ref();
+    let columns = {
+        let (k, v) = (key_column.clone(), value_column.clone());
+        move || {
+            let read = |r: &NodeRef| {
+                r.cast::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            (read(&k), read(&v))
+        }
+    };
     let onchange = {
         let dispatch = props.dispatch.clone();
         let message = message.clone();
+        let columns = columns.clone();
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             let Some(file) = input.files().and_then(|f| f.get(0)) else {
@@ -374,13 +389,15 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
             let dispatch = dispatch.clone();
             let done = message.clone();
             let name = file.name();
+            // Read when the file is chosen: the columns asked for then.
+            let (key, value) = columns();
             let on_text = Closure::once(move |text: wasm_bindgen::JsValue| {
                 let text = text.as_string().unwrap_or_default();
                 done.set(Some(format!(
                     "Loaded {name} ({}).",
                     bytes(text.len() as u64)
                 )));
-                dispatch.emit(Intent::LoadTrace(text));
+                dispatch.emit(Intent::LoadTraceColumns { text, key, value });
             });
             let failed = message.clone();
             let on_error = Closure::once(move |_: wasm_bindgen::JsValue| {
@@ -400,7 +417,12 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
         let dispatch = props.dispatch.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(area) = pasted.cast::<web_sys::HtmlTextAreaElement>() {
-                dispatch.emit(Intent::LoadTrace(area.value()));
+                let (key, value) = columns();
+                dispatch.emit(Intent::LoadTraceColumns {
+                    text: area.value(),
+                    key,
+                    value,
+                });
             }
         })
     };
@@ -411,6 +433,18 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
                 <span class="flink-option">{ "CSV or TSV: key and value columns found by the \
                                                numbers (up to 16 MiB)" }</span>
             </label>
+            <div class="field-row trace-columns">
+                <label>{ "Key column " }
+                    <input type="text" ref={key_column} placeholder="auto" size="8"
+                           aria-label="Key column: a header name or a position from 1"
+                           data-testid="trace-key-column" />
+                </label>
+                <label>{ "Value column " }
+                    <input type="text" ref={value_column} placeholder="auto" size="8"
+                           aria-label="Value column: a header name or a position from 1"
+                           data-testid="trace-value-column" />
+                </label>
+            </div>
             <input id="trace-file" type="file" accept=".csv,.tsv,.txt,text/csv,text/plain" {onchange} />
             <label for="trace-paste" class="hint">{ "or paste lines, such as the document's 1,a 2,b 3,c 4,d:" }</label>
             <textarea id="trace-paste" rows="4" ref={pasted} spellcheck="false"
