@@ -231,17 +231,22 @@ impl CalibrationTab {
     }
 }
 
+/// Whether `n` files can be one job's answers (checked before reading them).
+pub fn check_count(n: usize) -> Result<(), String> {
+    if n > MAX_FILES {
+        return Err(format!(
+            "{n} files: one job's answers are a few dozen at most (up to {MAX_FILES})"
+        ));
+    }
+    Ok(())
+}
+
 /// Answers are all JSON files of a bounded size.
 fn check_files(files: &[(String, String)]) -> Result<(), String> {
     if files.is_empty() {
         return Err("no files: drop the JSON answers of one job (job.json, checkpoints.json, checkpoints-config.json, …)".into());
     }
-    if files.len() > MAX_FILES {
-        return Err(format!(
-            "{} files: one job's answers are a few dozen at most (up to {MAX_FILES})",
-            files.len()
-        ));
-    }
+    check_count(files.len())?;
     let total: usize = files.iter().map(|(_, t)| t.len()).sum();
     if total > MAX_ANSWER_BYTES {
         return Err(format!(
@@ -376,6 +381,10 @@ mod tests {
         assert_eq!(tab.view().calibrated, Some(good.clone()));
         tab.answers("dir".into(), Vec::new(), 0);
         assert!(tab.view().error.as_ref().unwrap().starts_with("no files"));
+        assert!(check_count(MAX_FILES).is_ok());
+        assert!(check_count(MAX_FILES + 1)
+            .unwrap_err()
+            .contains("a few dozen at most"));
         tab.known("w.json".into(), "{\"values\": {\"min\": 2, \"max\": 1}}", 0);
         let err = tab.view().error.clone().unwrap();
         assert!(

@@ -4,15 +4,14 @@
 //! and take the lab's settings, a runnable Flink job, the history and the metrics out.
 //! The logic is `lab::calibration` and `lab::export`; this draws and carries files in.
 
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::flink::compare::fmt_value;
 use crate::flink::fetch::{fetch_job, JobManagerUrl};
 use crate::flink::LoadError;
-use crate::lab::calibration::{Calibrated, MAX_FILES};
+use crate::lab::calibration::{self, Calibrated};
 use crate::lab::export::Export;
 use crate::lab::intent::Intent;
 use crate::ui::context::LabState;
@@ -81,12 +80,14 @@ pub fn flink_job(props: &FlinkProps) -> Html {
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             if let Some(file) = input.files().and_then(|l| l.get(0)) {
-                let name = file.name();
                 let dispatch = dispatch.clone();
-                read_text(&file, move |text| {
-                    dispatch.emit(match text {
-                        Ok(text) => Intent::FlinkKnown { name, text },
-                        Err(message) => Intent::FlinkFetchFailed { url: name, message },
+                wasm_bindgen_futures::spawn_local(async move {
+                    dispatch.emit(match read_text(&file).await {
+                        Ok(text) => Intent::FlinkKnown {
+                            name: file.name(),
+                            text,
+                        },
+                        Err(failed) => failed,
                     })
                 });
             }
@@ -282,31 +283,22 @@ fn exports(lab: &LabState) -> Html {
 /// Reads every chosen file as text, then hands them over together.
 fn read_answers(list: web_sys::FileList, dispatch: Callback<Intent>) {
     let n = list.length() as usize;
-    if n > MAX_FILES {
-        dispatch.emit(Intent::FlinkAnswers {
-            from: format!("{n} files"),
-            files: Vec::new(),
-        });
-        return;
-    }
-    let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
     let from = if n == 1 {
         "1 file".to_string()
     } else {
         format!("{n} files")
     };
+    if let Err(message) = calibration::check_count(n) {
+        dispatch.emit(Intent::FlinkFetchFailed { url: from, message });
+        return;
+    }
+    let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
     wasm_bindgen_futures::spawn_local(async move {
         let mut out = Vec::with_capacity(files.len());
         for f in files {
-            match wasm_bindgen_futures::JsFuture::from(f.text()).await {
-                Ok(text) => out.push((f.name(), text.as_string().unwrap_or_default())),
-                Err(_) => {
-                    dispatch.emit(Intent::FlinkFetchFailed {
-                        url: f.name(),
-                        message: "the browser could not read this file".into(),
-                    });
-                    return;
-                }
+            match read_text(&f).await {
+                Ok(text) => out.push((f.name(), text)),
+                Err(failed) => return dispatch.emit(failed),
             }
         }
         out.sort();
@@ -314,25 +306,15 @@ fn read_answers(list: web_sys::FileList, dispatch: Callback<Intent>) {
     });
 }
 
-fn read_text(file: &web_sys::File, done: impl FnOnce(Result<String, String>) + 'static) {
-    let done = std::rc::Rc::new(std::cell::RefCell::new(Some(done)));
-    let ok = {
-        let done = done.clone();
-        Closure::once(move |text: JsValue| {
-            if let Some(d) = done.borrow_mut().take() {
-                d(Ok(text.as_string().unwrap_or_default()));
-            }
-        })
-    };
-    let failed = Closure::once(move |_: JsValue| {
-        if let Some(d) = done.borrow_mut().take() {
-            d(Err("the browser could not read this file".into()));
-        }
-    });
-    let _ = file.text().then2(&ok, &failed);
-    // The promise settles once; the closures must live until then.
-    ok.forget();
-    failed.forget();
+/// A chosen file's text, or the intent that says it could not be read.
+async fn read_text(f: &web_sys::File) -> Result<String, Intent> {
+    match wasm_bindgen_futures::JsFuture::from(f.text()).await {
+        Ok(text) => Ok(text.as_string().unwrap_or_default()),
+        Err(_) => Err(Intent::FlinkFetchFailed {
+            url: f.name(),
+            message: "the browser could not read this file".into(),
+        }),
+    }
 }
 
 /// Fetches a job's answers with the browser's `fetch` (Flink's REST API answers any
