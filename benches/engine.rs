@@ -32,10 +32,7 @@ mod bench {
             },
             rate: RateProfile::Constant { records_per_s: 1e6 },
             value_model: model,
-            limit: None,
-            key_format: Default::default(),
-            values: Default::default(),
-            sample_every: 1,
+            ..Default::default()
         };
         Workload::new(&config, 7, MAX_P, None)
     }

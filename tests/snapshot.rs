@@ -123,10 +123,7 @@ fn chunks_are_the_bytes_of_the_flink_format_module() {
                 records_per_s: 1000.0,
             },
             value_model: model,
-            limit: None,
-            key_format: Default::default(),
-            values: Default::default(),
-            sample_every: 1,
+            ..Default::default()
         };
         let w = Workload::new(&config, 9, 2, None);
         let keys = w.keys();

@@ -1060,10 +1060,7 @@ mod tests {
                 records_per_s: 1000.0,
             },
             value_model: ValueModel::Counter,
-            limit: None,
-            key_format: Default::default(),
-            values: Default::default(),
-            sample_every: 1,
+            ..Default::default()
         }
     }
 

@@ -579,10 +579,7 @@ mod tests {
                 records_per_s: 1000.0,
             },
             value_model: model,
-            limit: None,
-            key_format: Default::default(),
-            values: Default::default(),
-            sample_every: 1,
+            ..Default::default()
         };
         Workload::new(&config, 5, max_p, None)
     }
