@@ -38,11 +38,9 @@ pub enum Intent {
     /// A complete, already validated configuration from the panels. The root decides
     /// whether it applies live or needs a restart, and says which.
     ApplyConfig(Box<Config>),
-    /// `key,value` CSV text for a trace source.
-    LoadTrace(String),
-    /// A trace with its key and value columns chosen: a header name, a position from 1,
-    /// or empty for detection.
-    LoadTraceColumns {
+    /// A trace's text for a trace source, with its key and value columns chosen: a
+    /// header name, a position from 1, or empty for detection.
+    LoadTrace {
         text: String,
         key: String,
         value: String,

@@ -260,14 +260,7 @@ impl Session {
                 }
                 return Some(self.query());
             }
-            Intent::LoadTrace(text) => {
-                return self.handle(Intent::LoadTraceColumns {
-                    text,
-                    key: String::new(),
-                    value: String::new(),
-                })
-            }
-            Intent::LoadTraceColumns { text, key, value } => {
+            Intent::LoadTrace { text, key, value } => {
                 let columns = |what: &str, text: &str| {
                     Column::parse(text)
                         .map_err(|e| format!("trace refused: the {what} column: {e}"))

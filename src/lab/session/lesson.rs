@@ -47,8 +47,7 @@ fn changes_run(intent: &Intent) -> bool {
             | Intent::StepCheckpoint
             | Intent::SetSeed(_)
             | Intent::ApplyConfig(_)
-            | Intent::LoadTrace(_)
-            | Intent::LoadTraceColumns { .. }
+            | Intent::LoadTrace { .. }
             | Intent::TriggerCheckpoint
             | Intent::CrashJob
             | Intent::CrashSubtask(_)

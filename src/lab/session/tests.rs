@@ -180,11 +180,18 @@ fn page_intents_change_what_the_page_shows() {
         (vec![Intent::LoseChunk(77)], |v| {
             v.notice.as_deref() == Some("chunk 77 is not in the store")
         }),
-        (vec![Intent::LoadTrace("alice,one".into())], |v| {
-            v.notice
-                .as_deref()
-                .is_some_and(|n| n.starts_with("trace refused"))
-        }),
+        (
+            vec![Intent::LoadTrace {
+                text: "alice,one".into(),
+                key: String::new(),
+                value: String::new(),
+            }],
+            |v| {
+                v.notice
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with("trace refused"))
+            },
+        ),
         (
             vec![Intent::InjectFault(Fault::DropTransfers { count: 2 })],
             |v| v.notice.as_deref() == Some("injected: drop the next 2 transfers"),
@@ -253,8 +260,19 @@ fn run_intents_put_the_running_configuration_in_the_address_bar() {
     );
 
     // A trace changes the source; a refused one changes nothing.
-    assert_eq!(s.handle(Intent::LoadTrace("x".into())), None);
-    let effect = s.handle(Intent::LoadTrace("alice,1\nbob,2\n".into()));
+    assert_eq!(
+        s.handle(Intent::LoadTrace {
+            text: "x".into(),
+            key: String::new(),
+            value: String::new(),
+        }),
+        None
+    );
+    let effect = s.handle(Intent::LoadTrace {
+        text: "alice,1\nbob,2\n".into(),
+        key: String::new(),
+        value: String::new(),
+    });
     assert_eq!(
         effect,
         Some(Effect::ReplaceQuery(
@@ -268,7 +286,7 @@ fn run_intents_put_the_running_configuration_in_the_address_bar() {
 fn a_trace_loads_with_its_columns_chosen_and_a_bad_choice_is_named() {
     let mut s = paused();
     let text = "ts,user,clicks\n1,ann,3\n2,bob,5\n";
-    let load = |key: &str, value: &str| Intent::LoadTraceColumns {
+    let load = |key: &str, value: &str| Intent::LoadTrace {
         text: text.into(),
         key: key.into(),
         value: value.into(),

@@ -397,7 +397,7 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
                     "Loaded {name} ({}).",
                     bytes(text.len() as u64)
                 )));
-                dispatch.emit(Intent::LoadTraceColumns { text, key, value });
+                dispatch.emit(Intent::LoadTrace { text, key, value });
             });
             let failed = message.clone();
             let on_error = Closure::once(move |_: wasm_bindgen::JsValue| {
@@ -418,7 +418,7 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             if let Some(area) = pasted.cast::<web_sys::HtmlTextAreaElement>() {
                 let (key, value) = columns();
-                dispatch.emit(Intent::LoadTraceColumns {
+                dispatch.emit(Intent::LoadTrace {
                     text: area.value(),
                     key,
                     value,
