@@ -252,6 +252,9 @@ pub fn estimate(config: &Config, trace: Option<&Trace>) -> MemoryEstimate {
     // Each key group's heap order: 4 bytes a key with state, worked out at its snapshot.
     let state = pages + keys * (kept_value + 4);
     let concurrent = u64::from(config.checkpointing.max_concurrent.max(1));
+    // A checkpoint's capture is encoded before a record writes its key group, so it copies
+    // no page; a time-travel keyframe shares pages too and is not encoded, so the bound
+    // keeps one copy of the state per concurrent checkpoint.
     let snapshot_copies = concurrent * state;
     let ratio = compression_per_mille(config.checkpointing.codec, model);
     let encoded = logical * ratio / 1000 + max_p * 64;
@@ -269,8 +272,8 @@ pub fn estimate(config: &Config, trace: Option<&Trace>) -> MemoryEstimate {
             // Offsets of 8 bytes in shared lists, as the state keeps its events.
             ValueModel::Events { keep } => 9 * u64::from(keep) + 3,
         };
-    // The changed-keys tracker: 4 bytes a key.
-    let tracking = 4 * keys;
+    // The changed-keys tracker: a bit a key.
+    let tracking = keys.div_ceil(64) * 8;
     // Records queued in the channels (32 bytes each, twice for a growing ring buffer).
     let channels = u64::from(config.job.parallelism) * u64::from(config.job.channel_capacity) * 64;
     let fixed = FIXED;

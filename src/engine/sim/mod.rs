@@ -34,14 +34,57 @@ use crate::engine::report::stats::{
     CheckpointCounts, CheckpointStats, Direction, JobStatus, RecoveryStats, Refusal, Totals,
     TransferCounts,
 };
+use crate::engine::state::flink_heap::HeapLayout;
 use crate::engine::state::keyed::KeyGroupState;
-use crate::engine::transfer::coordinator::{Barrier, Coordinator, Keyed};
+use crate::engine::transfer::coordinator::{Barrier, BarrierTaken, Coordinator, Keyed};
 use crate::engine::transfer::link::Link;
 use crate::engine::transfer::policy::{IntervalDecision, Measured, ShipDecision, ShipReason};
+use crate::engine::transfer::store::CheckpointId;
 use crate::engine::transfer::store::Store;
-use job::{Job, Throughput};
+use job::{DataPlaneHooks, Job, Throughput};
 use std::sync::Arc;
 use timers::{Scope, Timer, TimerQueue};
+
+/// The checkpoint coordinator as the data plane sees it while records flow: barriers to
+/// capture, and captures to encode before a record writes the state they share.
+struct Hooks<'a> {
+    coordinator: &'a mut Coordinator,
+    store: &'a mut Store,
+    config: &'a Config,
+    workload: Arc<Workload>,
+    layout: Arc<HeapLayout>,
+    /// The barriers taken, for the simulation to schedule once the data plane is done.
+    barriers: Vec<(u32, CheckpointId, u64, BarrierTaken)>,
+}
+
+impl DataPlaneHooks for Hooks<'_> {
+    fn on_barrier(&mut self, job: &mut Job, subtask: u32, id: CheckpointId, at: u64) {
+        let keyed = Keyed {
+            partitioning: job.partitioning(),
+            state: job.state(),
+            tracking: job.trackings(),
+        };
+        if let Some(taken) = self.coordinator.on_barrier(
+            keyed,
+            self.store,
+            &self.config.checkpointing,
+            self.config.costs.sync_snapshot_mb_s,
+            Barrier {
+                checkpoint: id,
+                subtask,
+                at,
+            },
+        ) {
+            job.snapshot_taken(subtask, at, taken.sync_us);
+            self.barriers.push((subtask, id, at, taken));
+        }
+    }
+
+    fn before_shared_write(&mut self, kg: u32) {
+        self.coordinator
+            .encode_before_write(kg, &self.workload, &self.layout);
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Simulation {
@@ -319,8 +362,7 @@ impl Simulation {
             records_per_us: self.config.job.records_per_s_per_subtask / 1e6,
             channel_capacity: self.config.job.channel_capacity as usize,
         };
-        let mut barriers = Vec::new();
-        {
+        let barriers = {
             let Simulation {
                 job,
                 coordinator,
@@ -328,28 +370,17 @@ impl Simulation {
                 config,
                 ..
             } = self;
-            job.run(from, end, speed, |job, subtask, id, at| {
-                let keyed = Keyed {
-                    partitioning: job.partitioning(),
-                    state: job.state(),
-                    tracking: job.trackings(),
-                };
-                if let Some(taken) = coordinator.on_barrier(
-                    keyed,
-                    store,
-                    &config.checkpointing,
-                    config.costs.sync_snapshot_mb_s,
-                    Barrier {
-                        checkpoint: id,
-                        subtask,
-                        at,
-                    },
-                ) {
-                    job.snapshot_taken(subtask, at, taken.sync_us);
-                    barriers.push((subtask, id, at, taken));
-                }
-            });
-        }
+            let mut hooks = Hooks {
+                coordinator,
+                store,
+                config,
+                workload: job.workload().clone(),
+                layout: job.layout().clone(),
+                barriers: Vec::new(),
+            };
+            job.run(from, end, speed, &mut hooks);
+            hooks.barriers
+        };
         for (subtask, id, at, taken) in barriers {
             self.on_barrier_taken(subtask, id, at, taken);
         }

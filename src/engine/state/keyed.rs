@@ -171,7 +171,38 @@ pub struct KeyGroupState {
     raw_bytes: u64,
     /// The slots with state in the order Flink's heap backend writes them (by hash bucket),
     /// worked out when a snapshot first needs it after the set of keys changed.
-    heap_order: OnceLock<Arc<[u32]>>,
+    heap_order: OnceLock<HeapOrder>,
+}
+
+/// A key group's slots with state, in the order Flink's heap backend writes them: two
+/// bytes a slot where the key group's slots fit (4M keys over 128 key groups is 31k a key
+/// group), four otherwise. Kept for as long as the set of keys does not change, so it
+/// is part of what the state costs per key (`cargo bench --bench memory`).
+#[derive(Clone, Debug)]
+pub enum HeapOrder {
+    Narrow(Arc<[u16]>),
+    Wide(Arc<[u32]>),
+}
+
+impl HeapOrder {
+    pub fn len(&self) -> usize {
+        match self {
+            HeapOrder::Narrow(s) => s.len(),
+            HeapOrder::Wide(s) => s.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The slots, in heap order.
+    pub fn slots(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).map(move |i| match self {
+            HeapOrder::Narrow(s) => usize::from(s[i]),
+            HeapOrder::Wide(s) => s[i] as usize,
+        })
+    }
 }
 
 /// Up to [`PAGE`] consecutive slots; bit `i` of `present` says whether slot `i` has state.
@@ -396,7 +427,7 @@ impl KeyGroupState {
     /// The slots with state in the order Flink's heap backend writes them: by the bucket
     /// of a table sized for them (`CopyOnWriteStateMap`), ties in key order. `hash(slot)`
     /// gives the key's Java `hashCode`. Worked out once per set of keys.
-    pub fn heap_order(&self, hash: impl Fn(usize) -> i32) -> Arc<[u32]> {
+    pub fn heap_order(&self, hash: impl Fn(usize) -> i32) -> HeapOrder {
         self.heap_order
             .get_or_init(|| {
                 let capacity =
@@ -412,7 +443,11 @@ impl KeyGroupState {
                     })
                     .collect();
                 order.sort_unstable();
-                order.into_iter().map(|(_, slot)| slot).collect()
+                if self.slots <= u32::from(u16::MAX) + 1 {
+                    HeapOrder::Narrow(order.into_iter().map(|(_, slot)| slot as u16).collect())
+                } else {
+                    HeapOrder::Wide(order.into_iter().map(|(_, slot)| slot).collect())
+                }
             })
             .clone()
     }

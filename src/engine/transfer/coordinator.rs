@@ -43,13 +43,26 @@ pub(crate) struct ManifestEntry {
 struct Capture {
     key_group: u32,
     entry: ManifestEntry,
-    state: Arc<KeyGroupState>,
+    /// The key group's state when the barrier passed (its raw size: `raw_bytes`).
+    data: Captured,
+    raw_bytes: u64,
     /// The first key group of the subtask's range: its chunk carries the state-file header.
     with_header: bool,
 }
 
-/// A captured key group waiting for the link: it is serialised and encoded only when the
-/// link can take it (the async phase), so that work is spread over the upload.
+/// What a capture holds until the link takes it.
+#[derive(Clone, Debug)]
+enum Captured {
+    /// The state itself, sharing its pages with the live state (copy-on-write).
+    State(Arc<KeyGroupState>),
+    /// Its chunk, encoded early because a record was about to write the live state: the
+    /// bytes are the same, and no page of the state gets copied for the snapshot's sake.
+    Encoded(Arc<Vec<u8>>),
+}
+
+/// A captured key group waiting for the link: it is serialised and encoded when the link
+/// can take it (the async phase), so that work is spread over the upload, or earlier, when
+/// a record is about to write the key group (see [`Coordinator::encode_before_write`]).
 #[derive(Clone, Debug)]
 pub(crate) struct QueuedSnapshot {
     pub checkpoint: CheckpointId,
@@ -63,7 +76,7 @@ impl QueuedSnapshot {
     }
 
     pub fn raw_bytes(&self) -> u64 {
-        self.capture.state.raw_bytes()
+        self.capture.raw_bytes
     }
 }
 
@@ -439,13 +452,14 @@ impl Coordinator {
                         changed_bytes: t.changed_bytes,
                         changed_records: t.changed_records,
                     },
-                    state: keyed.state[kg as usize].clone(),
+                    data: Captured::State(keyed.state[kg as usize].clone()),
+                    raw_bytes: keyed.state[kg as usize].raw_bytes(),
                     with_header: first,
                 }),
             }
         }
         // The sync phase copies the state's pages, not the header.
-        let raw: u64 = captures.iter().map(|c| c.state.raw_bytes()).sum();
+        let raw: u64 = captures.iter().map(|c| c.raw_bytes).sum();
         let sync_us = (raw as f64 / sync_snapshot_mb_s).ceil() as u64;
         let (shipped, skipped) = (captures.len() as u32, referenced.len() as u32);
         for (_, e) in &referenced {
@@ -498,6 +512,36 @@ impl Coordinator {
         pending.taken[subtask as usize]
     }
 
+    /// A record is about to write key group `kg` while something else shares its state:
+    /// encodes now every capture of `kg` still holding that state, so that the write finds
+    /// the state unshared and copies none of its pages. The chunk's bytes are those the
+    /// upload would have encoded (the capture is immutable); only the moment the work is
+    /// done moves. Without this, every page written during a checkpoint's upload existed
+    /// twice (`cargo bench --bench memory`).
+    pub fn encode_before_write(&mut self, kg: u32, workload: &Workload, layout: &HeapLayout) {
+        let keys = workload.keys();
+        let codecs: BTreeMap<CheckpointId, Codec> =
+            self.pending.iter().map(|(id, p)| (*id, p.codec)).collect();
+        let waiting = self
+            .pending
+            .iter_mut()
+            .flat_map(|(id, p)| p.captures.iter_mut().flatten().map(move |c| (*id, c)));
+        let queued = self
+            .upload_backlog
+            .iter_mut()
+            .map(|q| (q.checkpoint, &mut q.capture));
+        for (id, capture) in waiting.chain(queued) {
+            if capture.key_group != kg {
+                continue;
+            }
+            let (Captured::State(state), Some(codec)) = (&capture.data, codecs.get(&id)) else {
+                continue;
+            };
+            let bytes = snapshot::encode(state, keys, layout, *codec, capture.with_header);
+            capture.data = Captured::Encoded(Arc::new(bytes));
+        }
+    }
+
     /// The next queued snapshot, serialised and encoded now that the link can take it.
     pub fn next_upload(
         &mut self,
@@ -512,19 +556,18 @@ impl Coordinator {
             let codec = pending.codec;
             // Written straight through its compression: the raw snapshot is never held whole.
             let with_header = q.capture.with_header;
-            let raw_len = q.capture.state.raw_bytes()
+            let raw_len = q.capture.raw_bytes
                 + if with_header {
                     layout.header_len() as u64
                 } else {
                     0
                 };
-            let bytes = Arc::new(snapshot::encode(
-                &q.capture.state,
-                keys,
-                layout,
-                codec,
-                with_header,
-            ));
+            let bytes = match q.capture.data {
+                Captured::State(state) => {
+                    Arc::new(snapshot::encode(&state, keys, layout, codec, with_header))
+                }
+                Captured::Encoded(bytes) => bytes,
+            };
             if let Some(h) = self.stats_mut(q.checkpoint) {
                 h.raw_data_size += raw_len;
             }
