@@ -355,8 +355,8 @@ struct TraceUploadProps {
 fn trace_upload(props: &TraceUploadProps) -> Html {
     let message = use_state(|| None::<String>);
     // What the preview reads (a file's name or the pasted lines, and the text) and shows.
-    let source = use_mut_ref(|| (String::new(), String::new()));
-    let preview = use_state(|| None::<(String, TracePreviewView)>);
+    let source = use_mut_ref(|| (String::new(), String::new(), false));
+    let preview = use_state(|| None::<(String, TracePreviewView, bool)>);
     // The key and value columns: a header name, a position from 1, or empty to detect.
     let key_column = use_node_ref();
     let value_column = use_node_ref();
@@ -375,8 +375,10 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
         let (source, preview, columns) = (source.clone(), preview.clone(), columns.clone());
         move || {
             let (key, value) = columns();
-            let (origin, text) = &*source.borrow();
-            preview.set(trace_preview::preview(text, &key, &value).map(|v| (origin.clone(), v)));
+            let (origin, text, is_file) = &*source.borrow();
+            preview.set(
+                trace_preview::preview(text, &key, &value).map(|v| (origin.clone(), v, *is_file)),
+            );
         }
     };
     let on_columns = {
@@ -412,7 +414,7 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
             let (source, refresh) = (source.clone(), refresh.clone());
             let on_text = Closure::once(move |text: wasm_bindgen::JsValue| {
                 let text = text.as_string().unwrap_or_default();
-                *source.borrow_mut() = (name.clone(), text.clone());
+                *source.borrow_mut() = (name.clone(), text.clone(), true);
                 refresh();
                 done.set(Some(format!(
                     "Loaded {name} ({}).",
@@ -437,13 +439,14 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
         let (source, refresh) = (source.clone(), refresh.clone());
         Callback::from(move |e: InputEvent| {
             let area: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
-            *source.borrow_mut() = ("the pasted lines".into(), area.value());
+            *source.borrow_mut() = ("the pasted lines".into(), area.value(), false);
             refresh();
         })
     };
     let on_paste_load = {
         let pasted = pasted.clone();
         let dispatch = props.dispatch.clone();
+        let columns = columns.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(area) = pasted.cast::<web_sys::HtmlTextAreaElement>() {
                 let (key, value) = columns();
@@ -453,6 +456,16 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
                     value,
                 });
             }
+        })
+    };
+    // A file is loaded when chosen, with the columns typed then; after a column edit the
+    // preview offers to load it again with the columns it now shows.
+    let on_reload = {
+        let (source, dispatch) = (source.clone(), props.dispatch.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (key, value) = columns();
+            let text = source.borrow().1.clone();
+            dispatch.emit(Intent::LoadTrace { text, key, value });
         })
     };
     html! {
@@ -483,8 +496,8 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
                 { "Load these lines" }
             </button>
             <p class="field-msg" data-testid="trace-message">{ (*message).clone().unwrap_or_default() }</p>
-            if let Some((origin, view)) = (*preview).clone() {
-                <TracePreview {origin} {view} />
+            if let Some((origin, view, is_file)) = (*preview).clone() {
+                <TracePreview {origin} {view} reload={is_file.then_some(on_reload)} />
             }
         </div>
     }

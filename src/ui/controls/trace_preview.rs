@@ -11,6 +11,10 @@ pub struct TracePreviewProps {
     /// What is previewed: a file's name or "the pasted lines".
     pub origin: String,
     pub view: TracePreviewView,
+    /// Loads the previewed file again with the columns it shows (a file is loaded when
+    /// chosen; pasted lines have their own button).
+    #[prop_or_default]
+    pub reload: Option<Callback<MouseEvent>>,
 }
 
 fn class(role: Role) -> Option<&'static str> {
@@ -65,6 +69,11 @@ pub fn trace_preview(props: &TracePreviewProps) -> Html {
                 </table>
             </div>
             <p class={classes!("field-msg", error.then_some("error"))} data-testid="trace-preview-words">{ words }</p>
+            if let (Some(onclick), false) = (props.reload.clone(), error) {
+                <button type="button" class="small" {onclick} data-testid="trace-reload">
+                    { format!("Load {} with these columns", props.origin) }
+                </button>
+            }
         </figure>
     }
 }
