@@ -273,8 +273,7 @@ mod tests {
         let retained = retain(&before);
         let err = |config: Config, r: &RetainedCheckpoint| {
             Simulation::from_checkpoint(config, None, r)
-                .err()
-                .expect("refused")
+                .expect_err("refused")
                 .to_string()
         };
         let mut other_max = bounded(2, Codec::Snappy);

@@ -42,7 +42,13 @@ pub fn trace_preview(props: &TracePreviewProps) -> Html {
     };
     html! {
         <figure class="trace-preview" data-testid="trace-preview">
-            <figcaption>{ format!("Preview of {}: the first {} records", props.origin, v.rows.len()) }</figcaption>
+            <figcaption>{ format!(
+                "Preview of {}: the first {} {}",
+                props.origin,
+                v.rows.len(),
+                // Without a layout no header was told apart: the rows are lines.
+                if error { "lines" } else { "records" }
+            ) }</figcaption>
             <div class="trace-preview-scroll">
                 <table>
                     <thead><tr>
