@@ -6,6 +6,7 @@
 use proptest::prelude::*;
 use statelab::engine::config::Config;
 use statelab::engine::partitioning::workload::{RateProfile, ValueModel};
+use statelab::engine::recovery::retained::RetainedCheckpoint;
 use statelab::engine::report::result::keyed_result;
 use statelab::engine::sim::Simulation;
 use statelab::engine::state::codec::Codec;
@@ -96,6 +97,81 @@ fn damage_is_named_by_file_key_group_and_byte() {
     );
     let err = checkpoint::read("{\"checkpoint\": 1}", |_| Ok(Vec::new())).unwrap_err();
     assert_eq!(err.file, "manifest.json");
+}
+
+fn load_back(e: &Exported) -> Result<RetainedCheckpoint, checkpoint::ReadError> {
+    let manifest = serde_json::to_string(&e.manifest).unwrap();
+    checkpoint::load(&manifest, |name| {
+        e.files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.clone())
+            .ok_or_else(|| "No such file or directory".to_string())
+    })
+}
+
+/// A job still running when exported (its source goes on), so the restore has records to
+/// replay and new ones to read before both runs drain the bounded source.
+fn running(parallelism: u32, codec: Codec) -> Config {
+    let mut c = Config::default();
+    c.job.parallelism = parallelism;
+    c.workload.value_model = ValueModel::Counter;
+    c.workload.rate = RateProfile::Constant {
+        records_per_s: 2000.0,
+    };
+    c.workload.limit = Some(40_000);
+    c.checkpointing.codec = codec;
+    c
+}
+
+/// Export at 9 s at parallelism 2, restore from the files at 3 and at 1, run to 40 s: the
+/// job's result is the one of a run straight through, and the exactly-once check passed.
+#[test]
+fn an_exported_checkpoint_restores_at_another_parallelism_to_the_straight_runs_result() {
+    for codec in Codec::ALL {
+        let mut before = Simulation::new(running(2, codec), None).unwrap();
+        before.advance_to(9_000_000);
+        let e = checkpoint::export(&before).unwrap();
+        let retained = load_back(&e).unwrap();
+        assert_eq!(retained.stopped_at_us, 9_000_000);
+        assert_eq!(retained.stopped_at_offset, before.source_offset());
+        assert_eq!(retained.chunks.len(), 128);
+        let mut straight = Simulation::new(running(2, codec), None).unwrap();
+        straight.advance_to(40_000_000);
+        let want: Vec<String> = keyed_result(&straight)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        for p in [3, 1] {
+            let mut sim = Simulation::from_checkpoint(running(p, codec), None, &retained).unwrap();
+            sim.advance_to(40_000_000);
+            let got: Vec<String> = keyed_result(&sim).iter().map(ToString::to_string).collect();
+            assert_eq!(got, want, "{codec:?} at parallelism {p}");
+            let verdict = sim.recoveries()[0].exactly_once.clone().expect("checked");
+            assert!(verdict.differing_key_groups.is_empty());
+            assert_eq!(sim.partitioning().parallelism(), p);
+        }
+    }
+}
+
+#[test]
+fn a_damaged_or_foreign_checkpoint_is_refused_before_the_restore() {
+    let mut before = Simulation::new(running(2, Codec::Snappy), None).unwrap();
+    before.advance_to(9_000_000);
+    let mut e = checkpoint::export(&before).unwrap();
+    let retained = load_back(&e).unwrap();
+    let mut other = running(2, Codec::Snappy);
+    other.workload.value_model = ValueModel::Events { keep: 3 };
+    let err = Simulation::from_checkpoint(other, None, &retained).unwrap_err();
+    assert!(err.to_string().contains("workload: "), "{err}");
+    let (kg, start) = e.manifest.files[0].key_group_offsets[7];
+    e.files[0].1[start as usize + 20] ^= 0x04;
+    let err = load_back(&e).unwrap_err();
+    assert_eq!(err.file, "subtask-0");
+    assert!(
+        err.message.starts_with(&format!("key group {kg}, ")),
+        "{err}"
+    );
 }
 
 proptest! {
@@ -203,6 +279,108 @@ mod cli {
         assert_eq!(out.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&out.stderr)
             .contains("no column named `name` for the key; the header has `n`, `word`"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// export-checkpoint at 20 s and parallelism 2 → restore-from at 3, run to 60 s →
+    /// `--result` prints exactly what `result` prints for the run straight through, and the
+    /// exactly-once verdict passed; another trace is refused before anything runs.
+    #[test]
+    fn restore_from_an_export_at_another_parallelism_prints_the_straight_runs_result() {
+        let dir = scratch("restore");
+        let config = dir.join("job.json");
+        std::fs::write(
+            &config,
+            r#"{"job": {"parallelism": 2}, "workload": {"value_model": {"kind": "counter"}, "rate": {"kind": "constant", "records_per_s": 2000}, "limit": 80000}, "checkpointing": {"codec": "lz4"}}"#,
+        )
+        .unwrap();
+        let (c, chk) = (config.to_str().unwrap(), dir.join("chk"));
+        let k = chk.to_str().unwrap();
+        let out = cli(&["export-checkpoint", c, "--seconds", "20", "--out", k]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let straight = cli(&["result", c, "--seconds", "60", "--limit", "100000"]);
+        let restored = cli(&[
+            "restore-from",
+            k,
+            c,
+            "--parallelism",
+            "3",
+            "--seconds",
+            "60",
+            "--result",
+            "--limit",
+            "100000",
+        ]);
+        let err = String::from_utf8_lossy(&restored.stderr);
+        assert!(restored.status.success(), "{err}");
+        assert!(
+            err.contains("taken at parallelism 2, restored at 3"),
+            "{err}"
+        );
+        assert!(
+            err.contains("every key group equals the run without a restore"),
+            "{err}"
+        );
+        let lines = String::from_utf8_lossy(&restored.stdout);
+        assert!(lines.lines().count() > 1000, "{lines}");
+        assert_eq!(lines, String::from_utf8_lossy(&straight.stdout));
+        // The summary (default output) counts the restore as a recovery of the checkpoint.
+        let summary = cli(&["restore-from", k, c, "--seconds", "30"]);
+        let json: serde_json::Value = serde_json::from_slice(&summary.stdout).unwrap();
+        assert_eq!(json["recoveries"][0]["cause"]["kind"], "resubmitted");
+        // A trace job's checkpoint given another trace.
+        let trace = dir.join("in.csv");
+        std::fs::write(&trace, "1,a\n2,b\n3,c\n4,d\n").unwrap();
+        let t = trace.to_str().unwrap();
+        let chk2 = dir.join("chk2");
+        let k2 = chk2.to_str().unwrap();
+        let out = cli(&[
+            "export-checkpoint",
+            "--trace",
+            t,
+            "--seconds",
+            "10",
+            "--out",
+            k2,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = cli(&[
+            "restore-from",
+            k2,
+            "--trace",
+            t,
+            "--seconds",
+            "12",
+            "--result",
+        ]);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "a:1\nb:2\nc:3\nd:4\n");
+        std::fs::write(&trace, "1,a\n2,b\n3,c\n5,d\n").unwrap();
+        let out = cli(&[
+            "restore-from",
+            k2,
+            "--trace",
+            t,
+            "--seconds",
+            "12",
+            "--result",
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(
+                "the checkpoint: workload: the checkpoint was taken by a job reading other records"
+            ),
+            "{err}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

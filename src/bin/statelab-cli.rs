@@ -90,6 +90,31 @@ formats do); every other character is written as is, so each line has exactly fo
             #[arg(long, default_value_t = 100)]
             limit: usize,
         },
+        /// Start a job from a checkpoint written by export-checkpoint, as Flink restores a job
+        /// from a retained checkpoint (`flink run -s DIR`), at the config's parallelism or
+        /// --parallelism (a rescale from a checkpoint: key groups go to the subtasks of their
+        /// new ranges); run it to --seconds on the exported job's clock and print the summary
+        /// (or, with --result, the job's result). Refused before anything runs when the
+        /// checkpoint is damaged or was taken by another job (max parallelism, workload, seed
+        /// or trace).
+        #[command(
+            after_help = "Give the config (and --trace) the checkpoint was exported with; only the parallelism and checkpoint settings may differ. The restored job's clock starts where the export stopped, so --seconds is the same end time a run straight through would use: `result --seconds 60` and `restore-from DIR --seconds 60 --result` print the same lines when the job is exactly-once."
+        )]
+        RestoreFrom {
+            /// The directory export-checkpoint wrote.
+            dir: PathBuf,
+            #[command(flatten)]
+            run: RunArgs,
+            /// The restored job's parallelism (default: the config's).
+            #[arg(long)]
+            parallelism: Option<u32>,
+            /// Print the job's result (`key:value`, sorted) instead of the summary.
+            #[arg(long)]
+            result: bool,
+            /// With --result, print at most this many keys.
+            #[arg(long, default_value_t = 100)]
+            limit: usize,
+        },
         /// Run a config, then print the job's result: each key's value as the job emits it
         /// (`key:value`, sorted by key).
         Result {
@@ -288,6 +313,20 @@ a size misses the ±2 % aim.")]
             }
             Command::ExportCheckpoint { run, out } => export(&simulate(&run, &mut progress)?, &out),
             Command::ReadCheckpoint { dir, limit } => read_checkpoint(&dir, limit),
+            Command::RestoreFrom {
+                dir,
+                run,
+                parallelism,
+                result,
+                limit,
+            } => {
+                let sim = restore_from(&dir, &run, parallelism, &mut progress)?;
+                if result {
+                    print_result(&sim, limit)
+                } else {
+                    emit(&to_json(&Summary::of(&sim))?)
+                }
+            }
             Command::Result { run, limit } => print_result(&simulate(&run, &mut progress)?, limit),
             Command::Digest {
                 reference: true, ..
@@ -702,6 +741,101 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
         then_us: u64,
         progress: &mut Progress,
     ) -> Result<Simulation, String> {
+        let (config, trace) = job_config(args)?;
+        let until = seconds_to_us("--seconds", args.seconds)?;
+        let faults = config.faults.clone();
+        let mut sim = Simulation::new(config, trace.as_ref()).map_err(|e| e.to_string())?;
+        run_to(&mut sim, until, RUN, progress);
+        progress.finish();
+        warn_late_faults(&faults, until.saturating_add(then_us), RUN, progress);
+        Ok(sim)
+    }
+
+    /// `restore-from`: the job of `args` started from the checkpoint in `dir` (read and
+    /// verified first), run to `--seconds`; the restore and the exactly-once verdict are
+    /// reported on stderr.
+    fn restore_from(
+        dir: &Path,
+        args: &RunArgs,
+        parallelism: Option<u32>,
+        progress: &mut Progress,
+    ) -> Result<Simulation, String> {
+        let (mut config, trace) = job_config(args)?;
+        if let Some(p) = parallelism {
+            config.job.parallelism = p;
+        }
+        let manifest = std::fs::read_to_string(dir.join("manifest.json"))
+            .map_err(|e| format!("{}: {e}", dir.join("manifest.json").display()))?;
+        let retained = statelab::flink::checkpoint::load(&manifest, |name| {
+            std::fs::read(dir.join(name)).map_err(|e| e.to_string())
+        })
+        .map_err(|e| format!("{}/{e}", dir.display()))?;
+        let until = seconds_to_us("--seconds", args.seconds)?;
+        if until < retained.stopped_at_us {
+            return Err(format!(
+                "--seconds {}: the checkpoint was exported at {} virtual s and the restored job \
+                 goes on from there; give a later end",
+                args.seconds,
+                retained.stopped_at_us as f64 / 1e6
+            ));
+        }
+        let faults = config.faults.clone();
+        for (i, f) in faults.iter().enumerate() {
+            if f.at_ms.saturating_mul(1000) < retained.stopped_at_us {
+                progress.warn(
+                    RUN,
+                    &format!(
+                        "faults[{i}] ({} at {} ms) is before the export ({} virtual s) and does not happen in the restored job",
+                        f.fault.describe(),
+                        f.at_ms,
+                        retained.stopped_at_us as f64 / 1e6
+                    ),
+                );
+            }
+        }
+        let mut sim = Simulation::from_checkpoint(config, trace.as_ref(), &retained)
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        eprintln!(
+            "restoring checkpoint {} from {} at {} virtual s: taken at parallelism {}, restored at {} ({} key groups); the source resumes at offset {} (its key groups' own offsets {}..={}, each skipping what its chunk holds) and catches up with offset {}, where the exported job stopped",
+            retained.checkpoint,
+            dir.display(),
+            retained.stopped_at_us as f64 / 1e6,
+            retained.parallelism,
+            sim.partitioning().parallelism(),
+            retained.max_parallelism,
+            sim.store().latest().map_or(0, |c| c.replay_offset()),
+            retained.chunks.iter().map(|c| c.source_offset).min().unwrap_or(0),
+            retained.chunks.iter().map(|c| c.source_offset).max().unwrap_or(0),
+            retained.stopped_at_offset,
+        );
+        run_to(&mut sim, until, RUN, progress);
+        progress.finish();
+        warn_late_faults(&faults, until, RUN, progress);
+        let verdict = sim
+            .recoveries()
+            .iter()
+            .find(|r| r.checkpoint == Some(retained.checkpoint))
+            .and_then(|r| r.exactly_once.clone());
+        match verdict {
+            Some(v) if v.differing_key_groups.is_empty() => eprintln!(
+                "exactly-once: at source offset {} every key group equals the run without a restore",
+                v.offset
+            ),
+            Some(v) => eprintln!(
+                "exactly-once: VIOLATED at source offset {}: key groups {:?} differ from the run without a restore",
+                v.offset, v.differing_key_groups
+            ),
+            None => eprintln!(
+                "exactly-once: not checked yet: the restored job has not caught up with offset {} and drained by {} virtual s",
+                retained.stopped_at_offset,
+                until as f64 / 1e6
+            ),
+        }
+        Ok(sim)
+    }
+
+    /// The config and trace of a run's arguments (`--scale` applied).
+    fn job_config(args: &RunArgs) -> Result<(Config, Option<Trace>), String> {
         let config = match (&args.config, args.scale) {
             // The real job a model stands for may be larger than a run holds (more keys
             // than `workload.source.key_space` allows): only the model is validated.
@@ -719,13 +853,7 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
                 .map_err(|e| format!("--scale {f}: {e}"))?,
             None => config,
         };
-        let until = seconds_to_us("--seconds", args.seconds)?;
-        let faults = config.faults.clone();
-        let mut sim = Simulation::new(config, trace.as_ref()).map_err(|e| e.to_string())?;
-        run_to(&mut sim, until, RUN, progress);
-        progress.finish();
-        warn_late_faults(&faults, until.saturating_add(then_us), RUN, progress);
-        Ok(sim)
+        Ok((config, trace))
     }
 
     /// The name progress and warnings give a command's one run.

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::partitioning::keygroups::{Key, Partitioning};
 use crate::engine::partitioning::workload::ValueModel;
+use crate::engine::recovery::retained::{RetainedCheckpoint, RetainedChunk};
 use crate::engine::sim::Simulation;
 use crate::engine::state::codec::Codec;
 use crate::engine::state::flink_heap::{self, Value};
@@ -73,6 +74,17 @@ pub struct Manifest {
     pub parallelism: u32,
     pub max_parallelism: u32,
     pub value_model: ValueModel,
+    /// When the checkpoint was triggered and completed (virtual µs).
+    pub triggered_at_us: u64,
+    pub completed_at_us: u64,
+    /// When it was exported and how far the job's source had read then: a job restored
+    /// from it (`restore-from`) continues the clock from here and catches up with this
+    /// offset before its exactly-once check.
+    pub exported_at_us: u64,
+    pub source_offset_at_export: u64,
+    /// The job's record source (`Simulation::source_fingerprint`, hex): a restore refuses
+    /// a job reading other records.
+    pub source_fingerprint: String,
     /// The keyed state as Flink's heap backend declares it.
     pub state_name: String,
     pub files: Vec<ManifestFile>,
@@ -157,6 +169,11 @@ pub fn export(sim: &Simulation) -> Result<Exported, String> {
         parallelism: cp.parallelism,
         max_parallelism: max_p,
         value_model: sim.workload().config().value_model,
+        triggered_at_us: cp.triggered_at_us,
+        completed_at_us: cp.completed_at_us,
+        exported_at_us: sim.now_us(),
+        source_offset_at_export: sim.source_offset(),
+        source_fingerprint: format!("{:016x}", sim.source_fingerprint()),
         state_name: sim.heap_layout().state_name().to_string(),
         files,
         chunks,
@@ -335,4 +352,88 @@ pub fn read(
         ));
     }
     Ok(out)
+}
+
+/// Reads a checkpoint directory for a restore: verified and decoded by [`read`] first
+/// (every file, key group and byte), then each key group's chunk cut out of its state file
+/// as the manifest places it, for `Simulation::from_checkpoint`.
+pub fn load(
+    manifest: &str,
+    mut file: impl FnMut(&str) -> Result<Vec<u8>, String>,
+) -> Result<RetainedCheckpoint, ReadError> {
+    let mut files = BTreeMap::new();
+    read(manifest, |name| {
+        let bytes = file(name)?;
+        files.insert(name.to_string(), bytes.clone());
+        Ok(bytes)
+    })?;
+    let err = |file: &str, message: String| ReadError {
+        file: file.to_string(),
+        message,
+    };
+    // `read` parsed it already.
+    let m: Manifest =
+        serde_json::from_str(manifest).map_err(|e| err("manifest.json", e.to_string()))?;
+    let source_fingerprint = u64::from_str_radix(&m.source_fingerprint, 16).map_err(|_| {
+        err(
+            "manifest.json",
+            format!(
+                "source_fingerprint `{}` is not 16 hex digits",
+                m.source_fingerprint
+            ),
+        )
+    })?;
+    let header = |f: &str| m.files.iter().find(|x| x.file == f).map(|x| x.header_bytes);
+    let mut chunks = Vec::with_capacity(m.chunks.len());
+    for c in &m.chunks {
+        let bytes = files
+            .get(&c.file)
+            .ok_or_else(|| err(&c.file, "listed by a key group but not in `files`".into()))?;
+        // The chunk starts with its file's header when it is the file's first.
+        let header = if c.with_header {
+            header(&c.file).unwrap_or(0)
+        } else {
+            0
+        };
+        let start = c.offset_in_file.saturating_sub(header);
+        let slice = c
+            .offset_in_file
+            .checked_sub(header)
+            .and_then(|start| Some((start, start.checked_add(c.encoded_bytes)?)))
+            .and_then(|(start, end)| bytes.get(start as usize..end as usize))
+            .ok_or_else(|| {
+                err(
+                    &c.file,
+                    format!(
+                        "key group {}: bytes {start}..+{} are outside the file",
+                        c.key_group, c.encoded_bytes
+                    ),
+                )
+            })?;
+        let codec = Codec::ALL
+            .into_iter()
+            .find(|x| x.name() == c.codec)
+            .ok_or_else(|| err(&c.file, format!("unknown codec `{}`", c.codec)))?;
+        chunks.push(RetainedChunk {
+            key_group: c.key_group,
+            source_offset: c.source_offset,
+            captured_at_us: c.captured_at_us,
+            codec,
+            with_header: c.with_header,
+            raw_len: c.raw_bytes,
+            bytes: slice.to_vec(),
+        });
+    }
+    Ok(RetainedCheckpoint {
+        checkpoint: m.checkpoint,
+        source_offset: m.source_offset,
+        triggered_at_us: m.triggered_at_us,
+        completed_at_us: m.completed_at_us,
+        parallelism: m.parallelism,
+        max_parallelism: m.max_parallelism,
+        source_fingerprint,
+        stopped_at_us: m.exported_at_us,
+        stopped_at_offset: m.source_offset_at_export,
+        chunks,
+    })
 }

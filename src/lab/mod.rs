@@ -66,6 +66,7 @@ pub mod slowmo;
 pub mod stepping;
 pub mod sweep;
 pub mod timeline;
+pub mod trace_preview;
 pub mod travel;
 pub mod url;
 pub mod view;

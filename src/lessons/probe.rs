@@ -650,6 +650,7 @@ fn recovery(sim: &Simulation) -> Result<Fields, ProbeError> {
         FailureCause::Rescale { .. } => "rescale",
         FailureCause::TolerableFailuresExceeded { .. } => "tolerable_failures_exceeded",
         FailureCause::RestoreFailed(_) => "restore_failed",
+        FailureCause::Resubmitted { .. } => "resubmitted",
     };
     // Chunks of the checkpoint finally restored: after the latest restore start (a
     // fallback starts the restore again).

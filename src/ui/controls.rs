@@ -11,6 +11,7 @@
 mod field;
 mod groups;
 mod run;
+mod trace_preview;
 
 use yew::prelude::*;
 

@@ -363,22 +363,15 @@ impl Trace {
         if text.len() > MAX_TRACE_BYTES {
             return Err(TraceError::TooLarge { bytes: text.len() });
         }
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let content = || {
-            text.lines()
-                .enumerate()
-                .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
-                .filter(|(_, l)| !l.trim().is_empty())
-        };
-        let sample: Vec<(usize, &str)> = content().take(SAMPLE_LINES).collect();
-        let lines = text.lines().count();
+        let text = without_bom(text);
+        let (sample, lines) = sample(text);
         if sample.is_empty() {
             return Err(TraceError::NoRecords { lines });
         }
         let layout = TraceLayout::detect(&sample, lines, format)?;
         let mut trace = Trace::default();
         let mut interned: HashMap<Key, u32> = HashMap::new();
-        for (n, (line_no, line)) in content().enumerate() {
+        for (n, (line_no, line)) in content(text).enumerate() {
             if n == 0 && layout.header.is_some() {
                 continue;
             }
@@ -418,6 +411,41 @@ impl Trace {
         Ok((trace, layout))
     }
 
+    /// The first `rows` records of a trace as they would be read, split into their
+    /// fields, with the layout [`Trace::parse`] would choose (or why it cannot): what an
+    /// upload dialog shows before the whole file is read. Only the first lines are looked
+    /// at, so a bad line further down is reported by the load, not here.
+    pub fn preview(text: &str, format: &TraceFormat, rows: usize) -> TracePreview {
+        let text = without_bom(text);
+        let (sample, lines) = sample(text);
+        let layout = if sample.is_empty() {
+            Err(TraceError::NoRecords { lines })
+        } else {
+            TraceLayout::detect(&sample, lines, format)
+        };
+        let separator = match &layout {
+            Ok(l) => l.separator,
+            Err(_) if sample.first().is_some_and(|(_, l)| l.contains('\t')) => '\t',
+            Err(_) => ',',
+        };
+        let header_line = layout.as_ref().is_ok_and(|l| l.header.is_some());
+        let split = |line: &str| match split_fields(line, separator) {
+            Ok(fields) => fields.into_iter().map(Cow::into_owned).collect(),
+            // A line that does not split shows as it is.
+            Err(_) => vec![line.to_string()],
+        };
+        TracePreview {
+            rows: sample
+                .iter()
+                .skip(usize::from(header_line))
+                .take(rows)
+                .map(|(no, line)| (*no, split(line)))
+                .collect(),
+            more: sample.len() > rows + usize::from(header_line),
+            layout,
+        }
+    }
+
     /// The seed document's job, its input lines as written (`value,key`): `1,a 2,b 3,c
     /// 4,d`; grouped by key it sums to `a:1 b:2 c:3 d:4`.
     pub fn seed_example() -> Self {
@@ -444,6 +472,39 @@ impl Trace {
 /// Splits one line into its fields at `separator`. A field that starts with `"` runs to
 /// the next lone `"` (a doubled `""` is a quote in it) and must be followed by the
 /// separator or the end.
+/// A trace's first records as an upload dialog shows them ([`Trace::preview`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TracePreview {
+    /// The layout the load would choose (its header, key and value columns and why), or
+    /// why it cannot choose one.
+    pub layout: Result<TraceLayout, TraceError>,
+    /// The first records with their line numbers, split into fields (the header is in
+    /// `layout`); a line that does not split is one field.
+    pub rows: Vec<(usize, Vec<String>)>,
+    /// More lines follow the rows shown.
+    pub more: bool,
+}
+
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// The lines with content, numbered from 1 (`\r\n` ends a line as `\n` does).
+fn content(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
+        .filter(|(_, l)| !l.trim().is_empty())
+}
+
+/// The lines the layout is detected on, and how many lines the text has.
+fn sample(text: &str) -> (Vec<(usize, &str)>, usize) {
+    (
+        content(text).take(SAMPLE_LINES).collect(),
+        text.lines().count(),
+    )
+}
+
 fn split_fields(line: &str, separator: char) -> Result<Vec<Cow<'_, str>>, String> {
     let mut fields = Vec::with_capacity(2);
     let mut rest = line;
@@ -500,6 +561,51 @@ fn split_fields(line: &str, separator: char) -> Result<Vec<Cow<'_, str>>, String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_preview_shows_the_first_records_and_the_columns_the_load_would_take() {
+        let text = "\u{feff}ts,user,clicks\r\n17,ann,3\r\n\r\n18,bob,5\n19,ann,1\n20,cy,2\n";
+        let named = TraceFormat {
+            key: Column::Name("user".into()),
+            value: Column::Name("clicks".into()),
+        };
+        let p = Trace::preview(text, &named, 3);
+        let layout = p.layout.clone().unwrap();
+        assert_eq!((layout.key, layout.value), (1, 2));
+        assert_eq!(
+            layout.header.as_deref(),
+            Some(&["ts".to_string(), "user".into(), "clicks".into()][..])
+        );
+        assert_eq!(p.rows.len(), 3);
+        assert_eq!(p.rows[0], (2, vec!["17".into(), "ann".into(), "3".into()]));
+        assert_eq!(p.rows[1].0, 4, "the blank line is skipped, its number kept");
+        assert!(p.more);
+        // The load chooses the same.
+        assert_eq!(
+            Trace::parse(text, KeyKind::String, &named).unwrap().1,
+            layout
+        );
+        // The document's lines, detected; all of them shown.
+        let p = Trace::preview("1,a\n2,b\n3,c\n4,d\n", &TraceFormat::default(), 5);
+        let l = p.layout.unwrap();
+        assert_eq!((l.key, l.value, l.header), (1, 0, None));
+        assert_eq!(p.rows.len(), 4);
+        assert!(!p.more);
+        // A wrong name: the error, and the lines still shown.
+        let wrong = TraceFormat {
+            key: Column::Name("name".into()),
+            value: Column::Auto,
+        };
+        let p = Trace::preview(text, &wrong, 5);
+        assert!(p
+            .layout
+            .unwrap_err()
+            .to_string()
+            .contains("no column named `name`"));
+        assert_eq!(p.rows.len(), 5);
+        assert_eq!(p.rows[0].1, ["ts", "user", "clicks"]);
+        assert_eq!(Trace::preview("", &TraceFormat::default(), 5).rows, vec![]);
+    }
 
     #[test]
     fn parses_header_quotes_and_interns_keys() {

@@ -4,3 +4,4 @@
 pub mod oracle;
 pub mod plans;
 pub(crate) mod restore;
+pub mod retained;

@@ -197,6 +197,9 @@ pub enum FailureCause {
     TolerableFailuresExceeded { tolerable: u32 },
     /// A restore's download was lost on every attempt.
     RestoreFailed(TransferFailure),
+    /// Not a failure: the job was submitted from a retained checkpoint taken at
+    /// parallelism `from` (`flink run -s`), and runs at `to`.
+    Resubmitted { checkpoint: u64, from: u32, to: u32 },
 }
 
 impl fmt::Display for FailureCause {
@@ -216,6 +219,10 @@ impl fmt::Display for FailureCause {
                 "exceeded checkpoint tolerable failure threshold ({tolerable} tolerable)"
             ),
             FailureCause::RestoreFailed(t) => write!(f, "restore failed: download of {t}"),
+            FailureCause::Resubmitted { checkpoint, from, to } => write!(
+                f,
+                "submitted from retained checkpoint {checkpoint} (taken at parallelism {from}, restored at {to})"
+            ),
         }
     }
 }

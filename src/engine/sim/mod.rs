@@ -17,6 +17,7 @@ mod faults;
 pub(crate) mod job;
 mod reconfigure;
 mod restore;
+mod retained;
 pub(crate) mod timers;
 
 pub use job::ChannelItem;
@@ -109,6 +110,18 @@ pub struct Simulation {
 
 impl Simulation {
     pub fn new(config: Config, trace: Option<&Trace>) -> Result<Self, ConfigErrors> {
+        Self::start_at(config, trace, 0)
+    }
+
+    /// A job whose clock starts at `start_us` (a job resubmitted from a retained
+    /// checkpoint continues the clock of the job that took it, so the source's arrivals,
+    /// a function of virtual time, stay the same). Faults scheduled before it are in the
+    /// past and do not happen.
+    fn start_at(
+        config: Config,
+        trace: Option<&Trace>,
+        start_us: u64,
+    ) -> Result<Self, ConfigErrors> {
         config.validate()?;
         let partitioning = config.partitioning()?;
         if matches!(config.workload.source, SourceConfig::Trace) && trace.is_none() {
@@ -128,10 +141,12 @@ impl Simulation {
         config.faults.sort_by_key(|f| f.at_ms);
         let mut timers = TimerQueue::default();
         for (i, f) in config.faults.iter().enumerate() {
-            timers.schedule(f.at_ms * 1000, Scope::Global, Timer::Fault(i));
+            if f.at_ms * 1000 >= start_us {
+                timers.schedule(f.at_ms * 1000, Scope::Global, Timer::Fault(i));
+            }
         }
         // The first sample once the first tick has run, so it has a rate to report.
-        timers.schedule(config.tick_us, Scope::Global, Timer::Sample);
+        timers.schedule(start_us + config.tick_us, Scope::Global, Timer::Sample);
         let mut sim = Self {
             job: Job::new(workload.clone(), config.seed, partitioning),
             coordinator: Coordinator::new(partitioning.max_parallelism(), config.seed),
@@ -143,8 +158,8 @@ impl Simulation {
             refused: Vec::new(),
             arrival_alarms: [None; 2],
             timers,
-            now: 0,
-            plane_at: 0,
+            now: start_us,
+            plane_at: start_us,
             config,
         };
         sim.emit(Event::JobStarted {
@@ -569,6 +584,33 @@ impl Simulation {
     /// True when every record the source has emitted has been processed.
     pub fn is_drained(&self) -> bool {
         self.recovery.is_running() && self.job.is_drained()
+    }
+
+    /// What identifies the records this job reads: its workload settings and seed, and
+    /// for a trace its keys and records. A checkpoint's source offsets mean the same
+    /// records only to a job with the same fingerprint (a restore checks it).
+    pub fn source_fingerprint(&self) -> u64 {
+        let mut h = Fnv::new();
+        let workload = self.workload();
+        h.bytes(
+            serde_json::to_string(workload.config())
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        h.u64(self.config.seed);
+        if matches!(workload.config().source, SourceConfig::Trace) {
+            let keys = workload.keys();
+            for i in 0..keys.len() as u32 {
+                h.bytes(keys.key(i).to_string().as_bytes());
+                h.bytes(&[0]);
+            }
+            for offset in 0..workload.length().unwrap_or(0) {
+                let r = workload.record(offset);
+                h.u64(u64::from(r.key));
+                h.u64(r.value as u64);
+            }
+        }
+        h.0
     }
 
     /// A digest of everything observable, for comparing runs across targets.

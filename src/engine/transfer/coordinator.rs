@@ -330,6 +330,11 @@ impl Coordinator {
         }
     }
 
+    /// A job restored from checkpoint `id` taken by another run numbers its own after it.
+    pub fn continue_after(&mut self, id: CheckpointId) {
+        self.next_checkpoint = self.next_checkpoint.max(id + 1);
+    }
+
     pub fn disarm(&mut self) {
         self.next_trigger = None;
     }

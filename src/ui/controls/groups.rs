@@ -8,6 +8,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::field::Field;
+use super::trace_preview::TracePreview;
 use crate::engine::config::Config;
 use crate::engine::partitioning::keygroups::{default_max_parallelism, KeyKind};
 use crate::engine::partitioning::trace::MAX_TRACE_BYTES;
@@ -21,6 +22,7 @@ use crate::lab::fields::numbers::fmt_f64;
 use crate::lab::fields::spec::Spec;
 use crate::lab::fields::specs::*;
 use crate::lab::intent::Intent;
+use crate::lab::trace_preview::{self, TracePreviewView};
 use crate::ui::context::LabState;
 
 #[derive(Properties, PartialEq)]
@@ -352,6 +354,9 @@ struct TraceUploadProps {
 #[function_component(TraceUpload)]
 fn trace_upload(props: &TraceUploadProps) -> Html {
     let message = use_state(|| None::<String>);
+    // What the preview reads (a file's name or the pasted lines, and the text) and shows.
+    let source = use_mut_ref(|| (String::new(), String::new(), false));
+    let preview = use_state(|| None::<(String, TracePreviewView, bool)>);
     // The key and value columns: a header name, a position from 1, or empty to detect.
     let key_column = use_node_ref();
     let value_column = use_node_ref();
@@ -366,10 +371,25 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
             (read(&k), read(&v))
         }
     };
+    let refresh = {
+        let (source, preview, columns) = (source.clone(), preview.clone(), columns.clone());
+        move || {
+            let (key, value) = columns();
+            let (origin, text, is_file) = &*source.borrow();
+            preview.set(
+                trace_preview::preview(text, &key, &value).map(|v| (origin.clone(), v, *is_file)),
+            );
+        }
+    };
+    let on_columns = {
+        let refresh = refresh.clone();
+        Callback::from(move |_: InputEvent| refresh())
+    };
     let onchange = {
         let dispatch = props.dispatch.clone();
         let message = message.clone();
         let columns = columns.clone();
+        let (source, refresh) = (source.clone(), refresh.clone());
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             let Some(file) = input.files().and_then(|f| f.get(0)) else {
@@ -391,8 +411,11 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
             let name = file.name();
             // Read when the file is chosen: the columns asked for then.
             let (key, value) = columns();
+            let (source, refresh) = (source.clone(), refresh.clone());
             let on_text = Closure::once(move |text: wasm_bindgen::JsValue| {
                 let text = text.as_string().unwrap_or_default();
+                *source.borrow_mut() = (name.clone(), text.clone(), true);
+                refresh();
                 done.set(Some(format!(
                     "Loaded {name} ({}).",
                     bytes(text.len() as u64)
@@ -412,9 +435,18 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
         })
     };
     let pasted = use_node_ref();
+    let on_paste_input = {
+        let (source, refresh) = (source.clone(), refresh.clone());
+        Callback::from(move |e: InputEvent| {
+            let area: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
+            *source.borrow_mut() = ("the pasted lines".into(), area.value(), false);
+            refresh();
+        })
+    };
     let on_paste_load = {
         let pasted = pasted.clone();
         let dispatch = props.dispatch.clone();
+        let columns = columns.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(area) = pasted.cast::<web_sys::HtmlTextAreaElement>() {
                 let (key, value) = columns();
@@ -424,6 +456,16 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
                     value,
                 });
             }
+        })
+    };
+    // A file is loaded when chosen, with the columns typed then; after a column edit the
+    // preview offers to load it again with the columns it now shows.
+    let on_reload = {
+        let (source, dispatch) = (source.clone(), props.dispatch.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (key, value) = columns();
+            let text = source.borrow().1.clone();
+            dispatch.emit(Intent::LoadTrace { text, key, value });
         })
     };
     html! {
@@ -437,22 +479,26 @@ fn trace_upload(props: &TraceUploadProps) -> Html {
                 <label>{ "Key column " }
                     <input type="text" ref={key_column} placeholder="auto" size="8"
                            aria-label="Key column: a header name or a position from 1"
-                           data-testid="trace-key-column" />
+                           data-testid="trace-key-column" oninput={on_columns.clone()} />
                 </label>
                 <label>{ "Value column " }
                     <input type="text" ref={value_column} placeholder="auto" size="8"
                            aria-label="Value column: a header name or a position from 1"
-                           data-testid="trace-value-column" />
+                           data-testid="trace-value-column" oninput={on_columns} />
                 </label>
             </div>
             <input id="trace-file" type="file" accept=".csv,.tsv,.txt,text/csv,text/plain" {onchange} />
             <label for="trace-paste" class="hint">{ "or paste lines, such as the document's 1,a 2,b 3,c 4,d:" }</label>
             <textarea id="trace-paste" rows="4" ref={pasted} spellcheck="false"
-                      placeholder={"1,a\n2,b\n3,c\n4,d"} data-testid="trace-paste" />
+                      placeholder={"1,a\n2,b\n3,c\n4,d"} data-testid="trace-paste"
+                      oninput={on_paste_input} />
             <button type="button" class="small" onclick={on_paste_load} data-testid="trace-paste-load">
                 { "Load these lines" }
             </button>
             <p class="field-msg" data-testid="trace-message">{ (*message).clone().unwrap_or_default() }</p>
+            if let Some((origin, view, is_file)) = (*preview).clone() {
+                <TracePreview {origin} {view} reload={is_file.then_some(on_reload)} />
+            }
         </div>
     }
 }
