@@ -8,7 +8,8 @@
 //! moment is recorded (markers, keyframes, the head). When a person acts in a branch's
 //! past, the driver starts a new branch there ([`Travel::fork`], the original kept) and
 //! logs the action on it ([`Travel::took`]), so a branch's past never changes. What the
-//! page draws of all this is [`TimelineView`].
+//! page draws of all this is [`TimelineView`]. The timeline in a link, and back:
+//! [`link`].
 
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -21,6 +22,8 @@ use super::compare::Comparison;
 use super::timeline::{
     Action, MarkerKind, Timeline, TimelineMemory, BROWSER_BUDGET_BYTES, MAX_BRANCHES,
 };
+
+pub mod link;
 
 /// Markers closer than this fraction of the track are drawn as one.
 const MARKER_BUCKETS: u64 = 600;

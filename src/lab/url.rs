@@ -91,11 +91,30 @@ pub fn settings_diff(before: &Config, after: &Config) -> Vec<(String, String)> {
     pairs
 }
 
+/// `base` with the settings `pairs` (a [`settings_diff`]) applied, strictly: the first
+/// pair that is unknown or does not parse, or a result that breaks a setting's rule,
+/// refuses the whole (naming the setting), unlike [`from_query`], which forgives. The
+/// settings' rules only: a running job's settings follow its rescales, so its fault
+/// schedule is not checked again (as `Config::validate_settings` says).
+pub fn config_with(base: &Config, pairs: &[(String, String)]) -> Result<Config, String> {
+    let base_value = serde_json::to_value(base).map_err(|e| e.to_string())?;
+    let mut value = base_value.clone();
+    apply_group(&mut value, &base_value, pairs)?;
+    let config = Config::from_value_unvalidated(&value)
+        .map_err(|e| format!("settings refused: {}", clean_serde(&e.to_string())))?;
+    config
+        .validate_settings()
+        .map_err(|e| format!("settings refused: {e}"))?;
+    Ok(config)
+}
+
 /// Reads a query string (`?a=b&c=d`, with or without the `?`).
 pub fn from_query(search: &str) -> FromUrl {
     let params: Vec<(String, String)> = parse_query(search)
         .into_iter()
         .filter(|(k, _)| !RESERVED.contains(&k.as_str()) && !k.is_empty())
+        // The branches are read by `branch_link`, after the run they start from.
+        .filter(|(k, _)| !super::branch_link::is_link_param(k))
         .collect();
     let defaults = serde_json::to_value(Config::default()).expect("the default config serialises");
     let mut problems = Vec::new();
@@ -500,7 +519,7 @@ fn decode(s: &str) -> String {
 }
 
 /// Percent-encodes everything but the characters that read well in a link.
-fn encode(s: &str) -> String {
+pub fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~,:".contains(&b) {

@@ -8,6 +8,7 @@ use crate::engine::report::events::Event;
 use crate::engine::report::format;
 use crate::engine::sim::Simulation;
 
+use super::super::branch_link::{LinkError, TravelLink};
 use super::super::stepping::StepKind;
 use super::super::timeline::{Action, MAX_BRANCHES};
 use super::super::travel::{TimelineView, Travel};
@@ -144,6 +145,22 @@ impl Driver {
 
     pub fn set_compare(&mut self, other: Option<usize>) {
         self.travel.set_compare(other);
+    }
+
+    /// The branches a link carries, replayed on this run (which must be at its first
+    /// moment, as a new page's is), and the branch it shows at its moment. What could not
+    /// be rebuilt is left out and named; the run itself stays.
+    pub fn open_link(&mut self, link: &TravelLink) -> Result<(), LinkError> {
+        let start = self.travel.timeline().seek(0, 0);
+        let (travel, sim, refused) = Travel::from_link(&start, link);
+        self.travel = travel;
+        self.show(sim);
+        refused.map_or(Ok(()), Err)
+    }
+
+    /// The timeline as a link, the moment shown included.
+    pub fn travel_link(&self) -> TravelLink {
+        self.travel.to_link(self.sim.now_us())
     }
 }
 
