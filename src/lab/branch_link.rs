@@ -81,7 +81,11 @@ pub struct LinkError {
 
 impl fmt::Display for LinkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "URL parameter `{}` refused: {}", self.param, self.message)
+        write!(
+            f,
+            "URL parameter `{}` refused: {}",
+            self.param, self.message
+        )
     }
 }
 
@@ -198,7 +202,10 @@ pub fn decode(params: &[(String, String)], base: &Config) -> Option<Decoded> {
             None => {
                 return Some(empty(refuse(
                     k,
-                    format!("not a branch: branches are named A … {}", branch_name(MAX_BRANCHES - 1)),
+                    format!(
+                        "not a branch: branches are named A … {}",
+                        branch_name(MAX_BRANCHES - 1)
+                    ),
                 )))
             }
         }
@@ -223,7 +230,10 @@ pub fn decode(params: &[(String, String)], base: &Config) -> Option<Decoded> {
         }
     }
     if branches.is_empty() && refused.is_none() {
-        refused = Some(refuse(INDEX_PARAM, "no branch.A: the branches are missing".into()));
+        refused = Some(refuse(
+            INDEX_PARAM,
+            "no branch.A: the branches are missing".into(),
+        ));
     }
     Some(Decoded {
         link: TravelLink {
@@ -269,7 +279,10 @@ fn read_branch(index: usize, text: &str, base: &Config) -> Result<BranchLink, St
     let mut segments = text.split('~');
     let header: Vec<&str> = segments.next().unwrap_or("").split(',').collect();
     let (origin, head_us) = match header.as_slice() {
-        [head] if index == 0 => (None, parse_seconds(head).map_err(|e| format!("its end: {e}"))?),
+        [head] if index == 0 => (
+            None,
+            parse_seconds(head).map_err(|e| format!("its end: {e}"))?,
+        ),
         [_] => {
             return Err(
                 "a branch after A starts with `PARENT,FORK,END` (it was forked from one)".into(),
@@ -384,7 +397,9 @@ fn fault_text(fault: &Fault) -> String {
 fn read_action(text: &str, base: &Config) -> Result<(u64, Action), String> {
     let mut parts = text.splitn(3, ':');
     let at = parse_seconds(parts.next().unwrap_or(""))?;
-    let verb = parts.next().ok_or_else(|| format!("`{text}` is not `SECONDS:VERB[:…]`"))?;
+    let verb = parts
+        .next()
+        .ok_or_else(|| format!("`{text}` is not `SECONDS:VERB[:…]`"))?;
     let rest = parts.next();
     let args: Vec<&str> = rest.map_or_else(Vec::new, |r| r.split(':').collect());
     let count = |n: usize| -> Result<(), String> {
@@ -459,7 +474,10 @@ fn read_fault(args: &[&str]) -> Result<Fault, String> {
         if vals.len() == n {
             Ok(())
         } else {
-            Err(format!("fault `{kind}` takes {n} value(s), got {}", vals.len()))
+            Err(format!(
+                "fault `{kind}` takes {n} value(s), got {}",
+                vals.len()
+            ))
         }
     };
     Ok(match *kind {

@@ -145,9 +145,12 @@ impl Session {
         // configuration that really started).
         let branches = branch_link::decode(&url::parse_query(search), driver.config());
         if let Some(decoded) = &branches {
-            problems.extend(decoded.refused.as_ref().map(|e| {
-                format!("{e}; the run itself is kept")
-            }));
+            problems.extend(
+                decoded
+                    .refused
+                    .as_ref()
+                    .map(|e| format!("{e}; the run itself is kept")),
+            );
             if !decoded.link.branches.is_empty() {
                 if let Err(e) = driver.open_link(&decoded.link) {
                     problems.push(e.to_string());

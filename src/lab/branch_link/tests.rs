@@ -35,7 +35,11 @@ fn every_action() -> Vec<Action> {
         // Separators inside a value are escaped.
         settings(|c| c.workload.key_format.prefix = "a,b~c%d:e".into()),
     ];
-    actions.extend(Fault::kinds().into_iter().map(|fault| Action::Inject { fault }));
+    actions.extend(
+        Fault::kinds()
+            .into_iter()
+            .map(|fault| Action::Inject { fault }),
+    );
     actions.push(Action::Inject {
         fault: Fault::LatencySpike {
             latency_ms: 12.345,
@@ -108,7 +112,10 @@ fn links_round_trip_as_a_table() {
                 BranchLink {
                     origin: None,
                     head_us: 9_000_001,
-                    actions: vec![(500_000, Action::CrashJob), (500_000, Action::TriggerCheckpoint)],
+                    actions: vec![
+                        (500_000, Action::CrashJob),
+                        (500_000, Action::TriggerCheckpoint),
+                    ],
                 },
                 BranchLink {
                     origin: Some(LinkOrigin {
@@ -168,12 +175,29 @@ fn the_text_is_compact_and_readable() {
 
 #[test]
 fn seconds_are_exact_microseconds() {
-    for us in [0, 1, 999_999, 1_000_000, 1_500_000, 12_345_678, u64::MAX / 2] {
+    for us in [
+        0,
+        1,
+        999_999,
+        1_000_000,
+        1_500_000,
+        12_345_678,
+        u64::MAX / 2,
+    ] {
         assert_eq!(parse_seconds(&seconds(us)), Ok(us), "{us}");
     }
     assert_eq!(seconds(1_500_000), "1.5");
     assert_eq!(seconds(2_000_010), "2.00001");
-    for bad in ["", ".5", "1.", "1.1234567", "-1", "1e3", "x", "99999999999999999999"] {
+    for bad in [
+        "",
+        ".5",
+        "1.",
+        "1.1234567",
+        "-1",
+        "1e3",
+        "x",
+        "99999999999999999999",
+    ] {
         assert!(parse_seconds(bad).is_err(), "{bad}");
     }
 }
@@ -185,39 +209,110 @@ fn refusals_name_the_parameter_and_keep_the_branches_before() {
     let cases: &[(&[(&str, &str)], &str, usize, &str)] = &[
         // (params, refused parameter, branches kept, words in the message)
         (&[good_a], "branches", 0, "missing"),
-        (&[("branches", "v9,A,1"), good_a], "branches", 0, "version `v1`"),
-        (&[("branches", "v1,A"), good_a], "branches", 0, "fields"),
-        (&[("branches", "v1,a,1"), good_a], "branches", 0, "not a branch name"),
-        (&[("branches", "v1,A,1")], "branches", 0, "no branch.A"),
-        (&[("branches", "v1,A,1"), good_a, ("branch.x", "1")], "branch.x", 0, "not a branch"),
-        (&[("branches", "v1,A,1"), good_a, ("branch.C", "A,1,2")], "branch.B", 1, "missing"),
-        (&[("branches", "v1,A,1"), ("branch.A", "5~1:explode")], "branch.A", 0, "not an action"),
-        (&[("branches", "v1,A,1"), ("branch.A", "5~6:crash")], "branch.A", 0, "out of order"),
-        (&[("branches", "v1,A,1"), ("branch.A", "A,1,5")], "branch.A", 0, "the run itself"),
-        (&[("branches", "v1,A,1"), good_a, ("branch.B", "5")], "branch.B", 1, "PARENT,FORK,END"),
-        (&[("branches", "v1,A,1"), good_a, ("branch.B", "B,1,5")], "branch.B", 1, "before it"),
-        (&[("branches", "v1,A,1"), good_a, ("branch.B", "A,3,2")], "branch.B", 1, "before it forks"),
-        (&[("branches", "v1,A,1"), good_a, ("branch.B", "A,1,9999")], "branch.B", 1, "at most"),
         (
-            &[("branches", "v1,A,1"), good_a, ("branch.B", "A,1,2~1:fault:link_outage")],
+            &[("branches", "v9,A,1"), good_a],
+            "branches",
+            0,
+            "version `v1`",
+        ),
+        (&[("branches", "v1,A"), good_a], "branches", 0, "fields"),
+        (
+            &[("branches", "v1,a,1"), good_a],
+            "branches",
+            0,
+            "not a branch name",
+        ),
+        (&[("branches", "v1,A,1")], "branches", 0, "no branch.A"),
+        (
+            &[("branches", "v1,A,1"), good_a, ("branch.x", "1")],
+            "branch.x",
+            0,
+            "not a branch",
+        ),
+        (
+            &[("branches", "v1,A,1"), good_a, ("branch.C", "A,1,2")],
+            "branch.B",
+            1,
+            "missing",
+        ),
+        (
+            &[("branches", "v1,A,1"), ("branch.A", "5~1:explode")],
+            "branch.A",
+            0,
+            "not an action",
+        ),
+        (
+            &[("branches", "v1,A,1"), ("branch.A", "5~6:crash")],
+            "branch.A",
+            0,
+            "out of order",
+        ),
+        (
+            &[("branches", "v1,A,1"), ("branch.A", "A,1,5")],
+            "branch.A",
+            0,
+            "the run itself",
+        ),
+        (
+            &[("branches", "v1,A,1"), good_a, ("branch.B", "5")],
+            "branch.B",
+            1,
+            "PARENT,FORK,END",
+        ),
+        (
+            &[("branches", "v1,A,1"), good_a, ("branch.B", "B,1,5")],
+            "branch.B",
+            1,
+            "before it",
+        ),
+        (
+            &[("branches", "v1,A,1"), good_a, ("branch.B", "A,3,2")],
+            "branch.B",
+            1,
+            "before it forks",
+        ),
+        (
+            &[("branches", "v1,A,1"), good_a, ("branch.B", "A,1,9999")],
+            "branch.B",
+            1,
+            "at most",
+        ),
+        (
+            &[
+                ("branches", "v1,A,1"),
+                good_a,
+                ("branch.B", "A,1,2~1:fault:link_outage"),
+            ],
             "branch.B",
             1,
             "takes 1 value",
         ),
         (
-            &[("branches", "v1,A,1"), good_a, ("branch.B", "A,1,2~1:set:job.nonsense:3")],
+            &[
+                ("branches", "v1,A,1"),
+                good_a,
+                ("branch.B", "A,1,2~1:set:job.nonsense:3"),
+            ],
             "branch.B",
             1,
             "job.nonsense",
         ),
         (
-            &[("branches", "v1,A,1"), good_a, ("branch.B", "A,1,2~1:set:job.parallelism:0")],
+            &[
+                ("branches", "v1,A,1"),
+                good_a,
+                ("branch.B", "A,1,2~1:set:job.parallelism:0"),
+            ],
             "branch.B",
             1,
             "parallelism",
         ),
         (
-            &[("branches", "v1,A,1"), good_a, ("branch.B", "A,1,2~1:set:workload.key_format.prefix:a%2")],
+            &[
+                ("branches", "v1,A,1"),
+                good_a,
+                ("branch.B", "A,1,2~1:set:workload.key_format.prefix:a%2"),
+            ],
             "branch.B",
             1,
             "escape",
@@ -229,7 +324,9 @@ fn refusals_name_the_parameter_and_keep_the_branches_before() {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let decoded = decode(&params, &base).expect("branch parameters");
-        let refused = decoded.refused.unwrap_or_else(|| panic!("{params:?} refused"));
+        let refused = decoded
+            .refused
+            .unwrap_or_else(|| panic!("{params:?} refused"));
         assert_eq!(&refused.param, param, "{params:?}: {refused}");
         assert!(refused.message.contains(words), "{params:?}: {refused}");
         assert!(refused.to_string().contains(&format!("`{param}`")));

@@ -26,22 +26,28 @@ impl Travel {
     /// replayed to its end, and the shown branch at its moment (which comes back). A
     /// branch that cannot be rebuilt (an action the run refuses, a fork after its
     /// parent's end) is dropped with those after it, and named in the error.
-    pub fn from_link(start: &Simulation, link: &TravelLink) -> (Self, Simulation, Option<LinkError>) {
+    pub fn from_link(
+        start: &Simulation,
+        link: &TravelLink,
+    ) -> (Self, Simulation, Option<LinkError>) {
         let (timeline, refused) = rebuild(start, link, BROWSER_BUDGET_BYTES);
         let mut travel = Travel::new(start);
         travel.timeline = timeline;
         let len = travel.timeline.len();
         travel.branch = if link.shown < len { link.shown } else { 0 };
-        travel.compare = link
-            .compare
-            .filter(|c| *c < len && *c != travel.branch);
+        travel.compare = link.compare.filter(|c| *c < len && *c != travel.branch);
         let sim = travel.seek(link.at_us);
         (travel, sim, refused)
     }
 }
 
 /// `timeline` as a link, `shown` at `at_us`, compared with `compare`.
-pub fn link_of(timeline: &Timeline, shown: usize, at_us: u64, compare: Option<usize>) -> TravelLink {
+pub fn link_of(
+    timeline: &Timeline,
+    shown: usize,
+    at_us: u64,
+    compare: Option<usize>,
+) -> TravelLink {
     let branches = (0..timeline.len())
         .map(|i| {
             let origin = timeline.origin(i).map(|o| {
