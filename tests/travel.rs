@@ -178,13 +178,34 @@ fn two_branches_compare_at_the_same_moment() {
 }
 
 #[test]
-fn the_other_branch_is_compared_where_it_was_run_to() {
+fn the_compared_branch_runs_alongside_catching_up_in_steps() {
     let mut d = driver(15, Codec::Lz4);
     run(&mut d, 1_000_000);
+    let a_there = d.sim().digest();
     d.fork().unwrap();
-    run(&mut d, 2_500_000);
+    run(&mut d, 6_000_000);
+    // A was run only to 1 s: it follows B, at most 2 s of virtual time per picture, and
+    // both are compared where it stands.
+    let mut stands = Vec::new();
+    for _ in 0..4 {
+        let view = d.timeline_view(true);
+        let companion = view.companion.expect("A beside B");
+        assert_eq!(companion.name, "A");
+        assert_eq!(view.comparison.unwrap().at_us, companion.now_us);
+        assert_eq!(view.branches[0].head_us, companion.now_us, "A's end moved");
+        stands.push(companion.now_us);
+    }
+    assert_eq!(stands, [3_000_000, 5_000_000, 6_000_000, 6_000_000]);
+    // What A ran is A: the same as running A itself there.
+    let t = d.travel().timeline();
+    assert_eq!(t.seek(0, 1_000_000).digest(), a_there);
     let c = d.timeline_view(true).comparison.unwrap();
-    assert_eq!(c.at_us, 1_000_000, "A was run only to 1 s");
+    assert!(c.identical, "B changed nothing: {c:?}");
+    // Scrubbing back: A follows at once.
+    d.seek(2_000_000);
+    let view = d.timeline_view(true);
+    assert_eq!(view.companion.unwrap().now_us, 2_000_000);
+    assert_eq!(view.comparison.unwrap().at_us, 2_000_000);
 }
 
 #[test]
@@ -459,8 +480,11 @@ fn play(s: &mut Session, ts: &mut f64, to_us: u64) {
     s.handle(Intent::Play);
     while s.driver().sim().now_us() < to_us {
         *ts += 16.0;
-        s.frame(*ts);
+        if s.frame(*ts) {
+            s.publish();
+        }
     }
+    s.publish();
     s.handle(Intent::Pause);
 }
 

@@ -14,6 +14,8 @@ use crate::engine::report::stats::CheckpointStats;
 use crate::engine::report::view::SimView;
 use crate::engine::transfer::store::ChunkId;
 
+use crate::engine::sim::Simulation;
+
 use super::driver::Driver;
 use super::view::EmittedRecord;
 
@@ -44,6 +46,17 @@ pub struct RunPicture {
     pub generation: u64,
 }
 
+/// A run to publish: its simulation and what the page knows beside it.
+pub struct Run<'a> {
+    pub sim: &'a Simulation,
+    /// Chunks corrupted from the page (the store does not flag them).
+    pub corrupted: &'a BTreeSet<ChunkId>,
+    /// A step is being worked through.
+    pub stepping: bool,
+    /// Changes whenever the simulation is replaced, so nothing of the last is reused.
+    pub generation: u64,
+}
+
 /// What the last picture was built from, to skip rebuilding the parts that did not change.
 #[derive(Default)]
 pub struct Publisher {
@@ -64,8 +77,20 @@ impl Publisher {
         emit_rate: f64,
         selected: Option<u32>,
     ) -> RunPicture {
-        let sim = driver.sim();
-        let generation = driver.generation();
+        let run = Run {
+            sim: driver.sim(),
+            corrupted: driver.corrupted(),
+            stepping: driver.goal().is_some(),
+            generation: driver.generation(),
+        };
+        self.publish_run(&run, emit_rate, selected)
+    }
+
+    /// The same for any simulation: the page's run, or the branch compared beside it
+    /// (`lab::travel`), drawn by the same code.
+    pub fn publish_run(&mut self, run: &Run, emit_rate: f64, selected: Option<u32>) -> RunPicture {
+        let sim = run.sim;
+        let generation = run.generation;
         let last = self.last.take().filter(|l| l.generation == generation);
         if last.is_none() {
             // A new run: nothing of the old one is reused, no dots for its records.
@@ -161,12 +186,12 @@ impl Publisher {
         };
 
         let config = match &last {
-            Some(l) if l.config.as_ref() == driver.config() => l.config.clone(),
-            _ => Rc::new(driver.config().clone()),
+            Some(l) if l.config.as_ref() == sim.config() => l.config.clone(),
+            _ => Rc::new(sim.config().clone()),
         };
         let corrupted = match &last {
-            Some(l) if *l.corrupted == *driver.corrupted() => l.corrupted.clone(),
-            _ => Rc::new(driver.corrupted().clone()),
+            Some(l) if *l.corrupted == *run.corrupted => l.corrupted.clone(),
+            _ => Rc::new(run.corrupted.clone()),
         };
 
         let picture = RunPicture {
@@ -178,7 +203,7 @@ impl Publisher {
             emitted: Rc::new(emitted),
             dot_stride: stride,
             corrupted,
-            stepping: driver.goal().is_some(),
+            stepping: run.stepping,
             generation,
         };
         self.last = Some(picture.clone());

@@ -2,8 +2,6 @@
 //! simulation is replaced by the timeline's exact copy of it), and branching before an
 //! action taken in a branch's past. The timeline itself is `lab::travel`.
 
-use std::collections::BTreeSet;
-
 use crate::engine::report::events::Event;
 use crate::engine::report::format;
 use crate::engine::sim::Simulation;
@@ -11,7 +9,7 @@ use crate::engine::sim::Simulation;
 use super::super::branch_link::{LinkError, TravelLink};
 use super::super::stepping::StepKind;
 use super::super::timeline::{Action, MAX_BRANCHES};
-use super::super::travel::{TimelineView, Travel};
+use super::super::travel::{corrupted_on, TimelineView, Travel};
 use super::Driver;
 
 impl Driver {
@@ -77,7 +75,11 @@ impl Driver {
         self.goal = None;
         // Views forget what they drew (travelling dots, flashes): this is a jump.
         self.generation += 1;
-        self.corrupted = corrupted_by_then(&self.travel, self.sim.now_us());
+        self.corrupted = corrupted_on(
+            self.travel.timeline(),
+            self.travel.branch(),
+            self.sim.now_us(),
+        );
     }
 
     /// The shown branch at `t_us` (at most its head).
@@ -162,25 +164,4 @@ impl Driver {
     pub fn travel_link(&self) -> TravelLink {
         self.travel.to_link(self.sim.now_us())
     }
-}
-
-/// The chunks this page corrupted on the shown branch up to `t_us` and did not lose
-/// since: the store does not flag them, the pipeline does.
-fn corrupted_by_then(travel: &Travel, t_us: u64) -> BTreeSet<super::ChunkId> {
-    let mut set = BTreeSet::new();
-    for (at, action) in travel.timeline().effective_actions(travel.branch()) {
-        if at > t_us {
-            break;
-        }
-        match action {
-            Action::CorruptChunk { chunk, .. } => {
-                set.insert(chunk);
-            }
-            Action::LoseChunk { chunk } => {
-                set.remove(&chunk);
-            }
-            _ => {}
-        }
-    }
-    set
 }
