@@ -64,6 +64,7 @@ pub mod recovery;
 pub mod result;
 pub mod scale;
 pub mod session;
+pub mod side_by_side;
 pub mod slowmo;
 pub mod stepping;
 pub mod sweep;
