@@ -194,6 +194,11 @@ fn the_compared_branch_runs_alongside_catching_up_in_steps() {
         assert_eq!(view.comparison.unwrap().at_us, companion.now_us);
         assert_eq!(view.branches[0].head_us, companion.now_us, "A's end moved");
         stands.push(companion.now_us);
+        assert_eq!(
+            d.travel().catching_up(d.sim().now_us()),
+            companion.now_us < 6_000_000,
+            "frames go on while A catches up"
+        );
     }
     assert_eq!(stands, [3_000_000, 5_000_000, 6_000_000, 6_000_000]);
     // What A ran is A: the same as running A itself there.

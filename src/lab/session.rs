@@ -238,13 +238,14 @@ impl Session {
         &self.driver
     }
 
-    /// Whether animation frames are wanted: the run plays or a step is being worked
-    /// through. (A sweep's workers answer with messages, not frames.)
+    /// Whether animation frames are wanted: the run plays, a step is being worked
+    /// through, or the compared branch catches up. (A sweep's workers answer with messages, not frames.)
     pub fn busy(&self) -> bool {
         self.page.playing
             || self.driver.goal().is_some()
             || self.calibration.running()
             || self.lessons_busy()
+            || self.driver.travel().catching_up(self.driver.sim().now_us())
     }
 
     /// What an intent does: the lessons' own, or the lab's (which an open lesson watches:

@@ -185,6 +185,16 @@ impl Travel {
         self.compare
     }
 
+    /// The compared branch is still catching up with the moment shown (`now_us`): more
+    /// pictures are wanted, even while paused.
+    pub fn catching_up(&self, now_us: u64) -> bool {
+        self.compare.is_some()
+            && self
+                .companion
+                .as_ref()
+                .is_some_and(|c| c.sim.now_us() < now_us)
+    }
+
     /// When the next recorded action is due, so an engine call ends there.
     pub fn next_action_at(&self) -> Option<u64> {
         self.pending.front().map(|(at, _)| *at)
