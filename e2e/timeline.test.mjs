@@ -182,8 +182,8 @@ test('scrub back to a crash and a checkpoint, step back, branch with another cod
   await page.waitForTimeout(300);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'timeline-3-compare-1920x1080.png') });
   for (const sel of [timeline, '[data-testid="tl-scrubber"]', '[data-testid="tl-fork"]', '[data-testid="comparison"] h3',
-    '[data-testid="comparison"] tbody tr:last-child', '.pipeline-canvas', '[data-testid="tab-inspector"]', '[data-testid="tab-settings"]',
-    '[data-testid="twin-canvas"]', '[data-testid="overlay"] svg']) {
+    '[data-testid="comparison"] tbody tr:last-child', '.pipeline-canvas:not(.twin-canvas)', '[data-testid="tab-inspector"]', '[data-testid="tab-settings"]',
+    '[data-testid="twin-canvas"]', '[data-testid="overlay"]:last-child svg']) {
     assert.ok(onScreen(await page.locator(sel).boundingBox(), PROJECTOR), `${sel} on screen at 1920×1080`);
   }
   const scroll = await page.evaluate(() => document.documentElement.scrollHeight);
@@ -233,15 +233,9 @@ test('scrub back to a crash and a checkpoint, step back, branch with another cod
       cells: [...tr.querySelectorAll('td')].map((td) => td.textContent),
     }])),
   );
-  const rowsThen = await comparison.locator('tbody tr').evaluateAll((trs) =>
-    Object.fromEntries(trs.map((tr) => [tr.querySelector('th').textContent, {
-      differs: tr.classList.contains('differs'),
-      cells: [...tr.querySelectorAll('td')].map((td) => td.textContent),
-    }])),
-  );
   assert.ok(rowsAgain['checkpointed data size (last)'].differs);
   assert.deepEqual(rowsAgain['exactly-once check'].cells, ['exactly once ✓', 'exactly once ✓']);
-  assert.deepEqual(rowsAgain, rowsThen, 'the same figures after the reload');
+  assert.deepEqual(rowsAgain, rows, 'the same figures after the reload');
   await r.page.locator('[data-testid="side-by-side"]').waitFor();
   await screenshot(r.page, 'timeline-5-reloaded-1280x720');
   await r.finish();
@@ -258,7 +252,7 @@ test('a bad branch in the link keeps the run and says which parameter', async ()
   await waitForShell(page);
   await page.locator(timeline).waitFor();
   await page.waitForFunction(() => /branch\.B/.test(document.querySelector('#notice')?.textContent ?? ''));
-  assert.match(await page.locator('#notice').innerText(), /`branch\.B` refused: action 1: `warp_drive` is not a fault kind/);
+  assert.match(await page.locator('#notice').innerText(), /branch\.B`? refused: action 1: `?warp_drive`? is not a fault kind/);
   assert.equal(await page.locator('[data-testid="branch-B"]').count(), 0, 'no branch B');
   assert.equal(await page.locator(timeline).getAttribute('data-branch'), 'A');
   assert.equal(new URL(page.url()).searchParams.get('seed'), '7');
