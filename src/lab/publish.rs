@@ -68,6 +68,16 @@ pub struct Publisher {
 }
 
 impl Publisher {
+    /// A publisher whose pictures carry dots only for records after `offset`: for a
+    /// simulation first shown in the middle of its run (a branch compared beside the
+    /// page's), whose earlier records nobody saw leave.
+    pub fn starting_at(offset: u64) -> Self {
+        Self {
+            published_offset: offset,
+            ..Self::default()
+        }
+    }
+
     /// The run as it is now. `emit_rate` (records per wall second, smoothed) decides how
     /// many records one dot stands for; every record of the `selected` key group gets its
     /// dot whatever the sampling, so a person can follow that key group's records.
@@ -91,12 +101,20 @@ impl Publisher {
     pub fn publish_run(&mut self, run: &Run, emit_rate: f64, selected: Option<u32>) -> RunPicture {
         let sim = run.sim;
         let generation = run.generation;
+        let jumped = self
+            .last
+            .as_ref()
+            .is_some_and(|l| l.generation != generation);
         let last = self.last.take().filter(|l| l.generation == generation);
-        if last.is_none() {
-            // A new run: nothing of the old one is reused, no dots for its records.
-            *self = Publisher::default();
-        }
         let view = sim.view();
+        if last.is_none() {
+            // A new run or a jump: nothing of the old one is reused; after a jump, no
+            // dots for the records before this picture (none was seen leaving).
+            *self = Publisher {
+                published_offset: if jumped { view.source.offset } else { 0 },
+                ..Publisher::default()
+            };
+        }
 
         // Dots for the records emitted since the last picture, one per `stride` offsets.
         let offset = view.source.offset;

@@ -141,10 +141,8 @@ pub type Series = fn(&Sample) -> f64;
 
 /// The series each overlay shows: what a codec, a policy or a crash changes.
 pub const OVERLAID: [(&str, Series); 2] = [
-    ("bytes acknowledged by the store", |s| {
-        s.shipped_encoded_total as f64
-    }),
-    ("state size (serialised)", |s| s.state_bytes as f64),
+    ("bytes acknowledged", |s| s.shipped_encoded_total as f64),
+    ("state size", |s| s.state_bytes as f64),
 ];
 
 /// `series` of both sample lists between `from_us` and `to_us`, overlaid.

@@ -308,12 +308,13 @@ impl Travel {
         if jump {
             let sim = self.timeline.seek(other, t_us.min(head));
             let pending = self.timeline.pending_after(other, sim.now_us());
+            let offset = sim.source_offset();
             let generation = self.companion.as_ref().map_or(0, |c| c.generation + 1);
             self.companion = Some(Companion {
                 branch: other,
                 sim,
+                publisher: Publisher::starting_at(offset),
                 pending,
-                publisher: Publisher::default(),
                 generation,
                 picture: None,
             });

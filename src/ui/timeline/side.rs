@@ -72,7 +72,7 @@ pub fn side_by_side(props: &SideProps) -> Html {
         html! {
             <figure class="sbs-chart" data-testid="overlay">
                 <figcaption>
-                    { o.label }{ " · up to " }{ format::bytes(o.y_max as u64) }
+                    { o.label }{ " · top " }{ format::bytes(o.y_max as u64) }
                 </figcaption>
                 <svg viewBox="0 0 100 40" preserveAspectRatio="none" role="img"
                     aria-label={format!("{}: {shown} solid, {} dashed", o.label, c.name)}>
