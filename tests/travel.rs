@@ -209,7 +209,12 @@ fn the_compared_branch_runs_alongside_catching_up_in_steps() {
     // Scrubbing back: A follows at once.
     d.seek(2_000_000);
     let view = d.timeline_view(true);
-    assert_eq!(view.companion.unwrap().now_us, 2_000_000);
+    let companion = view.companion.unwrap();
+    assert_eq!(companion.now_us, 2_000_000);
+    assert!(
+        companion.picture.emitted.is_empty(),
+        "no dots for records nobody saw leave"
+    );
     assert_eq!(view.comparison.unwrap().at_us, 2_000_000);
 }
 

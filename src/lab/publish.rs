@@ -111,7 +111,11 @@ impl Publisher {
             // A new run or a jump: nothing of the old one is reused; after a jump, no
             // dots for the records before this picture (none was seen leaving).
             *self = Publisher {
-                published_offset: if jumped { view.source.offset } else { 0 },
+                published_offset: if jumped {
+                    view.source.offset
+                } else {
+                    self.published_offset
+                },
                 ..Publisher::default()
             };
         }
