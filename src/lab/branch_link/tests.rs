@@ -206,8 +206,9 @@ fn seconds_are_exact_microseconds() {
 fn refusals_name_the_parameter_and_keep_the_branches_before() {
     let base = Config::default();
     let good_a = ("branch.A", "5~1:crash");
-    let cases: &[(&[(&str, &str)], &str, usize, &str)] = &[
-        // (params, refused parameter, branches kept, words in the message)
+    /// The parameters, the one refused, how many branches are kept, words in the message.
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, usize, &'a str);
+    let cases: &[Case] = &[
         (&[good_a], "branches", 0, "missing"),
         (
             &[("branches", "v9,A,1"), good_a],
