@@ -35,10 +35,10 @@ use super::url;
 
 /// The version of the branches' encoding this lab writes and reads.
 pub const VERSION: &str = "v1";
-/// The parameter that says the version, the branch shown, its moment and the compared one.
-pub const INDEX_PARAM: &str = "branches";
-/// Each branch's parameter: `branch.A`, `branch.B` …
-pub const BRANCH_PREFIX: &str = "branch.";
+/// The parameter that says the version, the branch shown, its moment and the compared
+/// one; each branch's parameter starts with the prefix (`url` keeps both apart from the
+/// settings).
+pub use super::url::{BRANCHES_PARAM as INDEX_PARAM, BRANCH_PREFIX};
 /// The longest a link may ask a branch to be run (opening the link replays it all).
 pub const MAX_HEAD_US: u64 = 3_600_000_000;
 
@@ -99,7 +99,7 @@ pub struct Decoded {
 
 /// Whether a query parameter belongs to the branches (not a setting).
 pub fn is_link_param(key: &str) -> bool {
-    key == INDEX_PARAM || key.starts_with(BRANCH_PREFIX)
+    url::is_branch_param(key)
 }
 
 /// The parameter of branch `index`.

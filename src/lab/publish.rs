@@ -16,9 +16,6 @@ use crate::engine::transfer::store::ChunkId;
 
 use crate::engine::sim::Simulation;
 
-use super::driver::Driver;
-use super::view::EmittedRecord;
-
 /// Dots per wall second the pipeline can show legibly; above that, dots are sampled.
 pub const DOTS_PER_SECOND: f64 = 120.0;
 /// Most dots one picture carries (a step may emit thousands of records at once).
@@ -30,6 +27,14 @@ pub const SAMPLE_ROWS: usize = 3_000;
 /// Most records read per picture to find the selected key group's (past it, its dots are
 /// sampled like the others).
 pub const MAX_SCAN_FOR_SELECTED: u64 = 20_000;
+
+/// One record as it left the source, for drawing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmittedRecord {
+    pub offset: u64,
+    pub key_group: u32,
+    pub subtask: u32,
+}
 
 /// The run's side of a picture.
 #[derive(Clone, Debug)]
@@ -78,27 +83,12 @@ impl Publisher {
         }
     }
 
-    /// The run as it is now. `emit_rate` (records per wall second, smoothed) decides how
-    /// many records one dot stands for; every record of the `selected` key group gets its
-    /// dot whatever the sampling, so a person can follow that key group's records.
-    pub fn publish(
-        &mut self,
-        driver: &Driver,
-        emit_rate: f64,
-        selected: Option<u32>,
-    ) -> RunPicture {
-        let run = Run {
-            sim: driver.sim(),
-            corrupted: driver.corrupted(),
-            stepping: driver.goal().is_some(),
-            generation: driver.generation(),
-        };
-        self.publish_run(&run, emit_rate, selected)
-    }
-
-    /// The same for any simulation: the page's run, or the branch compared beside it
-    /// (`lab::travel`), drawn by the same code.
-    pub fn publish_run(&mut self, run: &Run, emit_rate: f64, selected: Option<u32>) -> RunPicture {
+    /// A run as it is now: the page's (`Driver::run`), or the branch compared beside it
+    /// (`lab::travel`), drawn by the same code. `emit_rate` (records per wall second,
+    /// smoothed) decides how many records one dot stands for; every record of the
+    /// `selected` key group gets its dot whatever the sampling, so a person can follow
+    /// that key group's records.
+    pub fn publish(&mut self, run: &Run, emit_rate: f64, selected: Option<u32>) -> RunPicture {
         let sim = run.sim;
         let generation = run.generation;
         let jumped = self
@@ -254,6 +244,7 @@ pub fn nice_stride(x: f64) -> u64 {
 mod tests {
     use super::*;
     use crate::engine::config::Config;
+    use crate::lab::driver::Driver;
 
     #[test]
     fn strides_are_round_numbers() {
@@ -281,9 +272,9 @@ mod tests {
     fn unchanged_parts_are_shared_and_new_records_become_dots() {
         let (mut driver, _) = Driver::new(Config::default());
         let mut publisher = Publisher::default();
-        let first = publisher.publish(&driver, 0.0, None);
+        let first = publisher.publish(&driver.run(), 0.0, None);
         assert!(first.emitted.is_empty(), "nothing emitted at time 0");
-        let again = publisher.publish(&driver, 0.0, None);
+        let again = publisher.publish(&driver.run(), 0.0, None);
         assert!(Rc::ptr_eq(&first.history, &again.history));
         assert!(Rc::ptr_eq(&first.events, &again.events));
         assert!(Rc::ptr_eq(&first.samples, &again.samples));
@@ -296,7 +287,7 @@ mod tests {
             deadline_ms: f64::INFINITY,
         };
         driver.advance_towards(10_000_000, &budget, None);
-        let moved = publisher.publish(&driver, 0.0, None);
+        let moved = publisher.publish(&driver.run(), 0.0, None);
         let offset = moved.view.source.offset;
         assert!(offset > 0);
         assert!(moved.emitted.len() as u64 <= MAX_DOTS_PER_PICTURE);
@@ -318,7 +309,7 @@ mod tests {
         // The selected key group's records all get dots, besides the sampled ones.
         driver.advance_towards(20_000_000, &budget, None);
         let kg = moved.emitted[0].key_group;
-        let picked = publisher.publish(&driver, 0.0, Some(kg));
+        let picked = publisher.publish(&driver.run(), 0.0, Some(kg));
         let theirs = picked.emitted.iter().filter(|d| d.key_group == kg).count();
         let sampled = picked
             .emitted
@@ -331,7 +322,7 @@ mod tests {
 
         // A new run shares nothing with the old one.
         driver.reset().unwrap();
-        let fresh = publisher.publish(&driver, 0.0, None);
+        let fresh = publisher.publish(&driver.run(), 0.0, None);
         assert_ne!(fresh.generation, moved.generation);
         assert!(!Rc::ptr_eq(&fresh.history, &moved.history));
         assert!(

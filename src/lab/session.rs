@@ -649,7 +649,7 @@ impl Session {
         };
         let run = self
             .publisher
-            .publish(&self.driver, self.pacer.emit_rate(), selected);
+            .publish(&self.driver.run(), self.pacer.emit_rate(), selected);
         if let Some(note) = self.driver.take_travel_note() {
             self.page.notice = Some(match self.page.notice.take() {
                 Some(said) => format!("{note}{NOTICE_SEPARATOR}{said}"),

@@ -383,7 +383,7 @@ impl Travel {
                 generation: c.generation,
             };
             // Its dots are sampled by the picture's own bound, not the page's emit rate.
-            c.picture = Some(Rc::new(c.publisher.publish_run(&run, 0.0, None)));
+            c.picture = Some(Rc::new(c.publisher.publish(&run, 0.0, None)));
         }
         Some(CompanionView {
             branch: c.branch,

@@ -19,6 +19,17 @@ use crate::engine::config::Config;
 /// debug and test switches the URL may also carry.
 const RESERVED: [&str; 5] = ["panic", "selftest", "perf", "present", "slowmo"];
 
+/// The parameter that says the branches' version, the branch shown, its moment and the
+/// compared one (`lab::branch_link` reads and writes it).
+pub const BRANCHES_PARAM: &str = "branches";
+/// Each branch's own parameter: `branch.A`, `branch.B` …
+pub const BRANCH_PREFIX: &str = "branch.";
+
+/// Whether a query parameter belongs to the branches (not a setting).
+pub fn is_branch_param(key: &str) -> bool {
+    key == BRANCHES_PARAM || key.starts_with(BRANCH_PREFIX)
+}
+
 /// What the URL asked for, after every invalid value was replaced by its default.
 pub struct FromUrl {
     pub config: Config,
@@ -114,7 +125,7 @@ pub fn from_query(search: &str) -> FromUrl {
         .into_iter()
         .filter(|(k, _)| !RESERVED.contains(&k.as_str()) && !k.is_empty())
         // The branches are read by `branch_link`, after the run they start from.
-        .filter(|(k, _)| !super::branch_link::is_link_param(k))
+        .filter(|(k, _)| !is_branch_param(k))
         .collect();
     let defaults = serde_json::to_value(Config::default()).expect("the default config serialises");
     let mut problems = Vec::new();
