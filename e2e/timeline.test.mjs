@@ -1,7 +1,9 @@
 // Time travel (issue 11): a run with a crash is scrubbed back to its markers and the page
 // shows that moment (clock, job status); stepping back goes to earlier moments; a branch
 // forked before the crash with the codec changed, crashed again, compares with the
-// original: a different checkpointed data size, the same exactly-once verdict. Screenshots
+// original: a different checkpointed data size, the same exactly-once verdict, A's
+// pipeline beside B's (lanes on a phone); the copied link reopens both branches with the
+// same figures, and a bad branch parameter is named while the run stays. Screenshots
 // at 1280×720, 1920×1080 (where nothing scrolls) and 390 px go to e2e/screenshots/.
 
 import assert from 'node:assert/strict';
@@ -130,9 +132,13 @@ test('scrub back to a crash and a checkpoint, step back, branch with another cod
   const other = before === 'none' ? 'snappy' : 'none';
   const url = page.url();
   await codec.selectOption(other);
-  // The settings applied live on B: the address bar carries B's codec.
+  // The settings applied live on B: the address bar carries the branches, B's codec
+  // as B's change at its fork, the base run's settings as they were.
   await page.waitForFunction((before) => location.href !== before, url, { timeout: 5000 });
-  assert.equal(new URL(page.url()).searchParams.get('checkpointing.codec') ?? 'snappy', other);
+  const params = new URL(page.url()).searchParams;
+  assert.match(params.get('branches') ?? '', /^v1,B,/);
+  assert.match(params.get('branch.B') ?? '', new RegExp(`^A,1\\.\\d+,[\\d.]+~1\\.\\d+:set:checkpointing\\.codec:${other}$`));
+  assert.equal(params.get('checkpointing.codec') ?? 'snappy', before);
   await page.locator('body').click({ position: { x: 5, y: 5 } });
   await setPlaying(page, true);
   await waitClock(page, crashAt);
@@ -158,6 +164,17 @@ test('scrub back to a crash and a checkpoint, step back, branch with another cod
   assert.match(facts, /diverged at 1\.\d{3} s/);
   assert.match(await comparison.locator('[data-testid="first-difference"]').innerText(), /First different event, at \d+\.\d{3} s/);
   assert.match(await comparison.locator('h3').textContent(), /^B vs A at /);
+  // Side by side: A's pipeline beside B's, at the same moment, drawn by the same code.
+  const side = page.locator('[data-testid="side-by-side"]');
+  await side.waitFor();
+  assert.equal(await side.getAttribute('data-compared'), 'A');
+  assert.equal(Number(await side.getAttribute('data-now-us')), await now(page), 'in lockstep');
+  const twin = await page.locator('[data-testid="twin-canvas"]').boundingBox();
+  const main = await page.locator('.pipeline-canvas:not(.twin-canvas)').boundingBox();
+  assert.ok(twin.width > 200 && twin.height > 100, `A's picture (${twin.width}×${twin.height})`);
+  assert.ok(twin.width < main.width && twin.x > main.x + main.width - 1, 'smaller, beside the shown one');
+  assert.match(await side.locator('[data-testid="sbs-first"]').innerText(), /first different event at \d+\.\d{3} s/);
+  assert.equal(await side.locator('[data-testid="overlay"]').count(), 2);
   await screenshot(page, 'timeline-2-compare-1280x720');
 
   // 1920×1080: everything on one screen, nothing to scroll.
@@ -165,7 +182,8 @@ test('scrub back to a crash and a checkpoint, step back, branch with another cod
   await page.waitForTimeout(300);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'timeline-3-compare-1920x1080.png') });
   for (const sel of [timeline, '[data-testid="tl-scrubber"]', '[data-testid="tl-fork"]', '[data-testid="comparison"] h3',
-    '[data-testid="comparison"] tbody tr:last-child', '.pipeline-canvas', '[data-testid="tab-inspector"]', '[data-testid="tab-settings"]']) {
+    '[data-testid="comparison"] tbody tr:last-child', '.pipeline-canvas:not(.twin-canvas)', '[data-testid="tab-inspector"]', '[data-testid="tab-settings"]',
+    '[data-testid="twin-canvas"]', '[data-testid="overlay"]:last-child svg']) {
     assert.ok(onScreen(await page.locator(sel).boundingBox(), PROJECTOR), `${sel} on screen at 1920×1080`);
   }
   const scroll = await page.evaluate(() => document.documentElement.scrollHeight);
@@ -176,13 +194,68 @@ test('scrub back to a crash and a checkpoint, step back, branch with another cod
   await page.waitForTimeout(300);
   const strip = await page.locator(timeline).boundingBox();
   assert.ok(strip.width <= PHONE.width, `the strip fits (${strip.width})`);
+  // Lanes instead of the second picture.
+  assert.equal(await page.locator('[data-testid="twin-canvas"]').isVisible(), false);
+  for (const name of ['A', 'B']) {
+    const lane = await page.locator(`[data-testid="lane-${name}"]`).boundingBox();
+    assert.ok(lane && lane.width <= PHONE.width, `lane ${name} fits`);
+  }
+  await page.locator('[data-testid="side-by-side"]').screenshot({ path: path.join(SCREENSHOTS, 'timeline-lanes-390.png') });
   await screenshot(page, 'timeline-4-phone-390');
   await page.locator(timeline).screenshot({ path: path.join(SCREENSHOTS, 'timeline-strip-390.png') });
 
-  // Switching back to A shows A at that moment.
+  // The copied link reproduces both branches: a colleague opening it sees B at this
+  // moment beside A, with the same figures.
   await page.setViewportSize(DESKTOP);
+  await lab.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: lab.origin });
+  const shownAt = await now(page);
+  await openTab(page, 'settings');
+  await page.locator('#copy-link').click();
+  await page.waitForFunction(() => document.querySelector('#share-link') || /link copied/.test(document.querySelector('#notice')?.textContent ?? ''));
+  const link = (await page.locator('#share-link').count())
+    ? await page.locator('#share-link').inputValue()
+    : await page.evaluate(() => navigator.clipboard.readText());
+  const copied = new URL(link);
+  assert.match(copied.searchParams.get('branch.B') ?? '', /:set:checkpointing\.codec:/);
+  const r = await lab.open(copied.pathname + copied.search, { viewport: DESKTOP });
+  await waitForShell(r.page);
+  await r.page.locator(timeline).waitFor();
+  await r.page.waitForFunction((sel) => document.querySelector(sel)?.dataset.branch === 'B', timeline, { timeout: 30000 });
+  assert.equal(await now(r.page), shownAt, 'B at the moment the link was copied');
+  assert.equal(await r.page.locator('#play').getAttribute('aria-label'), 'Play', 'opened still');
+  assert.equal(await r.page.locator('[data-testid="branch-A"]').count(), 1);
+  await openTab(r.page, 'branches');
+  const again = r.page.locator('[data-testid="comparison"]');
+  await again.waitFor();
+  const rowsAgain = await again.locator('tbody tr').evaluateAll((trs) =>
+    Object.fromEntries(trs.map((tr) => [tr.querySelector('th').textContent, {
+      differs: tr.classList.contains('differs'),
+      cells: [...tr.querySelectorAll('td')].map((td) => td.textContent),
+    }])),
+  );
+  assert.ok(rowsAgain['checkpointed data size (last)'].differs);
+  assert.deepEqual(rowsAgain['exactly-once check'].cells, ['exactly once ✓', 'exactly once ✓']);
+  assert.deepEqual(rowsAgain, rows, 'the same figures after the reload');
+  await r.page.locator('[data-testid="side-by-side"]').waitFor();
+  await screenshot(r.page, 'timeline-5-reloaded-1280x720');
+  await r.finish();
+
+  // Switching back to A shows A at that moment.
   await page.locator('[data-testid="branch-A"]').click();
   await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.branch === 'A', timeline);
+  await s.finish();
+});
+
+test('a bad branch in the link keeps the run and says which parameter', async () => {
+  const s = await lab.open('/?seed=7&branches=v1,B,2,A&branch.A=2&branch.B=A,1,2~1:fault:warp_drive', { viewport: DESKTOP });
+  const { page } = s;
+  await waitForShell(page);
+  await page.locator(timeline).waitFor();
+  await page.waitForFunction(() => /branch\.B/.test(document.querySelector('#notice')?.textContent ?? ''));
+  assert.match(await page.locator('#notice').innerText(), /branch\.B`? refused: action 1: `?warp_drive`? is not a fault kind/);
+  assert.equal(await page.locator('[data-testid="branch-B"]').count(), 0, 'no branch B');
+  assert.equal(await page.locator(timeline).getAttribute('data-branch'), 'A');
+  assert.equal(new URL(page.url()).searchParams.get('seed'), '7');
   await s.finish();
 });
 

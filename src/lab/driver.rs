@@ -22,6 +22,7 @@ use crate::engine::transfer::store::ChunkId;
 use crate::engine::report::events::Event;
 use crate::engine::report::format;
 
+use super::publish::Run;
 use super::stepping::StepKind;
 use super::timeline::Action;
 use super::travel::Travel;
@@ -143,6 +144,16 @@ impl Driver {
     /// bandwidth changes show up here too.
     pub fn config(&self) -> &Config {
         self.sim.config()
+    }
+
+    /// The run as the publisher reads it (`lab::publish`).
+    pub fn run(&self) -> Run<'_> {
+        Run {
+            sim: &self.sim,
+            corrupted: &self.corrupted,
+            stepping: self.goal.is_some(),
+            generation: self.generation,
+        }
     }
 
     pub fn goal(&self) -> Option<&Goal> {

@@ -23,7 +23,8 @@
 //!   cost of failures.
 //! - [`motion`] and [`geometry`]: what the pipeline animates between pictures, and
 //!   picking what a click or tap touched.
-//! - [`url`]: the configuration and seed as a query string, and back.
+//! - [`url`]: the configuration and seed as a query string, and back; [`branch_link`]:
+//!   the timeline's branches in the same query, as data.
 //! - [`keyboard`]: which key stands for which intent.
 //! - [`fields`]: every configuration field the panels offer, parsed and validated.
 //! - [`faults`]: the Faults panel's inputs, checked against the job and the engine's rules.
@@ -39,6 +40,7 @@
 //! - [`lesson`]: the lessons in the page: the panel's picture, deep links, their keys,
 //!   where callouts go, how long each lesson takes.
 
+pub mod branch_link;
 pub mod calibration;
 pub mod compare;
 pub mod driver;
@@ -62,6 +64,7 @@ pub mod recovery;
 pub mod result;
 pub mod scale;
 pub mod session;
+pub mod side_by_side;
 pub mod slowmo;
 pub mod stepping;
 pub mod sweep;

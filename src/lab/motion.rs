@@ -66,6 +66,8 @@ pub struct Motion {
     seen_restore: Option<u64>,
     seen_revision: u64,
     generation: u64,
+    /// Pictures taken in since the simulation was last replaced.
+    pictures: u64,
 }
 
 impl Motion {
@@ -82,6 +84,7 @@ impl Motion {
                 ..Motion::default()
             };
         }
+        self.pictures += 1;
         let view = &lab.view;
         // A new checkpoint: its barriers leave the source now (at once with reduced motion).
         let running = lab
@@ -140,7 +143,8 @@ impl Motion {
         });
         if let Some((at, from, to)) = restored {
             if self.seen_restore != Some(at) {
-                if self.seen_restore.is_some() || self.seen_revision > 1 {
+                // Not in the first picture of a run or a jump: that restore is the past.
+                if self.seen_restore.is_some() || self.pictures > 1 {
                     self.rewind = Some((now_ms, from, to));
                     // Dots for records that the rewind took back would lie.
                     self.dots.clear();

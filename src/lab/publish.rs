@@ -14,8 +14,7 @@ use crate::engine::report::stats::CheckpointStats;
 use crate::engine::report::view::SimView;
 use crate::engine::transfer::store::ChunkId;
 
-use super::driver::Driver;
-use super::view::EmittedRecord;
+use crate::engine::sim::Simulation;
 
 /// Dots per wall second the pipeline can show legibly; above that, dots are sampled.
 pub const DOTS_PER_SECOND: f64 = 120.0;
@@ -28,6 +27,14 @@ pub const SAMPLE_ROWS: usize = 3_000;
 /// Most records read per picture to find the selected key group's (past it, its dots are
 /// sampled like the others).
 pub const MAX_SCAN_FOR_SELECTED: u64 = 20_000;
+
+/// One record as it left the source, for drawing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmittedRecord {
+    pub offset: u64,
+    pub key_group: u32,
+    pub subtask: u32,
+}
 
 /// The run's side of a picture.
 #[derive(Clone, Debug)]
@@ -44,6 +51,17 @@ pub struct RunPicture {
     pub generation: u64,
 }
 
+/// A run to publish: its simulation and what the page knows beside it.
+pub struct Run<'a> {
+    pub sim: &'a Simulation,
+    /// Chunks corrupted from the page (the store does not flag them).
+    pub corrupted: &'a BTreeSet<ChunkId>,
+    /// A step is being worked through.
+    pub stepping: bool,
+    /// Changes whenever the simulation is replaced, so nothing of the last is reused.
+    pub generation: u64,
+}
+
 /// What the last picture was built from, to skip rebuilding the parts that did not change.
 #[derive(Default)]
 pub struct Publisher {
@@ -55,23 +73,42 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    /// The run as it is now. `emit_rate` (records per wall second, smoothed) decides how
-    /// many records one dot stands for; every record of the `selected` key group gets its
-    /// dot whatever the sampling, so a person can follow that key group's records.
-    pub fn publish(
-        &mut self,
-        driver: &Driver,
-        emit_rate: f64,
-        selected: Option<u32>,
-    ) -> RunPicture {
-        let sim = driver.sim();
-        let generation = driver.generation();
-        let last = self.last.take().filter(|l| l.generation == generation);
-        if last.is_none() {
-            // A new run: nothing of the old one is reused, no dots for its records.
-            *self = Publisher::default();
+    /// A publisher whose pictures carry dots only for records after `offset`: for a
+    /// simulation first shown in the middle of its run (a branch compared beside the
+    /// page's), whose earlier records nobody saw leave.
+    pub fn starting_at(offset: u64) -> Self {
+        Self {
+            published_offset: offset,
+            ..Self::default()
         }
+    }
+
+    /// A run as it is now: the page's (`Driver::run`), or the branch compared beside it
+    /// (`lab::travel`), drawn by the same code. `emit_rate` (records per wall second,
+    /// smoothed) decides how many records one dot stands for; every record of the
+    /// `selected` key group gets its dot whatever the sampling, so a person can follow
+    /// that key group's records.
+    pub fn publish(&mut self, run: &Run, emit_rate: f64, selected: Option<u32>) -> RunPicture {
+        let sim = run.sim;
+        let generation = run.generation;
+        let jumped = self
+            .last
+            .as_ref()
+            .is_some_and(|l| l.generation != generation);
+        let last = self.last.take().filter(|l| l.generation == generation);
         let view = sim.view();
+        if last.is_none() {
+            // A new run or a jump: nothing of the old one is reused; after a jump, no
+            // dots for the records before this picture (none was seen leaving).
+            *self = Publisher {
+                published_offset: if jumped {
+                    view.source.offset
+                } else {
+                    self.published_offset
+                },
+                ..Publisher::default()
+            };
+        }
 
         // Dots for the records emitted since the last picture, one per `stride` offsets.
         let offset = view.source.offset;
@@ -161,12 +198,12 @@ impl Publisher {
         };
 
         let config = match &last {
-            Some(l) if l.config.as_ref() == driver.config() => l.config.clone(),
-            _ => Rc::new(driver.config().clone()),
+            Some(l) if l.config.as_ref() == sim.config() => l.config.clone(),
+            _ => Rc::new(sim.config().clone()),
         };
         let corrupted = match &last {
-            Some(l) if *l.corrupted == *driver.corrupted() => l.corrupted.clone(),
-            _ => Rc::new(driver.corrupted().clone()),
+            Some(l) if *l.corrupted == *run.corrupted => l.corrupted.clone(),
+            _ => Rc::new(run.corrupted.clone()),
         };
 
         let picture = RunPicture {
@@ -178,7 +215,7 @@ impl Publisher {
             emitted: Rc::new(emitted),
             dot_stride: stride,
             corrupted,
-            stepping: driver.goal().is_some(),
+            stepping: run.stepping,
             generation,
         };
         self.last = Some(picture.clone());
@@ -207,6 +244,7 @@ pub fn nice_stride(x: f64) -> u64 {
 mod tests {
     use super::*;
     use crate::engine::config::Config;
+    use crate::lab::driver::Driver;
 
     #[test]
     fn strides_are_round_numbers() {
@@ -234,9 +272,9 @@ mod tests {
     fn unchanged_parts_are_shared_and_new_records_become_dots() {
         let (mut driver, _) = Driver::new(Config::default());
         let mut publisher = Publisher::default();
-        let first = publisher.publish(&driver, 0.0, None);
+        let first = publisher.publish(&driver.run(), 0.0, None);
         assert!(first.emitted.is_empty(), "nothing emitted at time 0");
-        let again = publisher.publish(&driver, 0.0, None);
+        let again = publisher.publish(&driver.run(), 0.0, None);
         assert!(Rc::ptr_eq(&first.history, &again.history));
         assert!(Rc::ptr_eq(&first.events, &again.events));
         assert!(Rc::ptr_eq(&first.samples, &again.samples));
@@ -249,7 +287,7 @@ mod tests {
             deadline_ms: f64::INFINITY,
         };
         driver.advance_towards(10_000_000, &budget, None);
-        let moved = publisher.publish(&driver, 0.0, None);
+        let moved = publisher.publish(&driver.run(), 0.0, None);
         let offset = moved.view.source.offset;
         assert!(offset > 0);
         assert!(moved.emitted.len() as u64 <= MAX_DOTS_PER_PICTURE);
@@ -271,7 +309,7 @@ mod tests {
         // The selected key group's records all get dots, besides the sampled ones.
         driver.advance_towards(20_000_000, &budget, None);
         let kg = moved.emitted[0].key_group;
-        let picked = publisher.publish(&driver, 0.0, Some(kg));
+        let picked = publisher.publish(&driver.run(), 0.0, Some(kg));
         let theirs = picked.emitted.iter().filter(|d| d.key_group == kg).count();
         let sampled = picked
             .emitted
@@ -284,7 +322,7 @@ mod tests {
 
         // A new run shares nothing with the old one.
         driver.reset().unwrap();
-        let fresh = publisher.publish(&driver, 0.0, None);
+        let fresh = publisher.publish(&driver.run(), 0.0, None);
         assert_ne!(fresh.generation, moved.generation);
         assert!(!Rc::ptr_eq(&fresh.history, &moved.history));
         assert!(

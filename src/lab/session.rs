@@ -13,6 +13,7 @@ use crate::engine::faults::Fault;
 use crate::engine::report::view::KeyGroupInspection;
 use crate::engine::transfer::store::ChunkId;
 
+use super::branch_link;
 use super::calibration::CalibrationTab;
 use super::driver::{Budget, Driver, Progress};
 use super::export::{self, Download};
@@ -31,6 +32,21 @@ use super::sweep::{Order, Sweep, SweepIntent};
 use super::url;
 use super::view::LabView;
 use crate::engine::partitioning::trace::{Column, TraceFormat};
+
+/// The query that reproduces the run: its configuration, and once it has branches, the
+/// configuration it started with and every branch (`branch_link`).
+fn link_query(driver: &Driver) -> String {
+    let timeline = driver.travel().timeline();
+    if timeline.len() < 2 {
+        return url::to_query(driver.config());
+    }
+    let base = timeline.base_config();
+    format!(
+        "{}&{}",
+        url::to_query(base),
+        branch_link::to_query(&driver.travel_link(), base)
+    )
+}
 
 /// A wall clock in ms (the page's `performance.now()`); tests pass their own.
 pub type Clock = Box<dyn Fn() -> f64>;
@@ -85,6 +101,8 @@ struct Page {
     prefs_dirty: bool,
     /// Around what slow motion holds the run now.
     slowed: Option<String>,
+    /// The address bar carries branches (`branch_link`): it follows them after intents.
+    linked_branches: bool,
 }
 
 pub struct Session {
@@ -120,11 +138,28 @@ impl Session {
     ) -> (Self, Option<Effect>) {
         // `lesson` and `step` name a lesson, not a setting (`session/lesson.rs`).
         let from_url = url::from_query(&link::without_lesson(search));
-        let (driver, start_note) = Driver::new(from_url.config);
+        let (mut driver, start_note) = Driver::new(from_url.config);
         let mut problems = from_url.problems;
         problems.extend(start_note);
-        let effect = (from_url.any || !problems.is_empty())
-            .then(|| Effect::ReplaceQuery(url::to_query(driver.config())));
+        // The branches the link carries, replayed on the run it names (read against the
+        // configuration that really started).
+        let branches = branch_link::decode(&url::parse_query(search), driver.config());
+        if let Some(decoded) = &branches {
+            problems.extend(
+                decoded
+                    .refused
+                    .as_ref()
+                    .map(|e| format!("{e}; the run itself is kept")),
+            );
+            if !decoded.link.branches.is_empty() {
+                if let Err(e) = driver.open_link(&decoded.link) {
+                    problems.push(e.to_string());
+                }
+            }
+        }
+        let linked = driver.travel().timeline().len() > 1;
+        let effect = (from_url.any || !problems.is_empty() || branches.is_some())
+            .then(|| Effect::ReplaceQuery(link_query(&driver)));
         let prefs = Prefs::parse(prefs);
         let mut slow_motion = SlowMotion::default();
         let slow = if url::query_has(search, "slowmo", "0") {
@@ -139,7 +174,9 @@ impl Session {
         let mut session = Self {
             driver,
             page: Page {
-                playing: !reduced_motion,
+                // A link with branches opens where it was copied, still: the comparison
+                // is what it shares.
+                playing: !reduced_motion && !linked,
                 large_font: prefs.large_font,
                 help_open: false,
                 notice: (!problems.is_empty()).then(|| problems.join(NOTICE_SEPARATOR)),
@@ -160,6 +197,7 @@ impl Session {
                 spotlight: None,
                 prefs_dirty: false,
                 slowed: None,
+                linked_branches: linked,
             },
             pacer: Pacer::default(),
             slow_motion,
@@ -200,13 +238,14 @@ impl Session {
         &self.driver
     }
 
-    /// Whether animation frames are wanted: the run plays or a step is being worked
-    /// through. (A sweep's workers answer with messages, not frames.)
+    /// Whether animation frames are wanted: the run plays, a step is being worked
+    /// through, or the compared branch catches up. (A sweep's workers answer with messages, not frames.)
     pub fn busy(&self) -> bool {
         self.page.playing
             || self.driver.goal().is_some()
             || self.calibration.running()
             || self.lessons_busy()
+            || self.driver.travel().catching_up(self.driver.sim().now_us())
     }
 
     /// What an intent does: the lessons' own, or the lab's (which an open lesson watches:
@@ -216,6 +255,7 @@ impl Session {
             lesson::Routed::Done(effect) => effect,
             lesson::Routed::Lab(intent) => {
                 let effect = self.handle_lab(intent);
+                let effect = effect.or_else(|| self.follow_branches());
                 self.after_lab(effect)
             }
         }
@@ -412,7 +452,7 @@ impl Session {
             }
             Intent::ToggleHelp => self.page.help_open = !self.page.help_open,
             Intent::CopyLink => {
-                let link = format!("{}?{}", self.address, url::to_query(self.driver.config()));
+                let link = format!("{}?{}", self.address, link_query(&self.driver));
                 return Some(Effect::CopyToClipboard(link));
             }
             Intent::Dismiss => {
@@ -609,7 +649,7 @@ impl Session {
         };
         let run = self
             .publisher
-            .publish(&self.driver, self.pacer.emit_rate(), selected);
+            .publish(&self.driver.run(), self.pacer.emit_rate(), selected);
         if let Some(note) = self.driver.take_travel_note() {
             self.page.notice = Some(match self.page.notice.take() {
                 Some(said) => format!("{note}{NOTICE_SEPARATOR}{said}"),
@@ -750,9 +790,21 @@ impl Session {
         }
     }
 
-    /// The address bar's query for the running configuration.
+    /// The address bar's query for the running configuration (and its branches).
     fn query(&self) -> Effect {
-        Effect::ReplaceQuery(url::to_query(self.driver.config()))
+        Effect::ReplaceQuery(link_query(&self.driver))
+    }
+
+    /// While the run has branches (or just had), the address bar follows them after
+    /// each intent: a fork, an action, a switch, a pause (the branches' ends move while
+    /// the run plays; the address bar is not rewritten every frame).
+    fn follow_branches(&mut self) -> Option<Effect> {
+        let branched = self.driver.travel().timeline().len() > 1;
+        if !branched && !self.page.linked_branches {
+            return None;
+        }
+        self.page.linked_branches = branched;
+        Some(self.query())
     }
 
     /// After the simulation was replaced: nothing from the old run stays selected, and a

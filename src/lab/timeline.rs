@@ -708,18 +708,73 @@ impl Timeline {
     /// stretch holds the moment. Returns its index.
     pub fn fork_from(&mut self, parent: usize, sim: &Simulation) -> usize {
         let at_us = sim.now_us();
-        let mut parent = parent;
-        while let Some(o) = &self.branches[parent].origin {
-            if at_us >= self.branches[parent].start.now_us() {
-                break;
-            }
-            parent = o.parent;
-        }
+        let parent = self.holder(parent, at_us);
         let inherited = self
             .effective_actions(parent)
             .iter()
             .filter(|(at, _)| *at <= at_us)
             .count();
+        self.push_fork(parent, sim, inherited)
+    }
+
+    /// The branch whose own stretch holds `at_us` on `branch`'s path: itself, or the
+    /// ancestor it follows before its start.
+    fn holder(&self, mut branch: usize, at_us: u64) -> usize {
+        while let Some(o) = &self.branches[branch].origin {
+            if at_us >= self.branches[branch].start.now_us() {
+                break;
+            }
+            branch = o.parent;
+        }
+        branch
+    }
+
+    /// A new branch from `parent` at `at_us` that starts with the first `keep` of the
+    /// parent's actions (inherited ones included): all of those at or before the moment
+    /// (`None`), or fewer when the parent acted at that very moment after the branch was
+    /// made. This is how a link rebuilds a fork exactly (`lab::branch_link`). Refused,
+    /// with nothing changed, when `keep` is not between the parent's actions before the
+    /// moment and those at or before it.
+    pub fn fork_keeping(
+        &mut self,
+        parent: usize,
+        at_us: u64,
+        keep: Option<usize>,
+    ) -> Result<usize, String> {
+        let parent = self.holder(parent, at_us);
+        let actions = self.effective_actions(parent);
+        let before = actions.iter().filter(|(at, _)| *at < at_us).count();
+        let upto = actions.iter().filter(|(at, _)| *at <= at_us).count();
+        let keep = keep.unwrap_or(upto);
+        if keep < before || keep > upto {
+            return Err(format!(
+                "keeps {keep} of {}'s actions, but {before} come before the fork and {upto}                  at or before it",
+                self.branches[parent].name
+            ));
+        }
+        let sim = if keep == upto {
+            self.seek(parent, at_us)
+        } else {
+            // Just before the moment, then to it with only the kept actions applied.
+            let (mut sim, applied) = match at_us.checked_sub(1) {
+                Some(t) => (self.seek(parent, t), before),
+                None => (self.branches[0].start.clone(), 0),
+            };
+            let mut pending: VecDeque<(u64, Action)> =
+                actions[applied..keep].iter().cloned().collect();
+            run_with(&mut sim, &mut pending, at_us, None);
+            sim
+        };
+        Ok(self.push_fork(parent, &sim, keep))
+    }
+
+    /// Forgets the branches from `len` on (a link's branch that could not be rebuilt).
+    pub fn truncate(&mut self, len: usize) {
+        self.branches.truncate(len.max(1));
+    }
+
+    fn push_fork(&mut self, parent: usize, sim: &Simulation, inherited: usize) -> usize {
+        let at_us = sim.now_us();
         let next_seq = sim.log().next_seq();
         let markers = self.branches[parent]
             .markers

@@ -8,7 +8,8 @@
 //! moment is recorded (markers, keyframes, the head). When a person acts in a branch's
 //! past, the driver starts a new branch there ([`Travel::fork`], the original kept) and
 //! logs the action on it ([`Travel::took`]), so a branch's past never changes. What the
-//! page draws of all this is [`TimelineView`].
+//! page draws of all this is [`TimelineView`]. The timeline in a link, and back:
+//! [`link`].
 
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -17,13 +18,30 @@ use crate::engine::report::events::Event;
 use crate::engine::report::format;
 use crate::engine::sim::Simulation;
 
+use std::collections::BTreeSet;
+
+use crate::engine::transfer::store::ChunkId;
+
 use super::compare::Comparison;
+use super::publish::{Publisher, Run, RunPicture};
 use super::timeline::{
-    Action, MarkerKind, Timeline, TimelineMemory, BROWSER_BUDGET_BYTES, MAX_BRANCHES,
+    run_with, Action, MarkerKind, Timeline, TimelineMemory, BROWSER_BUDGET_BYTES, MAX_BRANCHES,
 };
+
+pub mod link;
 
 /// Markers closer than this fraction of the track are drawn as one.
 const MARKER_BUCKETS: u64 = 600;
+/// The compared branch follows the shown one by running forward at most this much
+/// virtual time per picture (further behind, it catches up over the next pictures, and
+/// says so), so one picture never waits for a long run.
+const CATCH_UP_US: u64 = 2_000_000;
+/// Further behind than this (and within what it was run to), the compared branch is
+/// sought on its timeline instead of run forward.
+const SEEK_GAP_US: u64 = 1_000_000;
+/// While the run moves, the comparison's figures are made again every this many
+/// pictures (they cost two digests).
+const COMPARE_EVERY: u32 = 20;
 
 /// What a comparison was made for: the branch shown, the other, the moment asked, the
 /// other's head then.
@@ -47,6 +65,42 @@ pub struct Travel {
     /// Each branch's origin in words, and how many actions it had then: the words
     /// compare settings as JSON, too dear for every frame.
     origins: Vec<(usize, Option<String>)>,
+    /// The compared branch, kept at the shown moment (lockstep) and pictured.
+    companion: Option<Companion>,
+    /// Pictures made since the comparison was last made.
+    views_since_compared: u32,
+}
+
+/// The compared branch in lockstep with the shown one: its own simulation at the shown
+/// moment (or catching up to it), run forward as the shown one plays, its actions
+/// replayed at their moments, and run on past its end when the shown one goes further
+/// (both branches play, as two runs side by side would).
+struct Companion {
+    branch: usize,
+    sim: Simulation,
+    pending: VecDeque<(u64, Action)>,
+    publisher: Publisher,
+    /// Bumped at every jump, so its picture's motion starts afresh.
+    generation: u64,
+    picture: Option<Rc<RunPicture>>,
+}
+
+/// The compared branch as the page draws it beside the shown one, with the same code.
+#[derive(Clone, Debug)]
+pub struct CompanionView {
+    pub branch: usize,
+    pub name: String,
+    /// Its moment: the shown one's, or behind it while it catches up.
+    pub now_us: u64,
+    pub picture: Rc<RunPicture>,
+}
+
+impl PartialEq for CompanionView {
+    fn eq(&self, other: &Self) -> bool {
+        self.branch == other.branch
+            && self.now_us == other.now_us
+            && Rc::ptr_eq(&self.picture, &other.picture)
+    }
 }
 
 /// One marker as the track draws it: where, what, and the exact event to jump to.
@@ -92,6 +146,8 @@ pub struct TimelineView {
     pub can_fork: bool,
     pub compare: Option<usize>,
     pub comparison: Option<Rc<Comparison>>,
+    /// The compared branch at the same moment, for its picture beside the shown one.
+    pub companion: Option<CompanionView>,
 }
 
 impl TimelineView {
@@ -112,6 +168,8 @@ impl Travel {
             comparison: None,
             drawn: None,
             origins: Vec::new(),
+            companion: None,
+            views_since_compared: 0,
         }
     }
 
@@ -125,6 +183,16 @@ impl Travel {
 
     pub fn compare_with(&self) -> Option<usize> {
         self.compare
+    }
+
+    /// The compared branch is still catching up with the moment shown (`now_us`): more
+    /// pictures are wanted, even while paused.
+    pub fn catching_up(&self, now_us: u64) -> bool {
+        self.compare.is_some()
+            && self
+                .companion
+                .as_ref()
+                .is_some_and(|c| c.sim.now_us() < now_us)
     }
 
     /// When the next recorded action is due, so an engine call ends there.
@@ -221,41 +289,108 @@ impl Travel {
         self.compare = other.filter(|o| *o < self.timeline.len() && *o != self.branch);
     }
 
-    /// Where comparing `sim` (the shown branch at its moment) with `other` happens: at the
-    /// same moment on both, which `other` must have been run to. Returns both simulations
-    /// there.
-    fn lockstep(&self, sim: &Simulation, other: usize) -> (u64, Simulation, Simulation) {
-        let at = sim.now_us().min(self.timeline.head(other));
-        let shown = if at == sim.now_us() {
-            sim.clone()
-        } else {
-            self.timeline.seek(self.branch, at)
+    /// Keeps the compared branch at `t_us`, the shown moment: sought on its timeline
+    /// after a jump, otherwise run forward (at most [`CATCH_UP_US`] per call), past its
+    /// end if need be, recording what it runs on its timeline.
+    fn follow(&mut self, t_us: u64) {
+        let Some(other) = self.compare else {
+            self.companion = None;
+            return;
         };
-        (at, shown, self.timeline.seek(other, at))
+        let head = self.timeline.head(other);
+        let jump = match &self.companion {
+            Some(c) => {
+                let now = c.sim.now_us();
+                c.branch != other || now > t_us || t_us.min(head) > now + SEEK_GAP_US
+            }
+            None => true,
+        };
+        if jump {
+            let sim = self.timeline.seek(other, t_us.min(head));
+            let pending = self.timeline.pending_after(other, sim.now_us());
+            let offset = sim.source_offset();
+            let generation = self.companion.as_ref().map_or(0, |c| c.generation + 1);
+            self.companion = Some(Companion {
+                branch: other,
+                sim,
+                publisher: Publisher::starting_at(offset),
+                pending,
+                generation,
+                picture: None,
+            });
+        }
+        let Some(c) = self.companion.as_mut() else {
+            return;
+        };
+        let target = t_us.min(c.sim.now_us().saturating_add(CATCH_UP_US));
+        if c.sim.now_us() < target {
+            run_with(&mut c.sim, &mut c.pending, target, None);
+            self.timeline.record(other, &c.sim);
+        }
     }
 
-    /// The comparison for the moment `sim` shows: made again when `refresh` and it was
-    /// made for another moment (it costs two seeks), otherwise the last one (which says
-    /// its moment).
+    /// The comparison for the moment shown, made from the compared branch in lockstep:
+    /// made again for another moment when `refresh`, or every [`COMPARE_EVERY`] pictures
+    /// while both stand at the same moment; otherwise the last one (which says its
+    /// moment). When the compared branch is still catching up, both are compared where it
+    /// stands (the shown one sought there, only when `refresh`).
     fn comparison(&mut self, sim: &Simulation, refresh: bool) -> Option<Rc<Comparison>> {
         let other = self.compare?;
-        let key = (self.branch, other, sim.now_us(), self.timeline.head(other));
+        let c = self.companion.as_ref()?;
+        let at = c.sim.now_us();
+        let key = (self.branch, other, sim.now_us(), at);
+        self.views_since_compared = self.views_since_compared.saturating_add(1);
+        let due = refresh || (at == sim.now_us() && self.views_since_compared >= COMPARE_EVERY);
         let stale = match &self.comparison {
-            Some((_, k)) => (k.0, k.1) != (key.0, key.1) || (refresh && *k != key),
+            Some((_, k)) => (k.0, k.1) != (key.0, key.1) || (due && *k != key),
             None => true,
         };
         if stale {
-            let (at, a, b) = self.lockstep(sim, other);
+            let sought;
+            let shown = if at == sim.now_us() {
+                sim
+            } else {
+                sought = self.timeline.seek(self.branch, at);
+                &sought
+            };
             let t = &self.timeline;
             let comparison = Comparison::of(
-                (t.name(self.branch), &a, t.markers(self.branch)),
-                (t.name(other), &b, t.markers(other)),
+                (t.name(self.branch), shown, t.markers(self.branch)),
+                (t.name(other), &c.sim, t.markers(other)),
                 at,
                 t.divergence(self.branch, other),
             );
             self.comparison = Some((Rc::new(comparison), key));
+            self.views_since_compared = 0;
         }
         self.comparison.as_ref().map(|(c, _)| c.clone())
+    }
+
+    /// The compared branch's picture, made again when it moved.
+    fn companion_view(&mut self) -> Option<CompanionView> {
+        let c = self.companion.as_mut()?;
+        let now_us = c.sim.now_us();
+        let stale = c
+            .picture
+            .as_ref()
+            .is_none_or(|p| p.view.now_us != now_us || p.generation != c.generation);
+        if stale {
+            let corrupted = corrupted_on(&self.timeline, c.branch, now_us);
+            let run = Run {
+                sim: &c.sim,
+                corrupted: &corrupted,
+                stepping: false,
+                generation: c.generation,
+            };
+            // Its dots are sampled by the picture's own bound, not the page's emit rate.
+            c.picture = Some(Rc::new(c.publisher.publish(&run, 0.0, None)));
+        }
+        Some(CompanionView {
+            branch: c.branch,
+            name: self.timeline.name(c.branch).to_string(),
+            now_us,
+            picture: c.picture.clone()?,
+        })
     }
 
     /// What the page draws. `settled`: the run stands still (paused, no step under
@@ -263,6 +398,10 @@ impl Travel {
     pub fn view(&mut self, sim: &Simulation, settled: bool) -> TimelineView {
         let now_us = sim.now_us();
         self.refresh_origins();
+        // First, as it may run the compared branch further (its end, keyframes).
+        self.follow(now_us);
+        let comparison = self.comparison(sim, settled);
+        let companion = self.companion_view();
         let t = &self.timeline;
         let head_us = t.head(self.branch);
         let end_us = track_end(head_us.max(now_us));
@@ -280,7 +419,6 @@ impl Travel {
         let memory = t.memory();
         let can_fork = t.len() < MAX_BRANCHES;
         let markers = self.markers(end_us);
-        let comparison = self.comparison(sim, settled);
         TimelineView {
             now_us,
             head_us,
@@ -293,6 +431,7 @@ impl Travel {
             can_fork,
             compare: self.compare,
             comparison,
+            companion,
         }
     }
 
@@ -340,6 +479,27 @@ impl Travel {
         self.drawn = Some((drawn.clone(), key));
         drawn
     }
+}
+
+/// The chunks the page corrupted on `branch` up to `t_us` and did not lose since: the
+/// store does not flag them, the pipeline does.
+pub fn corrupted_on(timeline: &Timeline, branch: usize, t_us: u64) -> BTreeSet<ChunkId> {
+    let mut set = BTreeSet::new();
+    for (at, action) in timeline.effective_actions(branch) {
+        if at > t_us {
+            break;
+        }
+        match action {
+            Action::CorruptChunk { chunk, .. } => {
+                set.insert(chunk);
+            }
+            Action::LoseChunk { chunk } => {
+                set.remove(&chunk);
+            }
+            _ => {}
+        }
+    }
+    set
 }
 
 /// The round length a track ending after `t_us` is drawn with: 5 s, 10 s, 20 s, 30 s,

@@ -19,6 +19,17 @@ use crate::engine::config::Config;
 /// debug and test switches the URL may also carry.
 const RESERVED: [&str; 5] = ["panic", "selftest", "perf", "present", "slowmo"];
 
+/// The parameter that says the branches' version, the branch shown, its moment and the
+/// compared one (`lab::branch_link` reads and writes it).
+pub const BRANCHES_PARAM: &str = "branches";
+/// Each branch's own parameter: `branch.A`, `branch.B` …
+pub const BRANCH_PREFIX: &str = "branch.";
+
+/// Whether a query parameter belongs to the branches (not a setting).
+pub fn is_branch_param(key: &str) -> bool {
+    key == BRANCHES_PARAM || key.starts_with(BRANCH_PREFIX)
+}
+
 /// What the URL asked for, after every invalid value was replaced by its default.
 pub struct FromUrl {
     pub config: Config,
@@ -91,11 +102,30 @@ pub fn settings_diff(before: &Config, after: &Config) -> Vec<(String, String)> {
     pairs
 }
 
+/// `base` with the settings `pairs` (a [`settings_diff`]) applied, strictly: the first
+/// pair that is unknown or does not parse, or a result that breaks a setting's rule,
+/// refuses the whole (naming the setting), unlike [`from_query`], which forgives. The
+/// settings' rules only: a running job's settings follow its rescales, so its fault
+/// schedule is not checked again (as `Config::validate_settings` says).
+pub fn config_with(base: &Config, pairs: &[(String, String)]) -> Result<Config, String> {
+    let base_value = serde_json::to_value(base).map_err(|e| e.to_string())?;
+    let mut value = base_value.clone();
+    apply_group(&mut value, &base_value, pairs)?;
+    let config = Config::from_value_unvalidated(&value)
+        .map_err(|e| format!("settings refused: {}", clean_serde(&e.to_string())))?;
+    config
+        .validate_settings()
+        .map_err(|e| format!("settings refused: {e}"))?;
+    Ok(config)
+}
+
 /// Reads a query string (`?a=b&c=d`, with or without the `?`).
 pub fn from_query(search: &str) -> FromUrl {
     let params: Vec<(String, String)> = parse_query(search)
         .into_iter()
         .filter(|(k, _)| !RESERVED.contains(&k.as_str()) && !k.is_empty())
+        // The branches are read by `branch_link`, after the run they start from.
+        .filter(|(k, _)| !is_branch_param(k))
         .collect();
     let defaults = serde_json::to_value(Config::default()).expect("the default config serialises");
     let mut problems = Vec::new();
@@ -500,7 +530,7 @@ fn decode(s: &str) -> String {
 }
 
 /// Percent-encodes everything but the characters that read well in a link.
-fn encode(s: &str) -> String {
+pub fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~,:".contains(&b) {

@@ -96,10 +96,6 @@ pub struct LabView {
     pub lessons: Rc<LessonsView>,
 }
 
-/// One record as it left the source, for drawing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EmittedRecord {
-    pub offset: u64,
-    pub key_group: u32,
-    pub subtask: u32,
-}
+/// One record as it left the source, for drawing (defined beside the publisher that
+/// samples them, which the timeline's compared branch also uses).
+pub use super::publish::EmittedRecord;

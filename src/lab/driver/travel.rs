@@ -2,15 +2,14 @@
 //! simulation is replaced by the timeline's exact copy of it), and branching before an
 //! action taken in a branch's past. The timeline itself is `lab::travel`.
 
-use std::collections::BTreeSet;
-
 use crate::engine::report::events::Event;
 use crate::engine::report::format;
 use crate::engine::sim::Simulation;
 
+use super::super::branch_link::{LinkError, TravelLink};
 use super::super::stepping::StepKind;
 use super::super::timeline::{Action, MAX_BRANCHES};
-use super::super::travel::{TimelineView, Travel};
+use super::super::travel::{corrupted_on, TimelineView, Travel};
 use super::Driver;
 
 impl Driver {
@@ -76,7 +75,11 @@ impl Driver {
         self.goal = None;
         // Views forget what they drew (travelling dots, flashes): this is a jump.
         self.generation += 1;
-        self.corrupted = corrupted_by_then(&self.travel, self.sim.now_us());
+        self.corrupted = corrupted_on(
+            self.travel.timeline(),
+            self.travel.branch(),
+            self.sim.now_us(),
+        );
     }
 
     /// The shown branch at `t_us` (at most its head).
@@ -145,25 +148,20 @@ impl Driver {
     pub fn set_compare(&mut self, other: Option<usize>) {
         self.travel.set_compare(other);
     }
-}
 
-/// The chunks this page corrupted on the shown branch up to `t_us` and did not lose
-/// since: the store does not flag them, the pipeline does.
-fn corrupted_by_then(travel: &Travel, t_us: u64) -> BTreeSet<super::ChunkId> {
-    let mut set = BTreeSet::new();
-    for (at, action) in travel.timeline().effective_actions(travel.branch()) {
-        if at > t_us {
-            break;
-        }
-        match action {
-            Action::CorruptChunk { chunk, .. } => {
-                set.insert(chunk);
-            }
-            Action::LoseChunk { chunk } => {
-                set.remove(&chunk);
-            }
-            _ => {}
-        }
+    /// The branches a link carries, replayed on this run (which must be at its first
+    /// moment, as a new page's is), and the branch it shows at its moment. What could not
+    /// be rebuilt is left out and named; the run itself stays.
+    pub fn open_link(&mut self, link: &TravelLink) -> Result<(), LinkError> {
+        let start = self.travel.timeline().seek(0, 0);
+        let (travel, sim, refused) = Travel::from_link(&start, link);
+        self.travel = travel;
+        self.show(sim);
+        refused.map_or(Ok(()), Err)
     }
-    set
+
+    /// The timeline as a link, the moment shown included.
+    pub fn travel_link(&self) -> TravelLink {
+        self.travel.to_link(self.sim.now_us())
+    }
 }

@@ -9,6 +9,7 @@
 //! setting and presenter mode; the canvas says its smallest text size in `data-text-px`.
 
 mod scene;
+pub mod twin;
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -352,46 +353,9 @@ impl Component for Pipeline {
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, first_render: bool) {
-        if !first_render {
-            return;
+        if first_render {
+            self._resize = attach(&self.painter, &self.canvas, &self.frame);
         }
-        let canvas = self.canvas.cast::<HtmlCanvasElement>();
-        let ctx2d = canvas
-            .as_ref()
-            .and_then(|c| c.get_context("2d").ok().flatten())
-            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
-        {
-            let mut st = self.painter.state.borrow_mut();
-            st.canvas = canvas;
-            st.ctx = ctx2d;
-            if let Some(frame) = self.frame.cast::<web_sys::HtmlElement>() {
-                st.css_w = f64::from(frame.client_width());
-                st.css_h = f64::from(frame.client_height());
-            }
-            st.dirty = true;
-        }
-        // Follow the frame's size (window resizes, large font, phone rotation).
-        if let Some(frame) = self.frame.cast::<web_sys::Element>() {
-            let weak = Rc::downgrade(&self.painter);
-            let target = frame.clone();
-            let callback =
-                Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| {
-                    if let Some(p) = weak.upgrade() {
-                        {
-                            let mut st = p.state.borrow_mut();
-                            st.css_w = f64::from(target.client_width());
-                            st.css_h = f64::from(target.client_height());
-                            st.dirty = true;
-                        }
-                        p.kick();
-                    }
-                });
-            if let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
-                observer.observe(&frame);
-                self._resize = Some((observer, callback));
-            }
-        }
-        self.painter.kick();
     }
 
     fn destroy(&mut self, _ctx: &Context<Self>) {
@@ -400,6 +364,52 @@ impl Component for Pipeline {
         }
         self.painter.stop();
     }
+}
+
+/// Gives `painter` its canvas and follows the size of the frame around it (window
+/// resizes, large font, phone rotation); returns the observer to keep.
+fn attach(
+    painter: &Rc<Painter>,
+    canvas: &NodeRef,
+    frame: &NodeRef,
+) -> Option<(web_sys::ResizeObserver, ResizeCallback)> {
+    let canvas = canvas.cast::<HtmlCanvasElement>();
+    let ctx2d = canvas
+        .as_ref()
+        .and_then(|c| c.get_context("2d").ok().flatten())
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
+    {
+        let mut st = painter.state.borrow_mut();
+        st.canvas = canvas;
+        st.ctx = ctx2d;
+        if let Some(frame) = frame.cast::<web_sys::HtmlElement>() {
+            st.css_w = f64::from(frame.client_width());
+            st.css_h = f64::from(frame.client_height());
+        }
+        st.dirty = true;
+    }
+    let mut kept = None;
+    if let Some(frame) = frame.cast::<web_sys::Element>() {
+        let weak = Rc::downgrade(painter);
+        let target = frame.clone();
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| {
+            if let Some(p) = weak.upgrade() {
+                {
+                    let mut st = p.state.borrow_mut();
+                    st.css_w = f64::from(target.client_width());
+                    st.css_h = f64::from(target.client_height());
+                    st.dirty = true;
+                }
+                p.kick();
+            }
+        });
+        if let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
+            observer.observe(&frame);
+            kept = Some((observer, callback));
+        }
+    }
+    painter.kick();
+    kept
 }
 
 /// The selected key group, or past the end (a selection of something else).

@@ -13,6 +13,7 @@ use yew::prelude::*;
 use super::context::LabState;
 use super::pipeline::Pipeline;
 use super::sweep::SweepBoard;
+use super::timeline::side::SideBySide;
 use super::timeline::TimelineStrip;
 use actions::ActionBar;
 use moment::MomentBar;
@@ -30,10 +31,18 @@ pub fn stage() -> Html {
             </section>
         };
     }
+    let side = lab.timeline.companion.is_some() && lab.lessons.open.is_none();
     html! {
         <section class="stage" aria-label="The pipeline and what acts on it">
             <MomentBar lab={lab.clone()} />
-            <Pipeline />
+            // The compared branch beside the pipeline; the wrapper stays, so the main
+            // canvas is never replaced when comparing starts or stops.
+            <div class={classes!("stage-pictures", side.then_some("comparing"))}>
+                <Pipeline />
+                if side {
+                    <SideBySide lab={lab.clone()} />
+                }
+            </div>
             // A lesson moves its own run (its Back and Again travel instead).
             if lab.lessons.open.is_none() {
                 <TimelineStrip lab={lab.clone()} />

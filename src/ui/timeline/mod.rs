@@ -6,9 +6,11 @@
 //!
 //! The scrubber is a native range input, so the mouse drags it and the keyboard moves
 //! it (arrows, Home, End, Page Up/Down) with the browser's own accessibility. The
-//! dock's Branches tab (`branches.rs`) lists and compares the branches.
+//! dock's Branches tab (`branches.rs`) lists and compares the branches; `side.rs` draws
+//! the compared branch beside the pipeline.
 
 pub mod branches;
+pub mod side;
 
 use std::rc::Rc;
 
