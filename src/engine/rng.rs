@@ -24,6 +24,8 @@ pub enum Stream {
     Fault = 5,
     /// The checkpoint scheduler's random initial delay, one draw per scheduler start.
     Schedule = 6,
+    /// Which of the F real records a scale model's record stands for (its event's offset).
+    Sample = 7,
 }
 
 pub fn draw(seed: u64, stream: Stream, index: u64) -> u64 {

@@ -200,8 +200,8 @@ impl Oracle {
 
     fn event(&self, offset: u64) -> Event {
         Event {
-            // As the state writes it: a scale model's offsets are the real job's (×F).
-            offset: offset * u64::from(self.workload.keys().sample_every()),
+            // As the state writes it (a scale model's offsets are the real job's).
+            offset: self.workload.keys().real_offset(offset, self.seed),
             value: self.workload.record(offset).value,
         }
     }

@@ -316,7 +316,7 @@ impl Page {
         record: &Record,
         model: ValueModel,
         seed: u64,
-        sample_every: u32,
+        real_offset: u64,
     ) -> (Option<usize>, usize) {
         let bit = 1u64 << i;
         let had = self.present() & bit != 0;
@@ -331,11 +331,8 @@ impl Page {
                     ValueModel::Events { keep } => usize::from(keep).max(1),
                     _ => 1,
                 };
-                // A scale model's record `o` stands for the real job's record `o × F`
-                // (`engine::scale`): its event says so, so the text (and how it compresses)
-                // is the real job's.
                 let event = Event {
-                    offset: record.offset * u64::from(sample_every),
+                    offset: real_offset,
                     value: record.value,
                 };
                 let before = lens[i] as usize;
@@ -517,8 +514,13 @@ impl KeyGroupState {
         let (p, i) = (slot / PAGE, slot % PAGE);
         let slots = self.page_slots(p);
         let page = self.pages[p].get_or_insert_with(|| Arc::new(Page::new(model, slots)));
-        let (before, after) =
-            Arc::make_mut(page).apply(i, record, model, seed, keys.sample_every());
+        let (before, after) = Arc::make_mut(page).apply(
+            i,
+            record,
+            model,
+            seed,
+            keys.real_offset(record.offset, seed),
+        );
         let after = key_len + after as u64;
         match before {
             Some(before) => self.raw_bytes = self.raw_bytes - (key_len + before as u64) + after,
