@@ -7,6 +7,21 @@
 //! recovery (mean over crash times, MTBF 1 h) at both scales and their difference, and
 //! the estimated and measured wall seconds. Run with `cargo bench --bench sweep_scale`.
 
+/// CPU seconds this process has used (user + system), from /proc: on a machine shared
+/// with other work, wall time measures the neighbours as much as the engine.
+#[cfg(not(target_arch = "wasm32"))]
+fn cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command's closing parenthesis; utime and stime are the 12th and
+    // 13th of them, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
     use statelab::engine::presets::{standard_tuning, tuning_question};
@@ -48,7 +63,7 @@ fn main() {
             let mut row = Vec::new();
             for cell in [&grid[i], &scaled[i]] {
                 let estimated = cell_seconds(&cell.config, span_s, &NATIVE);
-                let started = Instant::now();
+                let (started, cpu) = (Instant::now(), cpu_s());
                 let r = run_cell(
                     cell,
                     None,
@@ -57,12 +72,12 @@ fn main() {
                     |_| {},
                 )
                 .expect("cell runs");
-                row.push((r, estimated, started.elapsed().as_secs_f64()));
+                row.push((r, estimated, started.elapsed().as_secs_f64(), cpu_s() - cpu));
             }
             let (real, model) = (&row[0], &row[1]);
             let diff = |a: f64, b: f64| (b - a) / a * 100.0;
             println!(
-                "sweep_scale/{name} {} at 1:1 vs 1:{}: bytes/h {:.4e} vs {:.4e} ({:+.1} %); expected recovery {:.3} s vs {:.3} s ({:+.1} %); replayed {:.0} vs {:.0}; time estimated {:.1} s measured {:.1} s at 1:1, estimated {:.2} s measured {:.2} s at 1:{}",
+                "sweep_scale/{name} {} at 1:1 vs 1:{}: bytes/h {:.4e} vs {:.4e} ({:+.1} %); expected recovery {:.3} s vs {:.3} s ({:+.1} %); replayed {:.0} vs {:.0}; one core: estimated {:.1} s, measured {:.1} s CPU ({:.1} s wall) at 1:1; estimated {:.2} s, measured {:.2} s CPU ({:.2} s wall) at 1:{}",
                 grid[i].label(),
                 p.factor,
                 real.0.bytes_shipped_per_hour,
@@ -74,8 +89,10 @@ fn main() {
                 real.0.exposure.replayed_records.map_or(0.0, |s| s.mean),
                 model.0.exposure.replayed_records.map_or(0.0, |s| s.mean),
                 real.1,
+                real.3,
                 real.2,
                 model.1,
+                model.3,
                 model.2,
                 p.factor,
             );

@@ -66,14 +66,11 @@ pub fn write_exact(dst: &mut [u8], mut v: u64) {
     }
 }
 
-/// Appends the digits of `v`, written in place: a copy from a stack buffer is a call to
-/// `memcpy` for a few bytes, and this runs for every event of every checkpoint.
-#[inline]
+/// Appends the digits of `v`.
 pub fn push_u64(out: &mut Vec<u8>, v: u64) {
-    let n = len_u64(v);
-    let at = out.len();
-    out.resize(at + n, b'0');
-    write_exact(&mut out[at..], v);
+    let mut buf = [0u8; 20];
+    let start = write_u64(&mut buf, v);
+    out.extend_from_slice(&buf[start..]);
 }
 
 /// Appends `v` with a minus sign when negative.

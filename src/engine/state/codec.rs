@@ -63,9 +63,6 @@ pub struct Lz4Encoder {
     out: Vec<u8>,
     /// The start of the next block, until it is whole.
     pending: Vec<u8>,
-    /// Where each block is compressed before it is appended: one buffer for the frame,
-    /// not an allocation (and lz4_flex's shrinking copy) per 32 KiB block.
-    scratch: Vec<u8>,
     hash: twox_hash::XxHash32,
 }
 
@@ -74,7 +71,6 @@ impl Lz4Encoder {
         Self {
             out: lz4_frame_header(raw_len, Vec::with_capacity(raw_len / 2 + 64)),
             pending: Vec::new(),
-            scratch: Vec::new(),
             hash: twox_hash::XxHash32::with_seed(0),
         }
     }
@@ -89,12 +85,12 @@ impl Lz4Encoder {
             if self.pending.len() < LZ4_BLOCK {
                 return;
             }
-            lz4_block(&mut self.out, &self.pending, &mut self.scratch);
+            lz4_block(&mut self.out, &self.pending);
             self.pending.clear();
         }
         let mut blocks = bytes.chunks_exact(LZ4_BLOCK);
         for block in &mut blocks {
-            lz4_block(&mut self.out, block, &mut self.scratch);
+            lz4_block(&mut self.out, block);
         }
         self.pending.extend_from_slice(blocks.remainder());
     }
@@ -103,7 +99,7 @@ impl Lz4Encoder {
     /// allocation of exactly its size (the buffer was sized for poor compression).
     pub fn finish(mut self) -> Vec<u8> {
         if !self.pending.is_empty() {
-            lz4_block(&mut self.out, &self.pending, &mut self.scratch);
+            lz4_block(&mut self.out, &self.pending);
         }
         self.out.extend_from_slice(&0u32.to_le_bytes());
         self.out
@@ -154,22 +150,12 @@ fn lz4_frame_header(raw_len: usize, mut out: Vec<u8>) -> Vec<u8> {
     out
 }
 
-/// One block of an LZ4 frame: compressed (through `scratch`), or stored as is when that
-/// is not smaller. The same bytes as `lz4_flex::block::compress`, which calls the same
-/// compressor into a buffer of the same bound.
-fn lz4_block(out: &mut Vec<u8>, block: &[u8], scratch: &mut Vec<u8>) {
-    let bound = lz4_flex::block::get_maximum_output_size(block.len());
-    if scratch.len() < bound {
-        scratch.resize(bound, 0);
-    }
-    // The bound is what lz4_flex sizes its own output by: the block always fits.
-    let compressed = match lz4_flex::block::compress_into(block, scratch) {
-        Ok(n) => &scratch[..n],
-        Err(_) => block,
-    };
+/// One block of an LZ4 frame: compressed, or stored as is when that is not smaller.
+fn lz4_block(out: &mut Vec<u8>, block: &[u8]) {
+    let compressed = lz4_flex::block::compress(block);
     if compressed.len() < block.len() {
         out.extend_from_slice(&(compressed.len() as u32).to_le_bytes());
-        out.extend_from_slice(compressed);
+        out.extend_from_slice(&compressed);
     } else {
         // Incompressible: stored as is, flagged by the size's high bit.
         out.extend_from_slice(&(block.len() as u32 | 0x8000_0000).to_le_bytes());
