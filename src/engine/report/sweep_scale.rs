@@ -473,6 +473,25 @@ mod tests {
     }
 
     #[test]
+    fn the_example_configs_the_readme_sweeps_are_the_presets() {
+        let read = |text: &str| serde_json::from_str::<Config>(text).unwrap();
+        assert_eq!(
+            read(include_str!(
+                "../../../examples/configs/tuning-question.json"
+            )),
+            tuning_question()
+        );
+        let mut standard = standard_tuning(20_000.0);
+        standard.checkpointing.policy = PolicyConfig::Fixed;
+        assert_eq!(
+            read(include_str!(
+                "../../../examples/configs/standard-tuning-20k.json"
+            )),
+            standard
+        );
+    }
+
+    #[test]
     fn scaled_cells_keep_their_settings_and_run_the_model() {
         let grid = cells(
             &tuning_question(),

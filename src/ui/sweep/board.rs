@@ -141,9 +141,9 @@ pub fn sweep_board(props: &SweepBoardProps) -> Html {
                 <h2 id="sweep-board-heading">{ format!("Sweep: {title}") }</h2>
                 <p class="sentence muted small">
                     if run.scale.is_model() {
-                        <span class="tag" data-testid="sweep-scale-tag" title={run.scale.to_string()}>
-                            { format!("scale model 1:{}", run.scale.factor) }
-                        </span>{ " " }
+                        <strong data-testid="sweep-scale-tag" title={run.scale.to_string()}>
+                            { format!("≈ scale model 1:{}", run.scale.factor) }
+                        </strong>{ " · " }
                     }
                     { basis(run) }
                     { if run.scale.is_model() {
