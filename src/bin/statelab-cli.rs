@@ -604,13 +604,21 @@ a size misses the ±2 % aim.")]
             out += &format!(
                 "\nRecovery is over crash times exponentially distributed with the given MTBF; restore is timed \
 at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a fluid model \
-(drain rate {} records/s: the busiest subtask takes {} of the records).\n",
+(drain rate {} records/s: the busiest subtask takes {} of the records){}.\n",
                 sig3(m.bandwidth_mbit_s),
                 sig3(m.latency_ms),
                 sig3(m.decode_mb_s),
                 m.restart_delay_ms,
                 sig3(m.drain_records_per_s),
-                percent(m.busiest_subtask_share)
+                percent(m.busiest_subtask_share),
+                if r.scale > 1 {
+                    format!(
+                        "; these rates are the scale model 1:{}'s, 1/{} of the real job's",
+                        r.scale, r.scale
+                    )
+                } else {
+                    String::new()
+                }
             );
         }
         out
