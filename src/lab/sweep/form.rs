@@ -40,7 +40,8 @@ pub const SCALES: [ScaleChoice; 8] = [
 /// A scale choice as the form names it.
 pub fn scale_label(choice: ScaleChoice) -> String {
     match choice {
-        ScaleChoice::Auto => "auto (a scale model when the grid would be slow)".into(),
+        // Short: the dock's select is narrow; its title says what auto does.
+        ScaleChoice::Auto => "auto".into(),
         ScaleChoice::Factor(1) => "1:1, the real job".into(),
         ScaleChoice::Factor(f) => format!("scale model 1:{f}"),
     }

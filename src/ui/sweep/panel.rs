@@ -174,7 +174,7 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
                 </select>
                 <label for="sweep-scale">{ "Run as" }</label>
                 <select id="sweep-scale" data-testid="sweep-scale" onchange={on_scale} disabled={running}
-                    title="a scale model keeps every key group and every Fth key, and divides rates, bandwidth and costs per byte by F: 1/F of the work; its bytes and replays are scaled back up, marked ≈">
+                    title="auto: the real job, or the scale model at which the grid's estimated time fits 30 s natively (60 s here). A scale model 1:F keeps every key group and every Fth key, and divides rates, bandwidth and costs per byte by F: 1/F of the work; its bytes and replays are scaled back up, marked ≈">
                     { for SCALES.iter().map(|c| html! {
                         <option value={c.to_string()} selected={*c == form.scale}>{ scale_label(*c) }</option>
                     }) }
