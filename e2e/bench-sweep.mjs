@@ -8,7 +8,8 @@
 // Prints the wall time, cells per minute, virtual seconds per wall second per worker, and
 // the frame gaps the page kept meanwhile. Options: --grid 'PARAM=V,V PARAM=V,V' (default the
 // bench's), --horizon 60|120|300|600, --query 'config query' (default the workload
-// above), --fork-s N (default 30), --dist DIR.
+// above), --fork-s N (default 30), --scale auto|1|2|4|… (the form's "Run as"; default
+// auto), --dist DIR.
 
 import { startLab, openTab, screenshot, PROJECTOR } from './harness.mjs';
 
@@ -27,6 +28,7 @@ const QUERY = opt(
 const GRID = opt('grid', 'interval_ms=1000,2000,5000,10000 bandwidth_mbit_s=100,250,500,1000').split(' ');
 const HORIZON = opt('horizon', '300');
 const FORK_S = Number(opt('fork-s', 30));
+const SCALE = opt('scale', 'auto');
 
 const lab = await startLab();
 try {
@@ -51,6 +53,7 @@ try {
     await page.locator('#sweep-values-1').fill(second[1]);
   }
   await page.locator('#sweep-horizon').selectOption(HORIZON);
+  await page.locator('#sweep-scale').selectOption(SCALE);
   await page.evaluate(() => {
     window.__frames = [];
     let last = performance.now();
@@ -86,6 +89,7 @@ try {
       `frame gaps p50 ${frames.p50.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms, max ${frames.max.toFixed(1)} ms`,
   );
   console.log(status);
+  console.log(await page.locator('[data-testid=sweep-scale-plan]').innerText());
   console.log(await page.locator('[data-testid=sweep-advice]').innerText());
   console.log('screenshot:', await screenshot(page, 'bench-sweep-1920x1080'));
   await s.finish();

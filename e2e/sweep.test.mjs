@@ -188,3 +188,34 @@ test('cancel stops the workers and keeps the cells measured so far', async () =>
   assert.equal(await page.locator('[data-testid=sweep-run]').isEnabled(), true);
   await s.finish();
 });
+
+test('a sweep run as a scale model says so in its plan, table, plot and recommendation', async () => {
+  const s = await openLab(PROJECTOR);
+  const { page } = s;
+  await openTab(page, 'what-if');
+  await fill(page, '#sweep-values-0', '1000,4000');
+  await page.locator('#sweep-horizon').selectOption('60');
+  // Auto keeps the small default job real; the person chooses the model here.
+  assert.equal(await page.locator('#sweep-scale').inputValue(), 'auto');
+  await page.locator('#sweep-scale').selectOption('4');
+  await page.locator('[data-testid=sweep-run]').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=sweep-progress]')?.dataset.stage === 'done', null, {
+    timeout: 240000,
+  });
+  const plan = page.locator('[data-testid=sweep-scale-plan]');
+  assert.equal(await plan.getAttribute('data-factor'), '4');
+  assert.match(await plan.innerText(), /scale model 1:4 \(chosen\)/);
+  const board = page.locator('[data-testid=sweep-board]');
+  assert.match(await board.locator('[data-testid=sweep-scale-tag]').innerText(), /scale model 1:4/);
+  assert.match(await board.locator('.sweep-board-head').innerText(), /forked from the scale model 1:4 of this run/);
+  // Bytes per hour and replays are the model's scaled back up: marked ≈ in every row.
+  const rows = board.locator('[data-testid=sweep-row][data-done=true]');
+  assert.ok((await rows.count()) >= 2);
+  for (const row of await rows.all()) assert.match(await row.innerText(), /≈ [\d.]+ [KMG]?i?B/);
+  assert.match(await board.locator('[data-testid=sweep-plot] svg').innerHTML(), /≈ bytes shipped per hour \(scale model 1:4\)/);
+  assert.match(await page.locator('[data-testid=sweep-advice]').innerText(), /Measured on the scale model 1:4/);
+  console.log('screenshot:', await screenshot(page, 'sweep-scaled-1920x1080'));
+  await page.setViewportSize(DESKTOP);
+  console.log('screenshot:', await screenshot(page, 'sweep-scaled-1280x720'));
+  await s.finish();
+});

@@ -574,6 +574,64 @@ fn a_sweep_measures_every_cell_and_recommends_one() {
 }
 
 #[test]
+fn a_sweep_on_the_scale_model_says_so_and_refuses_a_bad_factor() {
+    let dir = Scratch::new("sweep-scale");
+    let config = dir.file(
+        "keys.json",
+        r#"{"workload": {"rate": {"kind": "constant", "records_per_s": 2000.0}},
+            "job": {"parallelism": 2, "max_parallelism": 16}}"#,
+    );
+    let run = |scale: &str| {
+        cli(&[
+            "sweep",
+            &config,
+            "--param",
+            "interval_ms=500,2000",
+            "--warmup",
+            "2",
+            "--horizon",
+            "6",
+            "--threads",
+            "2",
+            "--scale",
+            scale,
+        ])
+    };
+    let out = run("4");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("Sweep: cells run as the scale model 1:4 (chosen)"),
+        "{table}"
+    );
+    assert!(table.contains("≈ bytes/h"), "{table}");
+    // The plan, both rows, the recommendation, its YAML's comments and the restore's
+    // assumptions (the model's link and rates).
+    assert_eq!(
+        table.matches("scale model 1:4").count(),
+        1 + 2 + 1 + 1 + 1,
+        "{table}"
+    );
+    assert!(table.contains("Measured on the scale model 1:4"), "{table}");
+    // Auto keeps this small job real.
+    let out = run("auto");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("cells run the real job (1:1, auto)"),
+        "{table}"
+    );
+    assert!(!table.contains("≈"), "{table}");
+    let out = run("0");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--scale: `0` is not `auto` or a factor"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn a_sweep_names_what_it_cannot_take() {
     for (param, words) in [
         ("colour=red", "unknown parameter `colour`"),

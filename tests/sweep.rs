@@ -82,6 +82,7 @@ fn fake(index: usize, bytes_per_hour: f64, recovery_s: f64) -> CellResult {
         link_utilisation: 0.1,
         exposure,
         digest: 0,
+        scale: 1,
     }
 }
 

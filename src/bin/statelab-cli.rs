@@ -26,10 +26,12 @@ mod cli {
     use statelab::engine::report::metrics::SAMPLE_INTERVAL_US;
     use statelab::engine::report::stats::{CheckpointStats, RecoveryStats};
     use statelab::engine::report::sweep::{
-        cells, check_memory, pareto_front, parse_axis, recommend, run_cell, run_cell_keeping, Cell,
+        cells, check_memory, pareto_front, parse_axis, recommend, run_cell_keeping, Cell,
         CellResult, Recommendation, Span,
     };
+    use statelab::engine::report::sweep_scale::{self, scaled_cells, ScaleChoice, NATIVE};
     use statelab::engine::report::whatif::WhatIfRun;
+    use statelab::engine::scale::rescaled;
     use statelab::engine::sim::Simulation;
     use std::borrow::Cow;
     use std::io::{IsTerminal, Write};
@@ -40,6 +42,10 @@ mod cli {
     /// What a native sweep's cells may use at once: a machine that runs the lab has a few
     /// gigabytes to spare, not the whole of its memory.
     const SWEEP_MEMORY_BUDGET: u64 = 8 << 30;
+
+    /// Issue 12's aim for a native sweep, in wall seconds: `--scale auto` chooses the
+    /// scale model that fits it.
+    const SWEEP_AIM_S: f64 = 30.0;
 
     #[derive(Parser)]
     #[command(
@@ -181,6 +187,12 @@ num_retained, bandwidth_mbit_s, change_budget_bytes, ship_threshold_bytes (adapt
             /// Also write the cells as CSV to this file.
             #[arg(long)]
             csv: Option<PathBuf>,
+            /// Run the cells as the scale model 1:F: `auto` (the smallest power of two at
+            /// which the grid's estimated time fits 30 s; 1:1 when the real job fits), a
+            /// factor F, or 1 for the real job. A model's bytes and replays are scaled
+            /// back up and marked ≈.
+            #[arg(long, default_value = "auto", value_name = "auto|F|1")]
+            scale: String,
         },
         /// Load a Flink job's REST answers (a directory of them, or a JobManager's
         /// http://host:port), derive a lab config that matches, run it as long as the job
@@ -378,6 +390,7 @@ a size misses the ±2 % aim.")]
                 threads,
                 json,
                 csv,
+                scale,
             } => {
                 let config = match &config {
                     Some(path) => read_config(path)?,
@@ -400,41 +413,39 @@ a size misses the ±2 % aim.")]
                     .map(|p| parse_axis(p))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| format!("--param: {e}"))?;
+                let choice: ScaleChoice = scale.parse().map_err(|e| format!("--{e}"))?;
                 let grid = cells(&config, &axes).map_err(|e| e.to_string())?;
+                let reference = grid.iter().position(|c| c.config == config).unwrap_or(0);
                 let threads = threads
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
                     .clamp(1, grid.len());
+                let plan = sweep_scale::plan(&grid, span, threads, choice, SWEEP_AIM_S, &NATIVE)
+                    .map_err(|e| e.to_string())?;
+                let grid = scaled_cells(&grid, plan.factor).map_err(|e| e.to_string())?;
+                eprintln!("sweep: {plan}");
                 // Threads share this machine's memory: refuse a grid whose cells at once
                 // would not fit rather than run out of it half-way.
                 check_memory(&grid, threads, false, SWEEP_MEMORY_BUDGET)
                     .map_err(|e| e.to_string())?;
-                let results = sweep_on_threads(&grid, span, mtbf, threads, &mut progress)?;
+                let (results, yamls) = sweep_on_threads(&grid, span, mtbf, threads, &mut progress)?;
                 progress.finish();
-                let reference = grid.iter().position(|c| c.config == config).unwrap_or(0);
-                let advice = recommend(&results, reference, config.link.bandwidth_mbit_s, mtbf);
+                // Link time is valued at the real job's bandwidth: a model's bytes are
+                // scaled back up to the real job's.
+                let bandwidth = rescaled(&config, 1)
+                    .map_or(config.link.bandwidth_mbit_s, |c| c.link.bandwidth_mbit_s);
+                let advice = recommend(&results, reference, bandwidth, mtbf);
                 let front = pareto_front(&results);
                 if let Some(path) = &csv {
                     std::fs::write(path, sweep_csv(&results, &front))
                         .map_err(|e| format!("{}: {e}", path.display()))?;
                 }
-                // The recommended setting as Flink configuration, measured by running its cell
-                // again (runs are deterministic, so it is the same run).
-                let yaml = match &advice {
-                    Some(a) => Some(
-                        run_cell_keeping(
-                            &grid[a.cell],
-                            None,
-                            span,
-                            CrashTimes::Exponential { mtbf_s: mtbf },
-                            |_| {},
-                        )
-                        .map(|(_, sim)| flink_yaml(&sim))
-                        .map_err(|e| e.to_string())?,
-                    ),
-                    None => None,
-                };
+                // The recommended setting as Flink configuration, with its cell's measured
+                // comments (written by the cell's thread: no second run of that cell).
+                let yaml = advice.as_ref().map(|a| yamls[a.cell].clone());
                 if json {
                     emit(&to_json(&serde_json::json!({
+                        "scale": plan,
+                        "scale_text": plan.to_string(),
                         "cells": results,
                         "pareto_front": front,
                         "recommendation": advice,
@@ -442,7 +453,8 @@ a size misses the ±2 % aim.")]
                         "recommended_flink_yaml": yaml,
                     }))?)
                 } else {
-                    let mut out = sweep_table(&results, &front, advice.as_ref());
+                    let mut out = format!("Sweep: {plan}.\n\n");
+                    out += &sweep_table(&results, &front, advice.as_ref());
                     if let Some(yaml) = yaml {
                         out +=
                             &format!("\nThe recommended setting as Flink configuration:\n{yaml}");
@@ -520,14 +532,15 @@ a size misses the ±2 % aim.")]
     }
 
     /// Runs the cells on `threads` threads, each taking the next cell when it is free;
-    /// progress counts cells done.
+    /// progress counts cells done. Each cell's result comes with its settings as Flink
+    /// YAML, written from its run before the run is dropped.
     fn sweep_on_threads(
         grid: &[Cell],
         span: Span,
         mtbf: f64,
         threads: usize,
         progress: &mut Progress,
-    ) -> Result<Vec<CellResult>, String> {
+    ) -> Result<(Vec<CellResult>, Vec<String>), String> {
         use std::sync::atomic::{AtomicUsize, Ordering};
         use std::sync::mpsc;
         let next = AtomicUsize::new(0);
@@ -540,14 +553,15 @@ a size misses the ±2 % aim.")]
                 scope.spawn(move || loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(cell) = grid.get(i) else { break };
-                    let result = run_cell(cell, None, span, crash_times, |_| {});
+                    let result = run_cell_keeping(cell, None, span, crash_times, |_| {})
+                        .map(|(r, sim)| (r, flink_yaml(&sim)));
                     if tx.send((i, result)).is_err() {
                         break;
                     }
                 });
             }
             drop(tx);
-            let mut results: Vec<Option<CellResult>> = vec![None; grid.len()];
+            let mut results: Vec<Option<(CellResult, String)>> = vec![None; grid.len()];
             let mut done = 0;
             for (i, result) in rx {
                 results[i] = Some(result.map_err(|e| e.to_string())?);
@@ -557,7 +571,7 @@ a size misses the ±2 % aim.")]
                     done as f64 / grid.len() as f64,
                 );
             }
-            Ok(results.into_iter().flatten().collect())
+            Ok(results.into_iter().flatten().unzip())
         })
     }
 
@@ -567,16 +581,22 @@ a size misses the ±2 % aim.")]
         advice: Option<&Recommendation>,
     ) -> String {
         use statelab::engine::report::format::{bytes_f, duration_us, percent, sig3};
+        // A scale model's bytes and replays are estimates of the real job's.
+        let approx = if results.iter().any(|r| r.scale > 1) {
+            "≈ "
+        } else {
+            ""
+        };
         let mut out = format!(
             "{:<34} {:>12} {:>7} {:>9} {:>10} {:>10} {:>10} {:>12}  {}\n",
             "cell",
-            "bytes/h",
+            format!("{approx}bytes/h"),
             "link",
             "interval",
             "rec mean",
             "rec p95",
             "rec max",
-            "replayed",
+            format!("{approx}replayed"),
             "notes"
         );
         for (i, r) in results.iter().enumerate() {
@@ -594,6 +614,10 @@ a size misses the ±2 % aim.")]
             }
             if r.exposure.never_catches_up > 0 {
                 notes.push("cannot catch up");
+            }
+            let model = format!("scale model 1:{}", r.scale);
+            if r.scale > 1 {
+                notes.push(&model);
             }
             out += &format!(
                 "{:<34} {:>12} {:>7} {:>9} {:>10} {:>10} {:>10} {:>12}  {}\n",
@@ -619,13 +643,21 @@ a size misses the ±2 % aim.")]
             out += &format!(
                 "\nRecovery is over crash times exponentially distributed with the given MTBF; restore is timed \
 at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a fluid model \
-(drain rate {} records/s: the busiest subtask takes {} of the records).\n",
+(drain rate {} records/s: the busiest subtask takes {} of the records){}.\n",
                 sig3(m.bandwidth_mbit_s),
                 sig3(m.latency_ms),
                 sig3(m.decode_mb_s),
                 m.restart_delay_ms,
                 sig3(m.drain_records_per_s),
-                percent(m.busiest_subtask_share)
+                percent(m.busiest_subtask_share),
+                if r.scale > 1 {
+                    format!(
+                        "; these rates are the scale model 1:{}'s, 1/{} of the real job's",
+                        r.scale, r.scale
+                    )
+                } else {
+                    String::new()
+                }
             );
         }
         out
@@ -633,14 +665,15 @@ at {} Mbit/s, {} ms latency, decode {} MB/s, restart delay {} ms; catch-up is a 
 
     fn sweep_csv(results: &[CellResult], front: &[usize]) -> String {
         let mut out = String::from(
-            "cell,flink_possible,pareto,checkpoints_completed,checkpoints_failed,achieved_interval_s,bytes_shipped_per_hour,link_utilisation,recovery_mean_s,recovery_p50_s,recovery_p95_s,recovery_max_s,replayed_mean,recovery_point_mean_s,never_catches_up\n",
+            "cell,scale_model,flink_possible,pareto,checkpoints_completed,checkpoints_failed,achieved_interval_s,bytes_shipped_per_hour,link_utilisation,recovery_mean_s,recovery_p50_s,recovery_p95_s,recovery_max_s,replayed_mean,recovery_point_mean_s,never_catches_up\n",
         );
         let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
         for (i, r) in results.iter().enumerate() {
             let rec = r.exposure.recovery_s;
             out += &format!(
-                "\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                "\"{}\",1:{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                 r.label,
+                r.scale,
                 r.flink_possible,
                 front.contains(&i),
                 r.checkpoints_completed,

@@ -42,6 +42,12 @@ pub fn flink_yaml(sim: &Simulation) -> String {
         "# Flink configuration exported by statelab (seed {}; {measured}).\n# Comments say what statelab measured; they are not part of the setting.\n",
         c.seed
     );
+    let f = crate::engine::scale::factor(c);
+    if f > 1 {
+        out.push_str(&format!(
+            "# Measured on the scale model 1:{f}: the sizes in these comments are the model's, about 1/{f} of the real job's; durations are the real job's.\n"
+        ));
+    }
     let mut line = |key: &str, value: String, comment: String| {
         out.push_str(&format!("{key}: {value}"));
         if !comment.is_empty() {

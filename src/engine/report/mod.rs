@@ -14,5 +14,6 @@ pub mod sampler;
 pub mod stats;
 pub mod summary;
 pub mod sweep;
+pub mod sweep_scale;
 pub mod view;
 pub mod whatif;

@@ -9,8 +9,9 @@
 
 use crate::engine::config::{Config, ConfigErrors};
 use crate::engine::partitioning::trace::Trace;
-use crate::engine::report::exposure::{exposure, CrashTimes, Exposure};
+use crate::engine::report::exposure::{exposure, CrashTimes, Exposure, Spread};
 use crate::engine::report::stats::CheckpointStatus;
+use crate::engine::scale::Scale;
 use crate::engine::sim::{Reconfigured, Simulation};
 use crate::engine::state::codec::Codec;
 use crate::engine::transfer::policy::PolicyConfig;
@@ -530,6 +531,15 @@ pub struct CellResult {
     pub exposure: Exposure,
     /// The cell's run digest, to compare with the same config run alone.
     pub digest: u64,
+    /// The scale model the cell ran as (1: the real job). For a model, the bytes per hour
+    /// and the records and bytes a recovery replays and downloads are the model's scaled
+    /// back up (×F, each chunk's fixed bytes once): estimates, shown with ≈.
+    #[serde(default = "real_job")]
+    pub scale: u32,
+}
+
+fn real_job() -> u32 {
+    1
 }
 
 /// Runs one cell: a fresh run of its config (the same seed as every other cell), warmed
@@ -656,6 +666,37 @@ fn measure(
     let achieved_interval_s = (triggers.len() >= 2).then(|| {
         (triggers[triggers.len() - 1] - triggers[0]) as f64 / 1e6 / (triggers.len() - 1) as f64
     });
+    let scale = Scale::of(sim);
+    let mut shipped = end.shipped_encoded - start.shipped_encoded;
+    let mut exposure = exposure(sim, from, to, crash_times);
+    if scale.is_model() {
+        // The fixed bytes of the chunks shipped in the horizon are counted once: every
+        // key group a checkpoint shipped, and a header for each subtask that shipped any.
+        let (groups, headers) = sim
+            .history()
+            .iter()
+            .filter(|h| (from..to).contains(&h.trigger_time_us))
+            .fold((0u64, 0u64), |(g, n), h| {
+                (
+                    g + u64::from(h.key_groups_shipped),
+                    n + h
+                        .subtasks
+                        .iter()
+                        .filter(|s| s.key_groups_shipped > 0)
+                        .count() as u64,
+                )
+            });
+        shipped = scale.bytes(shipped, groups, scale.key_group_fixed, headers);
+        let f = f64::from(scale.factor);
+        let times = |s: Spread| Spread {
+            mean: s.mean * f,
+            p50: s.p50 * f,
+            p95: s.p95 * f,
+            max: s.max * f,
+        };
+        exposure.replayed_records = exposure.replayed_records.map(times);
+        exposure.download_bytes = exposure.download_bytes.map(times);
+    }
     CellResult {
         index: cell.index,
         label: cell.label(),
@@ -663,10 +704,11 @@ fn measure(
         checkpoints_completed: end.completed - start.completed,
         checkpoints_failed: end.failed - start.failed,
         achieved_interval_s,
-        bytes_shipped_per_hour: (end.shipped_encoded - start.shipped_encoded) as f64 / hours,
+        bytes_shipped_per_hour: shipped as f64 / hours,
         link_utilisation: (end.uploaded - start.uploaded) as f64 / capacity.max(1.0),
-        exposure: exposure(sim, from, to, crash_times),
+        exposure,
         digest: sim.digest(),
+        scale: scale.factor,
     }
 }
 
@@ -718,6 +760,9 @@ pub struct Recommendation {
     /// The recommended cell's share of the link's capacity.
     pub link_utilisation: f64,
     pub flink_possible: bool,
+    /// The scale model the cells ran as (1: the real job): its figures are then estimates.
+    #[serde(default = "real_job")]
+    pub scale: u32,
 }
 
 /// Among the Pareto cells, the one with the lowest expected cost per hour: bytes shipped
@@ -758,12 +803,20 @@ pub fn recommend(
             || r.link_utilisation > 0.5,
         link_utilisation: r.link_utilisation,
         flink_possible: r.flink_possible,
+        scale: r.scale,
     })
 }
 
 impl fmt::Display for Recommendation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use crate::engine::report::format::sig3;
+        if self.scale > 1 {
+            write!(
+                f,
+                "Measured on the scale model 1:{} (bytes and replays ≈, scaled back up): ",
+                self.scale
+            )?;
+        }
         write!(f, "For this job, {} ", self.label)?;
         if self.bytes_ratio < 1.0 {
             write!(

@@ -6,6 +6,7 @@
 
 use crate::engine::config::Config;
 use crate::engine::report::sweep::{parse_axis, Axis, Param, SweepError};
+use crate::engine::report::sweep_scale::ScaleChoice;
 use crate::engine::transfer::policy::PolicyConfig;
 
 /// Look-aheads offered, in virtual seconds.
@@ -20,6 +21,30 @@ pub struct Form {
     pub horizon_s: u32,
     /// The mean time between failures assumed, in hours, as typed.
     pub mtbf_h: String,
+    /// Whether the cells run as a scale model (auto: when the grid would be slow).
+    pub scale: ScaleChoice,
+}
+
+/// The scale choices the form offers: auto, the real job, and models from 1:2 to 1:64.
+pub const SCALES: [ScaleChoice; 8] = [
+    ScaleChoice::Auto,
+    ScaleChoice::Factor(1),
+    ScaleChoice::Factor(2),
+    ScaleChoice::Factor(4),
+    ScaleChoice::Factor(8),
+    ScaleChoice::Factor(16),
+    ScaleChoice::Factor(32),
+    ScaleChoice::Factor(64),
+];
+
+/// A scale choice as the form names it.
+pub fn scale_label(choice: ScaleChoice) -> String {
+    match choice {
+        // Short: the dock's select is narrow; its title says what auto does.
+        ScaleChoice::Auto => "auto".into(),
+        ScaleChoice::Factor(1) => "1:1, the real job".into(),
+        ScaleChoice::Factor(f) => format!("scale model 1:{f}"),
+    }
 }
 
 impl Form {
@@ -30,6 +55,7 @@ impl Form {
             second: None,
             horizon_s: 300,
             mtbf_h: format_hours(default_mtbf_s(config) / 3600.0),
+            scale: ScaleChoice::Auto,
         }
     }
 

@@ -16,6 +16,7 @@ use crate::engine::config::Config;
 use crate::engine::report::exposure::CrashTimes;
 use crate::engine::report::flink_config::flink_yaml;
 use crate::engine::report::sweep::{run_cell_from_keeping, Cell, CellPhase, CellResult};
+use crate::engine::scale::{factor, rescaled};
 use crate::engine::sim::Simulation;
 
 /// One cell for a worker.
@@ -30,6 +31,14 @@ pub struct Job {
     pub fork_at_us: u64,
     pub horizon_us: u64,
     pub crash_times: CrashTimes,
+    /// The scale model the cells run as (the cell's config already is it): the worker
+    /// rebuilds the page's run as this model.
+    #[serde(default = "real_job")]
+    pub scale: u32,
+}
+
+fn real_job() -> u32 {
+    1
 }
 
 /// Where a worker is with its cell.
@@ -114,7 +123,12 @@ impl Worker {
             matches!(&self.base, Some((c, at, _, _)) if *c == job.base && *at == job.fork_at_us);
         if !reusable {
             self.base = None;
-            let mut sim = match Simulation::new(job.base.clone(), None) {
+            let rebuilt = if factor(&job.base) == job.scale {
+                Ok(job.base.clone())
+            } else {
+                rescaled(&job.base, job.scale)
+            };
+            let mut sim = match rebuilt.and_then(|config| Simulation::new(config, None)) {
                 Ok(sim) => sim,
                 Err(e) => return failed(format!("the run could not be rebuilt: {e}")),
             };

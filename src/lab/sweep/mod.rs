@@ -24,14 +24,21 @@ use crate::engine::memory::BROWSER_LIMIT_BYTES;
 use crate::engine::report::exposure::CrashTimes;
 use crate::engine::report::format::{at, bytes_f, percent, sig3};
 use crate::engine::report::sweep::{
-    apply, cells, check_memory, recommend, Cell, CellResult, Param, Recommendation, SweepError,
+    apply, cells, check_memory, recommend, Cell, CellResult, Param, Recommendation, Span,
+    SweepError,
 };
+use crate::engine::report::sweep_scale::{self, ScaleChoice, ScalePlan};
+use crate::engine::scale::{factor, rescaled};
 use crate::engine::sim::Simulation;
 
 use current::RunCost;
 use form::Form;
 use job::{Job, Phase, Reply};
 use plot::{Exposure, Overhead};
+
+/// The sweep's time aim, natively on this project's 2-core machine (issue 12); the
+/// browser's is twice it. `ScaleChoice::Auto` picks the scale model that fits it.
+pub const SWEEP_AIM_S: f64 = 30.0;
 
 /// What all of a sweep's workers may use together: each is its own wasm instance (at
 /// most [`BROWSER_LIMIT_BYTES`] each), and together they share the device with the page.
@@ -54,6 +61,8 @@ pub enum SweepIntent {
     SetHorizon(u32),
     /// The assumed MTBF in hours, as typed.
     SetMtbf(String),
+    /// Run the cells as the real job, a scale model 1:F, or auto.
+    SetScale(ScaleChoice),
     /// Run the grid on up to `cores` workers (the browser's `hardwareConcurrency`).
     Run {
         cores: usize,
@@ -182,6 +191,8 @@ pub struct SweepRun {
     /// page's run was changed by hand: crashes, faults, settings under the running job).
     pub digest: u64,
     pub rebuilt_differs: bool,
+    /// The scale model the cells run as, and why.
+    pub scale: ScalePlan,
     queue: VecDeque<usize>,
     /// The cell each worker is on; `None` idle; a worker that stopped is `dead`.
     busy: Vec<Option<usize>>,
@@ -239,10 +250,16 @@ pub struct Advice {
 /// The engine's recommendation in words, with the numbers it rests on and the
 /// assumptions it is sensitive to.
 fn advice_text(rec: &Recommendation, best: &CellRow, current: &CellRow, mtbf_s: f64) -> String {
+    let approx = if rec.scale > 1 { "≈ " } else { "" };
     let mut text = if std::ptr::eq(best, current) || best.cell.config == current.cell.config {
+        let model = if rec.scale > 1 {
+            format!("Measured on the scale model 1:{}: ", rec.scale)
+        } else {
+            String::new()
+        };
         format!(
-            "For this job the current setting is already the best trade-off measured: p95 \
-             recovery {} s. ",
+            "{model}For this job the current setting is already the best trade-off measured: \
+             p95 recovery {} s. ",
             sig3(rec.recovery_p95_s)
         )
     } else {
@@ -257,9 +274,9 @@ fn advice_text(rec: &Recommendation, best: &CellRow, current: &CellRow, mtbf_s: 
         let rp = |r: &CellResult| r.exposure.recovery_point_s.map_or(f64::NAN, |s| s.mean);
         let per_hour = |r: &CellResult| r.exposure.recovery_s_per_hour.unwrap_or(f64::NAN);
         text.push_str(&format!(
-            "It ships {} per hour ({} of the link) against {} ({}); a crash restores state \
-             {} s old on average (current {} s); at one failure every {} that is {} s of \
-             recovery per hour (current {} s).",
+            "It ships {approx}{} per hour ({} of the link) against {approx}{} ({}); a crash \
+             restores state {} s old on average (current {} s); at one failure every {} that \
+             is {} s of recovery per hour (current {} s).",
             bytes_f(b.bytes_shipped_per_hour),
             percent(b.link_utilisation),
             bytes_f(c.bytes_shipped_per_hour),
@@ -371,6 +388,7 @@ impl Sweep {
                 }
             }
             SweepIntent::SetHorizon(s) => self.form.horizon_s = s,
+            SweepIntent::SetScale(choice) => self.form.scale = choice,
             SweepIntent::SetMtbf(text) => {
                 self.form.mtbf_h = text;
                 self.now_at_ms = f64::NEG_INFINITY;
@@ -422,10 +440,43 @@ impl Sweep {
                 grid.len() - 1
             }
         };
+        // The scale model, when chosen or when the real job's grid would be slow: the
+        // factor is chosen as the CLI chooses it (natively, against the native aim), so
+        // both run the same cells; a worker is about twice as slow as a native thread.
+        let span = Span {
+            warmup_us: sim.now_us(),
+            horizon_us: u64::from(self.form.horizon_s) * 1_000_000,
+        };
+        let at_once = cores.clamp(1, grid.len());
+        let mut scale = sweep_scale::plan(
+            &grid,
+            span,
+            at_once,
+            self.form.scale,
+            SWEEP_AIM_S,
+            &sweep_scale::NATIVE,
+        )
+        .map_err(|e| e.to_string())?;
+        let browser = sweep_scale::plan(
+            &grid,
+            span,
+            at_once,
+            ScaleChoice::Factor(scale.factor),
+            SWEEP_AIM_S * 2.0,
+            &sweep_scale::BROWSER,
+        )
+        .map_err(|e| e.to_string())?;
+        scale = ScalePlan {
+            estimated_real_s: browser.estimated_real_s,
+            estimated_s: browser.estimated_s,
+            aim_s: browser.aim_s,
+            ..scale
+        };
+        let grid = sweep_scale::scaled_cells(&grid, scale.factor).map_err(|e| e.to_string())?;
         // Every cell must fit one worker's wasm instance, and the workers together the
         // budget: fewer workers rather than none.
         check_memory(&grid, 1, true, BROWSER_LIMIT_BYTES).map_err(|e| e.to_string())?;
-        let mut workers = cores.clamp(1, grid.len());
+        let mut workers = at_once;
         while workers > 1 && check_memory(&grid, workers, true, WORKERS_BUDGET_BYTES).is_err() {
             workers -= 1;
         }
@@ -441,8 +492,11 @@ impl Sweep {
             fork_at_us: sim.now_us(),
             horizon_s: self.form.horizon_s,
             mtbf_s,
-            bandwidth_mbit_s: config.link.bandwidth_mbit_s,
+            // A model's bytes are scaled back up: link time is valued at the real job's.
+            bandwidth_mbit_s: rescaled(config, 1)
+                .map_or(config.link.bandwidth_mbit_s, |c| c.link.bandwidth_mbit_s),
             base: config.clone(),
+            scale,
             rows: grid
                 .into_iter()
                 .enumerate()
@@ -519,7 +573,10 @@ impl Sweep {
                     row.result = Some(*result);
                     row.flink_yaml = Some(flink_yaml);
                 }
-                run.rebuilt_differs |= base_digest != run.digest;
+                // A model of the page's run is another run: only the same run compares.
+                if run.scale.factor == factor(&run.base) {
+                    run.rebuilt_differs |= base_digest != run.digest;
+                }
                 run.busy[worker] = None;
                 self.dispatch(worker, now_ms);
             }
@@ -575,6 +632,7 @@ impl Sweep {
                 fork_at_us: run.fork_at_us,
                 horizon_us: u64::from(run.horizon_s) * 1_000_000,
                 crash_times: CrashTimes::Exponential { mtbf_s: run.mtbf_s },
+                scale: run.scale.factor,
             };
             match serde_json::to_string(&job) {
                 Ok(text) => {
@@ -641,6 +699,7 @@ impl Sweep {
         self.form = Form {
             horizon_s: self.form.horizon_s,
             mtbf_h: self.form.mtbf_h.clone(),
+            scale: self.form.scale,
             ..Form::for_config(config)
         };
         self.now = None;
@@ -722,13 +781,30 @@ impl Sweep {
 
 /// "forked at 12.345 s, 300 virtual s ahead, MTBF 1 h": what a sweep's figures are over.
 pub fn basis(run: &SweepRun) -> String {
+    let fork = if run.scale.factor == factor(&run.base) {
+        "forked from this run".to_string()
+    } else {
+        format!(
+            "forked from the scale model 1:{} of this run",
+            run.scale.factor
+        )
+    };
     format!(
-        "each cell forked from this run at {} (same seed), {} virtual s ahead; crash times \
-         exponential with MTBF {}",
+        "each cell {fork} at {} (same seed), {} virtual s ahead; crash times exponential \
+         with MTBF {}",
         at(run.fork_at_us),
         run.horizon_s,
         hours(run.mtbf_s)
     )
+}
+
+/// "≈ " before a figure of a scale model's cells (scaled back up), nothing for the real job.
+pub fn approx(run: &SweepRun) -> &'static str {
+    if run.scale.is_model() {
+        "≈ "
+    } else {
+        ""
+    }
 }
 
 #[cfg(test)]

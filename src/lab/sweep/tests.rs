@@ -242,3 +242,65 @@ fn a_worker_rebuilding_another_run_is_noticed() {
     drive(&mut s, &mut workers, &mut clock);
     assert!(s.run().unwrap().rebuilt_differs);
 }
+
+#[test]
+fn a_sweep_on_the_scale_model_runs_the_model_of_the_run_and_says_so() {
+    let sim = running_sim();
+    let mut s = sweep_for(&sim);
+    s.handle(SweepIntent::SetScale(ScaleChoice::Factor(4)), sim.config());
+    s.start(&sim, 2, 0.0);
+    let mut workers = Vec::new();
+    let mut clock = 0.0;
+    drive(&mut s, &mut workers, &mut clock);
+    let run = s.run().unwrap();
+    assert_eq!(run.stage, Stage::Done);
+    assert_eq!(run.scale.factor, 4);
+    assert_eq!(approx(run), "≈ ");
+    assert!(
+        basis(run).contains("scale model 1:4 of this run"),
+        "{}",
+        basis(run)
+    );
+    // The workers' rebuilt run is the model, not the page's run: no false alarm.
+    assert!(!run.rebuilt_differs);
+    // Each cell is a native fork of the page's run as the model, at the same moment.
+    let mut model = Simulation::new(rescaled(sim.config(), 4).unwrap(), None).unwrap();
+    model.advance_to(sim.now_us());
+    for row in &run.rows {
+        assert_eq!(row.cell.config.workload.sample_every, 4, "{}", row.label());
+        let fork = run_cell_from(
+            &row.cell,
+            &model,
+            None,
+            8_000_000,
+            CrashTimes::Exponential { mtbf_s: 3600.0 },
+        )
+        .unwrap();
+        let result = row.result.as_ref().unwrap();
+        assert_eq!(result, &fork, "{}", row.label());
+        assert_eq!(result.scale, 4);
+        assert!(row.flink_yaml.as_ref().unwrap().contains("scale model 1:4"));
+    }
+    let advice = s.view(clock).advice.clone().expect("a recommendation");
+    assert!(
+        advice.text.starts_with("Measured on the scale model 1:4"),
+        "{}",
+        advice.text
+    );
+    assert!(advice.text.contains("≈ "), "{}", advice.text);
+}
+
+#[test]
+fn auto_runs_a_small_job_as_it_is() {
+    let sim = running_sim();
+    let mut s = sweep_for(&sim);
+    s.start(&sim, 2, 0.0);
+    let run = s.run().unwrap();
+    assert_eq!(run.scale.choice, ScaleChoice::Auto);
+    assert_eq!(run.scale.factor, 1, "{}", run.scale);
+    assert_eq!(approx(run), "");
+    assert!(run
+        .rows
+        .iter()
+        .all(|r| r.cell.config.workload.sample_every == 1));
+}

@@ -13,7 +13,7 @@ use yew::prelude::*;
 use crate::engine::report::format::{bytes_f, count, percent, sig3};
 use crate::engine::report::sweep::expected_recovery_s;
 use crate::lab::intent::Intent;
-use crate::lab::sweep::{basis, CellRow, CellStatus, Stage, SweepIntent};
+use crate::lab::sweep::{approx, basis, CellRow, CellStatus, Stage, SweepIntent};
 use crate::ui::context::LabState;
 
 use super::plot::ParetoPlot;
@@ -32,7 +32,7 @@ fn secs(v: f64) -> String {
 }
 
 /// One row of the results table.
-fn row(lab: &LabState, i: usize, r: &CellRow, recommended: bool) -> Html {
+fn row(lab: &LabState, i: usize, r: &CellRow, recommended: bool, approx: &str) -> Html {
     let apply = {
         let dispatch = lab.dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.emit(Intent::Sweep(SweepIntent::Apply(i))))
@@ -56,11 +56,11 @@ fn row(lab: &LabState, i: usize, r: &CellRow, recommended: bool) -> Html {
                 <>
                     <td class="num">{ format!("{} / {}", res.checkpoints_completed, res.checkpoints_failed) }</td>
                     <td class="num">{ res.achieved_interval_s.map_or("—".into(), secs) }</td>
-                    <td class="num">{ bytes_f(res.bytes_shipped_per_hour) }</td>
+                    <td class="num">{ format!("{approx}{}", bytes_f(res.bytes_shipped_per_hour)) }</td>
                     <td class="num">{ percent(res.link_utilisation) }</td>
                     <td class="num">{ mean_p95 }</td>
                     <td class="num">{ e.recovery_point_s.map_or("—".into(), |s| secs(s.mean)) }</td>
-                    <td class="num">{ e.replayed_records.map_or("—".into(), |s| count(s.mean.round() as u64)) }</td>
+                    <td class="num">{ e.replayed_records.map_or("—".into(), |s| format!("{approx}{}", count(s.mean.round() as u64))) }</td>
                     <td class="num per-hour">{ e.recovery_s_per_hour.map_or("—".into(), secs) }</td>
                 </>
             }
@@ -139,7 +139,19 @@ pub fn sweep_board(props: &SweepBoardProps) -> Html {
         <section class="sweep-board" aria-labelledby="sweep-board-heading" data-testid="sweep-board">
             <header class="sweep-board-head">
                 <h2 id="sweep-board-heading">{ format!("Sweep: {title}") }</h2>
-                <p class="sentence muted small">{ basis(run) }{ ". Recovery: mean · p95 over crash times." }</p>
+                <p class="sentence muted small">
+                    if run.scale.is_model() {
+                        <strong data-testid="sweep-scale-tag" title={run.scale.to_string()}>
+                            { format!("≈ scale model 1:{}", run.scale.factor) }
+                        </strong>{ " · " }
+                    }
+                    { basis(run) }
+                    { if run.scale.is_model() {
+                        ". Bytes and replays ≈: the model's, scaled back up to the real job; durations are the model's own, which are the real job's. Recovery: mean · p95 over crash times."
+                    } else {
+                        ". Recovery: mean · p95 over crash times."
+                    } }
+                </p>
                 <button type="button" class="small" onclick={back} data-testid="sweep-back">{ "Back to the pipeline" }</button>
             </header>
             <div class="sweep-board-body">
@@ -160,7 +172,7 @@ pub fn sweep_board(props: &SweepBoardProps) -> Html {
                             </tr>
                         </thead>
                         <tbody>
-                            { for run.rows.iter().enumerate().map(|(i, r)| row(lab, i, r, advice.is_some_and(|a| a.cell == i))) }
+                            { for run.rows.iter().enumerate().map(|(i, r)| row(lab, i, r, advice.is_some_and(|a| a.cell == i), approx(run))) }
                         </tbody>
                     </table>
                 </div>

@@ -8,7 +8,7 @@ use yew::prelude::*;
 use crate::engine::report::format::{bytes_f, count, percent, sig3};
 use crate::engine::report::sweep::Param;
 use crate::lab::intent::Intent;
-use crate::lab::sweep::form::{label, HORIZONS_S};
+use crate::lab::sweep::form::{label, scale_label, HORIZONS_S, SCALES};
 use crate::lab::sweep::{basis, Stage, SweepIntent, SweepView};
 use crate::ui::context::LabState;
 
@@ -79,6 +79,15 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
             }
         })
     };
+    let on_scale = {
+        let emit = emit.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Ok(choice) = el.value().parse() {
+                emit(SweepIntent::SetScale(choice));
+            }
+        })
+    };
     let on_mtbf = {
         let emit = emit.clone();
         Callback::from(move |e: InputEvent| {
@@ -125,6 +134,9 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
                 <progress max={total.to_string()} value={done.to_string()} aria-label="cells measured" />
                 <span role="status">{ state }</span>
                 <p class="sentence muted small">{ basis(run) }</p>
+                <p class="sentence small" data-testid="sweep-scale-plan" data-factor={run.scale.factor.to_string()}>
+                    { format!("Scale: {}.", run.scale) }
+                </p>
                 if run.rebuilt_differs {
                     <p class="sentence warn small">
                         { "The workers rebuilt the run from its settings and seed, but this run was \
@@ -158,6 +170,13 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
                 <select id="sweep-horizon" onchange={on_horizon} disabled={running}>
                     { for HORIZONS_S.iter().map(|h| html! {
                         <option value={h.to_string()} selected={*h == form.horizon_s}>{ format!("{h} virtual s") }</option>
+                    }) }
+                </select>
+                <label for="sweep-scale">{ "Run as" }</label>
+                <select id="sweep-scale" data-testid="sweep-scale" onchange={on_scale} disabled={running}
+                    title="auto: the real job, or the scale model at which the grid's estimated time fits 30 s natively (60 s here). A scale model 1:F keeps every key group and every Fth key, and divides rates, bandwidth and costs per byte by F: 1/F of the work; its bytes and replays are scaled back up, marked ≈">
+                    { for SCALES.iter().map(|c| html! {
+                        <option value={c.to_string()} selected={*c == form.scale}>{ scale_label(*c) }</option>
                     }) }
                 </select>
                 <span class="sweep-mtbf">

@@ -10,7 +10,7 @@ use crate::engine::report::format::{bytes_f, count, percent, sig3};
 use crate::engine::report::sweep::expected_recovery_s;
 use crate::lab::intent::Intent;
 use crate::lab::sweep::plot::{layout, Exposure, Overhead};
-use crate::lab::sweep::SweepIntent;
+use crate::lab::sweep::{approx, SweepIntent};
 use crate::ui::context::LabState;
 
 /// The plot's drawing size; the SVG scales to its box.
@@ -118,13 +118,15 @@ pub fn pareto_plot(props: &ParetoPlotProps) -> Html {
         let res = row.result.as_ref()?;
         let e = &res.exposure;
         Some(format!(
-            "{}: ships {} per hour ({} of the link); recovery {} mean, {} p95; restores state {} old on average; replays {} records on average",
+            "{}: ships {}{} per hour ({} of the link); recovery {} mean, {} p95; restores state {} old on average; replays {}{} records on average",
             row.label(),
+            approx(run),
             bytes_f(res.bytes_shipped_per_hour),
             percent(res.link_utilisation),
             secs(expected_recovery_s(res)),
             e.recovery_s.map_or("—".into(), |s| secs(s.p95)),
             e.recovery_point_s.map_or("—".into(), |s| secs(s.mean)),
+            approx(run),
             e.replayed_records.map_or("—".into(), |s| count(s.mean.round() as u64)),
         ))
     });
@@ -183,7 +185,11 @@ pub fn pareto_plot(props: &ParetoPlotProps) -> Html {
                 <line class="axis" x1={left.to_string()} x2={right.to_string()} y1={bottom.to_string()} y2={bottom.to_string()} />
                 <line class="axis" x1={left.to_string()} x2={left.to_string()} y1={top.to_string()} y2={bottom.to_string()} />
                 <text class="axis-label" x={((left + right) / 2.0).to_string()} y={(HEIGHT - 6.0).to_string()} text-anchor="middle">
-                    { format!("{} →", plot.x_label) }
+                    { match sweep.overhead {
+                        // A scale model's bytes are its own scaled back up; link use is a share.
+                        Overhead::BytesPerHour if run.scale.is_model() => format!("≈ {} (scale model 1:{}) →", plot.x_label, run.scale.factor),
+                        _ => format!("{} →", plot.x_label),
+                    } }
                 </text>
                 <text class="axis-label" x="12" y={((top + bottom) / 2.0).to_string()} text-anchor="middle"
                     transform={format!("rotate(-90 12 {})", (top + bottom) / 2.0)}>
