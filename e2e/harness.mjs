@@ -249,3 +249,17 @@ export async function openTab(page, id) {
   if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
   await page.locator(`.dock-panel[data-tab="${id}"]`).waitFor({ state: 'visible' });
 }
+
+/**
+ * Presses Settings' "Copy link" and returns the link: from the clipboard, or from the
+ * field the page selects when the clipboard is refused.
+ */
+export async function copyLink(page, lab) {
+  await lab.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: lab.origin });
+  await openTab(page, 'settings');
+  await page.locator('#copy-link').click();
+  await page.waitForFunction(() => document.querySelector('#share-link') || /link copied/.test(document.querySelector('#notice')?.textContent ?? ''));
+  return (await page.locator('#share-link').count())
+    ? page.locator('#share-link').inputValue()
+    : page.evaluate(() => navigator.clipboard.readText());
+}

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { DESKTOP, PHONE, ROOT, SCREENSHOTS, openTab, screenshot, startLab, waitForShell } from './harness.mjs';
+import { DESKTOP, PHONE, ROOT, SCREENSHOTS, copyLink, openTab, screenshot, startLab, waitForShell } from './harness.mjs';
 
 let lab;
 
@@ -358,13 +358,7 @@ test('a hidden tab stops the run and a visible one resumes it', async () => {
 test('copy link puts a link that reproduces the run on the clipboard, or selects it', async () => {
   const s = await openLab('/?seed=99&checkpointing.codec=lz4');
   const { page } = s;
-  await lab.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: lab.origin });
-  await openTab(page, 'settings');
-  await page.locator('#copy-link').click();
-  await page.waitForFunction(() => document.querySelector('#share-link') || /link copied/.test(document.querySelector('#notice')?.textContent ?? ''));
-  const link = (await page.locator('#share-link').count())
-    ? await page.locator('#share-link').inputValue()
-    : await page.evaluate(() => navigator.clipboard.readText());
+  const link = await copyLink(page, lab);
   const url = new URL(link);
   assert.equal(url.origin, lab.origin);
   assert.equal(url.searchParams.get('seed'), '99');

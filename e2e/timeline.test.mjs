@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import path from 'node:path';
-import { DESKTOP, PHONE, PROJECTOR, SCREENSHOTS, openTab, screenshot, startLab, waitForShell } from './harness.mjs';
+import { DESKTOP, PHONE, PROJECTOR, SCREENSHOTS, copyLink, openTab, screenshot, startLab, waitForShell } from './harness.mjs';
 
 let lab;
 
@@ -207,14 +207,8 @@ test('scrub back to a crash and a checkpoint, step back, branch with another cod
   // The copied link reproduces both branches: a colleague opening it sees B at this
   // moment beside A, with the same figures.
   await page.setViewportSize(DESKTOP);
-  await lab.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: lab.origin });
   const shownAt = await now(page);
-  await openTab(page, 'settings');
-  await page.locator('#copy-link').click();
-  await page.waitForFunction(() => document.querySelector('#share-link') || /link copied/.test(document.querySelector('#notice')?.textContent ?? ''));
-  const link = (await page.locator('#share-link').count())
-    ? await page.locator('#share-link').inputValue()
-    : await page.evaluate(() => navigator.clipboard.readText());
+  const link = await copyLink(page, lab);
   const copied = new URL(link);
   assert.match(copied.searchParams.get('branch.B') ?? '', /:set:checkpointing\.codec:/);
   const r = await lab.open(copied.pathname + copied.search, { viewport: DESKTOP });
