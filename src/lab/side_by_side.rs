@@ -175,10 +175,7 @@ pub fn overlay(
             .map(|(t, y)| ((t - from_us) as f64 / span, y / y_max))
             .collect()
     };
-    let parts_at = pa
-        .iter()
-        .find(|(t, y)| pb.iter().any(|(u, z)| u == t && z != y))
-        .map(|(t, _)| (t - from_us) as f64 / span);
+    let parts_at = first_parting(&pa, &pb).map(|t| (t - from_us) as f64 / span);
     Overlay {
         label,
         from_us,
@@ -188,6 +185,23 @@ pub fn overlay(
         b: unit(&pb),
         parts_at,
     }
+}
+
+/// The first time both series have a point at and differ there. Both are in time order
+/// (samples are), so one walk over both finds it: this runs for every picture while the
+/// compare view is open, and two branches that never part have thousands of samples.
+fn first_parting(a: &[(u64, f64)], b: &[(u64, f64)]) -> Option<u64> {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let ((t, y), (u, z)) = (a[i], b[j]);
+        match t.cmp(&u) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal if y != z => return Some(t),
+            std::cmp::Ordering::Equal => (i, j) = (i + 1, j + 1),
+        }
+    }
+    None
 }
 
 #[cfg(test)]
