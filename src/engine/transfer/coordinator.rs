@@ -525,25 +525,21 @@ impl Coordinator {
     /// twice (`cargo bench --bench memory`).
     pub fn encode_before_write(&mut self, kg: u32, workload: &Workload, layout: &HeapLayout) {
         let keys = workload.keys();
-        let codecs: BTreeMap<CheckpointId, Codec> =
-            self.pending.iter().map(|(id, p)| (*id, p.codec)).collect();
-        let waiting = self
-            .pending
-            .iter_mut()
-            .flat_map(|(id, p)| p.captures.iter_mut().flatten().map(move |c| (*id, c)));
-        let queued = self
-            .upload_backlog
-            .iter_mut()
-            .map(|q| (q.checkpoint, &mut q.capture));
-        for (id, capture) in waiting.chain(queued) {
-            if capture.key_group != kg {
-                continue;
+        let encode = |capture: &mut Capture, codec: Codec| {
+            if let (true, Captured::State(state)) = (capture.key_group == kg, &capture.data) {
+                let bytes = snapshot::encode(state, keys, layout, codec, capture.with_header);
+                capture.data = Captured::Encoded(Arc::new(bytes));
             }
-            let (Captured::State(state), Some(codec)) = (&capture.data, codecs.get(&id)) else {
-                continue;
-            };
-            let bytes = snapshot::encode(state, keys, layout, *codec, capture.with_header);
-            capture.data = Captured::Encoded(Arc::new(bytes));
+        };
+        for p in self.pending.values_mut() {
+            for capture in p.captures.iter_mut().flatten() {
+                encode(capture, p.codec);
+            }
+        }
+        for q in &mut self.upload_backlog {
+            if let Some(p) = self.pending.get(&q.checkpoint) {
+                encode(&mut q.capture, p.codec);
+            }
         }
     }
 
