@@ -169,9 +169,30 @@ pub fn overlay(
         .map(|(_, y)| *y)
         .fold(0.0_f64, f64::max)
         .max(1.0);
+    // A chart a few hundred pixels wide shows no more than this many points, and the
+    // overlay is rebuilt for every picture (a 10-minute run has 6,000 samples a series):
+    // each run of samples keeps its lowest and highest, in time order, so a short dip
+    // (a crash's lost state) still shows.
+    const MAX_POINTS: usize = 400;
     let unit = |points: &[(u64, f64)]| -> Vec<(f64, f64)> {
-        points
-            .iter()
+        let per = points.len().div_ceil(MAX_POINTS / 2).max(1);
+        let mut kept = Vec::with_capacity(MAX_POINTS);
+        for run in points.chunks(per) {
+            let low = run.iter().min_by(|a, b| a.1.total_cmp(&b.1));
+            let high = run.iter().max_by(|a, b| a.1.total_cmp(&b.1));
+            if let (Some(low), Some(high)) = (low, high) {
+                let (first, second) = if low.0 <= high.0 {
+                    (low, high)
+                } else {
+                    (high, low)
+                };
+                kept.push(*first);
+                if second != first {
+                    kept.push(*second);
+                }
+            }
+        }
+        kept.iter()
             .map(|(t, y)| ((t - from_us) as f64 / span, y / y_max))
             .collect()
     };
@@ -214,6 +235,19 @@ mod tests {
             shipped_encoded_total: shipped,
             ..Sample::default()
         }
+    }
+
+    #[test]
+    fn a_long_series_is_thinned_and_keeps_a_short_dip() {
+        // 10 minutes of samples, the state lost for one sample at 5 minutes.
+        let a: Vec<Sample> = (0..6_000)
+            .map(|i| sample(i * 100_000, if i == 3_000 { 0 } else { 1_000 + i }))
+            .collect();
+        let o = overlay(OVERLAID[0].0, OVERLAID[0].1, &a, &a, 0, 600_000_000);
+        assert!(o.a.len() <= 400, "{} points", o.a.len());
+        assert!(o.a.iter().any(|(_, y)| *y == 0.0), "the dip is kept");
+        assert_eq!(o.a.last().map(|p| p.1), Some(1.0), "the top is kept");
+        assert_eq!(o.parts_at, None);
     }
 
     #[test]
