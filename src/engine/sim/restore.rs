@@ -26,7 +26,18 @@ impl Simulation {
     /// Crashes one subtask. With `keyBy`'s all-to-all edges the failover region is the
     /// whole job, so, as in Flink, every subtask restarts.
     pub fn crash_subtask(&mut self, subtask: u32) -> Result<(), FaultError> {
+        // Refused before settling too: a refusal leaves the run exactly as it was, since
+        // settling moves the data plane to now, which a replay of the actions taken (time
+        // travel, a link's branches) does not do for an action that was refused.
+        self.check_subtask(subtask)?;
         self.settle();
+        // A fault due at this very moment may have rescaled.
+        self.check_subtask(subtask)?;
+        self.fail_job(FailureCause::SubtaskFailed { subtask });
+        Ok(())
+    }
+
+    fn check_subtask(&self, subtask: u32) -> Result<(), FaultError> {
         // Between a rescale and its restart, the subtasks are those it restarts with.
         let parallelism = self
             .recovery
@@ -39,14 +50,12 @@ impl Simulation {
                 parallelism,
             });
         }
-        self.fail_job(FailureCause::SubtaskFailed { subtask });
         Ok(())
     }
 
     /// Restarts with a new parallelism from the latest completed checkpoint; whole key
     /// groups move to the subtasks of their new ranges.
     pub fn rescale(&mut self, parallelism: u32) -> Result<(), FaultError> {
-        self.settle();
         let refuse = |reason: String| FaultError::BadParallelism {
             parallelism,
             reason,
@@ -61,6 +70,10 @@ impl Simulation {
                 "parallelism must be at most {MAX_PARALLELISM_IN_LAB}"
             )));
         }
+        // Settled only once accepted: a refusal leaves the run as it was (see
+        // `crash_subtask`). What is refused depends on the key groups alone, which
+        // settling does not change.
+        self.settle();
         let from = self.job.partitioning().parallelism();
         self.recovery.rescale_to(new);
         // The config says what the job runs with, so a later settings change keeps it.
